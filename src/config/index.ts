@@ -161,3 +161,8 @@ function validateName(what: string, value: string): void {
     throw new ConfigError(`"${value}" is not a valid ${what} name`, { hint: `A Pulsar ${what} name uses letters, digits and - _ . = : only.` });
   }
 }
+
+/** Settings of the local broker that only the environment gives (there are no flags for them). */
+export function localBrokerEnv(): { pulsarHome: string | undefined; javaHome: string | undefined; pulsarVersion: string | undefined } {
+  return { pulsarHome: env('PULSAR_HOME'), javaHome: env('JAVA_HOME'), pulsarVersion: env('MISO_PULSAR_VERSION') };
+}
