@@ -1,0 +1,278 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Text, useInput, useStdout } from 'ink';
+import type { ObservedMessage } from '../../core/monitor.js';
+import type { DashboardStore } from './store.js';
+import { parseFilter } from './filter.js';
+import { ThemeContext, makeTheme, useTheme } from './theme.js';
+import { Header } from './components/Header.js';
+import { TopicsPanel } from './components/TopicsPanel.js';
+import { FeedPanel } from './components/FeedPanel.js';
+import { WorkflowsPanel } from './components/WorkflowsPanel.js';
+import { TraceView, type TraceLine } from './components/TraceView.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/TooSmall.js';
+import { ErrorBoundary } from './components/ErrorBoundary.js';
+import { clockTime, fit } from './format.js';
+
+/** Turns a workflow's messages into the lines of its causal tree (see `trace-lines.ts`). */
+export type TraceLayout = (messages: ObservedMessage[]) => { lines: TraceLine[]; footer: string[] };
+
+export interface DashboardAppProps {
+  store: DashboardStore;
+  /** Called once when the user quits (q, Ctrl+C). */
+  onQuit: () => void;
+  traceLayout: TraceLayout;
+  /** Fixed size (tests); otherwise the terminal's, following resizes. */
+  size?: { columns: number; rows: number };
+  color?: boolean;
+  /** Minimum time between frames driven by store changes (ms). */
+  frameIntervalMs?: number;
+  /** How often the clock, rates and durations refresh without new data (ms). */
+  tickMs?: number;
+}
+
+type Panel = 'workflows' | 'feed' | 'topics';
+const PANELS: Panel[] = ['workflows', 'feed', 'topics'];
+
+/**
+ * Re-render when the store changes, at most once per `intervalMs`, so a flood of messages
+ * costs one frame per interval rather than one per message; and once per `tickMs` anyway so
+ * clocks, rates and durations move while nothing arrives.
+ */
+function useStoreFrames(store: DashboardStore, intervalMs: number, tickMs: number): number {
+  const [frame, setFrame] = useState(0);
+  useEffect(() => {
+    let timer: NodeJS.Timeout | undefined;
+    let last = 0;
+    let seen = store.version;
+    const draw = (): void => {
+      timer = undefined;
+      last = Date.now();
+      seen = store.version;
+      setFrame((f) => f + 1);
+    };
+    const unsubscribe = store.subscribe(() => {
+      if (timer !== undefined || store.version === seen) return;
+      timer = setTimeout(draw, Math.max(0, last + intervalMs - Date.now()));
+    });
+    const tick = setInterval(() => {
+      if (timer === undefined) draw();
+    }, tickMs);
+    return () => {
+      unsubscribe();
+      clearInterval(tick);
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [store, intervalMs, tickMs]);
+  return frame;
+}
+
+function useTerminalSize(fixed: { columns: number; rows: number } | undefined): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = (): { columns: number; rows: number } => fixed ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 };
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    if (fixed) {
+      setSize(fixed);
+      return;
+    }
+    const onResize = (): void => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [stdout, fixed?.columns, fixed?.rows]);
+  return size;
+}
+
+export function DashboardApp(props: DashboardAppProps) {
+  const theme = useMemo(() => makeTheme(props.color ?? true), [props.color]);
+  return (
+    <ThemeContext.Provider value={theme}>
+      <ErrorBoundary name="the dashboard" resetKey={undefined}>
+        <Dashboard {...props} />
+      </ErrorBoundary>
+    </ThemeContext.Provider>
+  );
+}
+
+function Dashboard({ store, onQuit, traceLayout, size: fixedSize, frameIntervalMs = 100, tickMs = 1000 }: DashboardAppProps) {
+  const t = useTheme();
+  const frame = useStoreFrames(store, frameIntervalMs, tickMs);
+  const { columns, rows } = useTerminalSize(fixedSize);
+  const [focus, setFocus] = useState<Panel>('workflows');
+  const [view, setView] = useState<'main' | 'trace' | 'help'>('main');
+  const [filterText, setFilterText] = useState('');
+  const [editingFilter, setEditingFilter] = useState(false);
+  const [pausedAt, setPausedAt] = useState<number | undefined>(undefined);
+  const [wfSel, setWfSel] = useState<{ index: number; id: string | undefined }>({ index: 0, id: undefined });
+  const [feedSel, setFeedSel] = useState(0);
+  const [openId, setOpenId] = useState<string | undefined>(undefined);
+  const [traceScroll, setTraceScroll] = useState(0);
+  const quitting = useRef(false);
+
+  const filter = useMemo(() => parseFilter(filterText), [filterText]);
+  const width = Math.max(1, columns);
+  // One line short of the terminal: a frame as tall as the screen makes Ink clear it every time.
+  const height = Math.max(1, rows - 1);
+  const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
+
+  // Layout: header (2-3 lines), topics, workflows, feed, key line.
+  const conn = store.connectionView();
+  const headerH = conn.broker === 'connected' && conn.admin !== 'unreachable' ? 2 : 3;
+  const topicRows = store.topicRows();
+  const topicLines = topicRows.reduce((a, r) => a + Math.max(1, r.subscriptions.length), 0) + 2;
+  const body = Math.max(0, height - headerH - 1);
+  const topicsH = Math.min(topicLines, Math.max(4, Math.floor(body * 0.4)));
+  const rest = Math.max(0, body - topicsH);
+  const workflowsH = Math.max(3, Math.floor(rest * 0.45));
+  const feedH = Math.max(2, rest - workflowsH);
+
+  const workflows = store.workflows(Math.max(workflowsH * 4, 50), filter);
+  const feed = store.feed(Math.max(1, feedH - 1), filter, pausedAt);
+
+  // Keep the workflow selection on the same workflow while rows move.
+  let wfIndex = wfSel.id ? workflows.findIndex((w) => w.correlationId === wfSel.id) : -1;
+  if (wfIndex < 0) wfIndex = Math.min(wfSel.index, Math.max(0, workflows.length - 1));
+  const selectedWorkflow = workflows[wfIndex];
+
+  const quit = (): void => {
+    if (quitting.current) return;
+    quitting.current = true;
+    onQuit();
+  };
+
+  const moveWorkflow = (delta: number): void => {
+    if (workflows.length === 0) return;
+    const i = Math.max(0, Math.min(workflows.length - 1, wfIndex + delta));
+    setWfSel({ index: i, id: workflows[i]?.correlationId });
+  };
+
+  const open = (correlationId: string | undefined): void => {
+    if (!correlationId) return;
+    setOpenId(correlationId);
+    setTraceScroll(0);
+    setView('trace');
+  };
+
+  useInput((input, key) => {
+    if (key.ctrl && input === 'c') return quit();
+    if (editingFilter) {
+      if (key.escape) {
+        setFilterText('');
+        setEditingFilter(false);
+      } else if (key.return) setEditingFilter(false);
+      else if (key.backspace || key.delete) setFilterText((f) => f.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilterText((f) => f + input);
+      return;
+    }
+    if (input === 'q') return quit();
+    if (view === 'help') {
+      setView('main');
+      return;
+    }
+    if (view === 'trace') {
+      if (key.escape || key.backspace || key.leftArrow) setView('main');
+      else if (key.downArrow || input === 'j') setTraceScroll((s) => s + 1);
+      else if (key.upArrow || input === 'k') setTraceScroll((s) => Math.max(0, s - 1));
+      else if (input === '?') setView('help');
+      return;
+    }
+    if (input === '?') return setView('help');
+    if (input === '/') {
+      setEditingFilter(true);
+      return;
+    }
+    if (input === 'p') {
+      setPausedAt((p) => (p === undefined ? store.feed(0).total : undefined));
+      return;
+    }
+    if (key.escape) {
+      setFilterText('');
+      return;
+    }
+    if (key.tab || key.rightArrow || key.leftArrow) {
+      const dir = key.leftArrow || key.shift ? -1 : 1;
+      setFocus((f) => PANELS[(PANELS.indexOf(f) + dir + PANELS.length) % PANELS.length]!);
+      return;
+    }
+    const down = key.downArrow || input === 'j';
+    const up = key.upArrow || input === 'k';
+    if (focus === 'workflows') {
+      if (down) moveWorkflow(1);
+      else if (up) moveWorkflow(-1);
+      else if (key.return) open(selectedWorkflow?.correlationId);
+    } else if (focus === 'feed') {
+      if (down) setFeedSel((s) => Math.min(s + 1, Math.max(0, feed.rows.length - 1)));
+      else if (up) setFeedSel((s) => Math.max(0, s - 1));
+      else if (key.return) open(feed.rows[Math.min(feedSel, feed.rows.length - 1)]?.correlationId);
+    }
+  });
+
+  if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
+
+  const header = (
+    <ErrorBoundary name="header" resetKey={frame}>
+      <Header
+        info={store.info}
+        connection={conn}
+        services={store.services()}
+        width={width}
+        paused={pausedAt !== undefined}
+        filter={filterText}
+        clock={clockTime(store.now()).slice(0, 8)}
+      />
+    </ErrorBoundary>
+  );
+
+  const keyLine = editingFilter ? (
+    <Text color={t.accent}>{fit(`/${filterText}█   Enter apply · Esc clear  (words match type, correlation id, text; type:… cid:… topic:… kind:…)`, width)}</Text>
+  ) : (
+    <Text dimColor={t.dim}>{fit(view === 'trace' ? 'Esc back · j/k scroll · ? help · q quit' : '↑↓/jk move · Tab panel · Enter open trace · / filter · p pause feed · ? help · q quit', width)}</Text>
+  );
+
+  let main;
+  if (view === 'help') main = <HelpOverlay width={width} height={body} />;
+  else if (view === 'trace' && openId) {
+    const messages = store.workflowMessages(openId);
+    const laid = messages.length > 0 ? traceLayout(messages) : { lines: [], footer: [] };
+    main = (
+      <ErrorBoundary name="trace" resetKey={frame}>
+        <TraceView workflow={store.workflow(openId)} correlationId={openId} lines={laid.lines} footer={laid.footer} width={width} height={body} scroll={traceScroll} />
+      </ErrorBoundary>
+    );
+  } else {
+    main = (
+      <Box flexDirection="column">
+        <ErrorBoundary name="topics panel" resetKey={frame}>
+          <TopicsPanel rows={topicRows} width={width} height={topicsH} focused={focus === 'topics'} />
+        </ErrorBoundary>
+        <ErrorBoundary name="workflows panel" resetKey={frame}>
+          <WorkflowsPanel rows={workflows} width={width} height={workflowsH} focused={focus === 'workflows'} selected={wfIndex} total={store.workflowCount} />
+        </ErrorBoundary>
+        <ErrorBoundary name="live feed" resetKey={frame}>
+          <FeedPanel
+            rows={feed.rows}
+            width={width}
+            height={feedH}
+            focused={focus === 'feed'}
+            selected={feedSel}
+            paused={pausedAt !== undefined}
+            newSincePause={feed.newSincePause}
+            total={feed.total}
+            filter={filterText}
+          />
+        </ErrorBoundary>
+      </Box>
+    );
+  }
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {header}
+      <Box height={body} flexDirection="column">{main}</Box>
+      {keyLine}
+    </Box>
+  );
+}
