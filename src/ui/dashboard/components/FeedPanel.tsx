@@ -22,7 +22,7 @@ export function FeedPanel({ rows, width, height, focused, selected, paused, newS
   const t = useTheme();
   const room = Math.max(0, height - 1);
   const visible = rows.slice(0, room);
-  const typeW = Math.min(32, Math.max(14, Math.floor(width * 0.3)));
+  const typeW = Math.min(34, Math.max(14, Math.floor(width * 0.34)));
   const right = paused ? `PAUSED · ${newSincePause} new · p to resume` : `${total} seen${filter ? ' · filtered' : ''}`;
   return (
     <Box flexDirection="column" width={width} height={height}>

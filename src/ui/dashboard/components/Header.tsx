@@ -29,28 +29,26 @@ export function Header({ info, connection, services, width, paused, filter, cloc
   const down = connection.broker === 'disconnected' || connection.broker === 'reconnecting' || connection.admin === 'unreachable';
   return (
     <Box flexDirection="column" width={width}>
-      <Box>
-        <Text bold color={t.accent}>miso dashboard</Text>
-        <Text> broker </Text>
-        <Text>{info.serviceUrl}</Text>
+      <Text wrap="truncate">
+        <Text bold color={t.accent}>miso</Text>
+        {`  ${info.tenant}/${info.namespace} · profile ${info.profile ?? '(none)'} · broker ${info.serviceUrl}`}
         <Text color={brokerUp ? t.ok : t.bad}> {brokerUp ? '●' : '○'} {BROKER_LABEL[connection.broker]}</Text>
-        <Text>  admin </Text>
+        {' · admin '}
         <Text color={adminUp ? t.ok : connection.admin === 'unknown' ? t.warn : t.bad}>{adminUp ? '●' : '○'} {connection.admin}</Text>
-        <Text>  profile {info.profile ?? '(none)'}  {info.tenant}/{info.namespace}</Text>
-        <Text dimColor={t.dim}>  {clock}</Text>
-      </Box>
-      <Box>
-        <Text>services </Text>
+      </Text>
+      <Text wrap="truncate">
+        {'services '}
         {services.map((s) => (
           <Text key={s.service} color={s.consumers === undefined ? undefined : s.consumers > 0 ? t.ok : t.bad}>
             {s.service} {s.consumers === undefined ? '?' : s.consumers > 0 ? `● up(${s.consumers})` : '○ down'}{'  '}
           </Text>
         ))}
         {paused ? <Text color={t.warn} bold>PAUSED  </Text> : null}
-        {filter ? <Text color={t.accent}>filter: {fit(filter, 30)}</Text> : null}
-      </Box>
+        {filter ? <Text color={t.accent}>filter: {fit(filter, 30)}  </Text> : null}
+        <Text dimColor={t.dim}>{clock}</Text>
+      </Text>
       {down ? (
-        <Text color={t.bad} bold>
+        <Text color={t.bad} bold wrap="truncate">
           {fit(`⚠ ${connection.broker !== 'connected' ? `broker ${BROKER_LABEL[connection.broker].toLowerCase()}` : 'admin API unreachable'} for ${duration(connection.sinceMs)}${connection.detail ? `: ${connection.detail}` : ''} — retrying by itself; data shown may be stale`, width)}
         </Text>
       ) : null}

@@ -34,7 +34,7 @@ export function TopicsPanel({ rows, width, height, focused }: TopicsPanelProps) 
   const nameW = 20;
   const rateW = 7;
   const seenW = 7;
-  const subW = Math.min(22, Math.max(12, Math.floor(width / 8)));
+  const subW = width >= 100 ? 18 : 12;
   const backlogW = 8;
   const trendW = 10;
   const consW = 5;
