@@ -5,16 +5,15 @@
  * is a branch of its topic's envelope union, and nothing else is).
  */
 
-export const SERVICE_NAMES = ['campaign', 'tracking', 'commission', 'payment'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+import type { TopicShortName } from '../topics.js';
+import type { ServiceName } from '../../config/index.js';
 
-export const COMMAND_TOPICS = ['campaign-commands', 'tracking-commands', 'commission-commands', 'payment-commands'] as const;
-export const EVENT_TOPICS = ['campaign-events', 'tracking-events', 'commission-events', 'payment-events'] as const;
-/** The eight topics that carry catalog messages, by short name (tenant and namespace come from config). */
-export const TOPICS = [...COMMAND_TOPICS, ...EVENT_TOPICS] as const;
-export type CommandTopic = (typeof COMMAND_TOPICS)[number];
-export type EventTopic = (typeof EVENT_TOPICS)[number];
-export type TopicShortName = (typeof TOPICS)[number];
+// Topic names are decided in src/core/topics.ts; re-exported so catalog users need one import.
+export {
+  TOPICS, COMMAND_TOPICS, EVENT_TOPICS, isTopicShortName, topicOwner, commandTopicOf, eventTopicOf, topicName, shortTopicName,
+  type TopicShortName, type CommandTopic, type EventTopic,
+} from '../topics.js';
+export { SERVICES, type ServiceName } from '../../config/index.js';
 
 export type MessageKind = 'command' | 'event' | 'rejection';
 
@@ -130,9 +129,6 @@ export function isMessageType(value: string): value is MessageType {
   return byType.has(value);
 }
 
-export function isTopicShortName(value: string): value is TopicShortName {
-  return (TOPICS as readonly string[]).includes(value);
-}
 
 /** The spec of a full type, or undefined. */
 export function specOf(type: string): MessageSpec | undefined {
@@ -165,20 +161,9 @@ export function topicOf(type: MessageType, owner?: ServiceName): TopicShortName 
   return `${owner}-events`;
 }
 
-/** Which service owns a topic: the one that consumes a command topic or publishes an event topic. */
-export function topicOwner(topic: TopicShortName): ServiceName {
-  return topic.slice(0, topic.indexOf('-')) as ServiceName;
-}
 
 export function topicKind(topic: TopicShortName): 'commands' | 'events' {
   return topic.endsWith('-commands') ? 'commands' : 'events';
 }
 
-/** The event topic a service publishes on: its events and its rejections. */
-export function eventTopicOf(service: ServiceName): EventTopic {
-  return `${service}-events`;
-}
 
-export function commandTopicOf(service: ServiceName): CommandTopic {
-  return `${service}-commands`;
-}
