@@ -11,6 +11,8 @@
  * `PulsarMonitor` (below) is the real source; tests and benchmarks may feed a sink directly.
  */
 import type { ServiceName } from '../config/index.js';
+import { commandTopicOf, isTopicShortName, shortTopicName } from './topics.js';
+import { decode, specOf, PROPERTY } from './catalog/index.js';
 
 /** How a message is shown: what it is in the system, not which topic carried it. */
 export type MessageKind = 'command' | 'event' | 'rejection' | 'dead-letter' | 'undecodable';
@@ -139,4 +141,116 @@ export function parseTopicStats(short: string, json: unknown): TopicStats {
 
 function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+// ---- decoding ------------------------------------------------------------------------------
+
+/** What the monitor needs of a message read from Pulsar (the client's `Message` fits). */
+export interface RawMessage {
+  messageId: { toString(): string };
+  payload: Buffer;
+  properties: Record<string, string>;
+  publishTime: number;
+  eventTime?: number;
+  schemaVersion?: Buffer;
+}
+
+/** Properties the client sets when it dead-letters a message (Pulsar's own names). */
+export const DLQ_PROPERTY = { realTopic: 'REAL_TOPIC', originMessageId: 'ORIGIN_MESSAGE_ID' } as const;
+
+/**
+ * A message read from a watched topic → what the dashboard shows. Never throws: bytes that do
+ * not decode become an `undecodable` message that still carries what the properties say.
+ * `writerSchema` is the schema text the message was written with, when it differs from ours.
+ */
+export function observe(topic: WatchedTopic, raw: RawMessage, writerSchema?: string): ObservedMessage {
+  const props = raw.properties ?? {};
+  const base = {
+    topic: topic.short,
+    role: topic.role,
+    service: topic.service,
+    publishTime: raw.publishTime,
+    messageId: raw.messageId.toString(),
+  };
+  // A dead letter is the original command, re-published: decode it as its origin topic.
+  const codecTopic = topic.role === 'dead-letter' ? originTopicOf(topic, props) : topic.short;
+  try {
+    if (!isTopicShortName(codecTopic)) throw new Error(`no schema for topic ${codecTopic}`);
+    const env = decode(codecTopic, raw.payload, writerSchema);
+    const spec = specOf(env.type);
+    const payload = env.payload as unknown as Record<string, unknown>;
+    const kind: MessageKind = topic.role === 'dead-letter' ? 'dead-letter' : (spec?.kind ?? 'event');
+    let reason: string | undefined;
+    if (kind === 'rejection') reason = `${String(payload.reason_code)}: ${String(payload.message)}`;
+    if (kind === 'dead-letter') reason = deadLetterReason(props, codecTopic);
+    return {
+      ...base,
+      kind,
+      type: env.type,
+      id: env.id,
+      correlationId: env.correlation_id,
+      causationId: env.causation_id ?? undefined,
+      timestamp: Number(env.timestamp),
+      summary: summarize(payload),
+      payload,
+      ...(reason !== undefined ? { reason } : {}),
+    };
+  } catch (err) {
+    return {
+      ...base,
+      kind: 'undecodable',
+      type: props[PROPERTY.type] ?? '?',
+      id: props[PROPERTY.id] ?? base.messageId,
+      correlationId: props[PROPERTY.correlationId] ?? '',
+      causationId: props[PROPERTY.causationId],
+      timestamp: raw.eventTime || raw.publishTime,
+      summary: `${raw.payload.length} bytes`,
+      payload: undefined,
+      reason: `undecodable on ${topic.short}: ${oneLine(err)}`,
+    };
+  }
+}
+
+function originTopicOf(topic: WatchedTopic, props: Record<string, string>): string {
+  const real = props[DLQ_PROPERTY.realTopic];
+  if (real) {
+    const short = shortTopicName(real).replace(/-partition-\d+$/, '');
+    if (isTopicShortName(short)) return short;
+  }
+  return commandTopicOf(topic.service);
+}
+
+function deadLetterReason(props: Record<string, string>, origin: string): string {
+  const error = Object.entries(props).find(([k]) => /error|reason/i.test(k))?.[1];
+  return error ? `dead-lettered from ${origin}: ${error}` : `dead-lettered from ${origin}`;
+}
+
+function oneLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
+}
+
+/**
+ * The payload on one line: its scalar fields except ids and keys (the correlation id column
+ * already tells workflows apart), money shown with its currency, values cut short.
+ */
+export function summarize(payload: Record<string, unknown> | undefined): string {
+  if (!payload || typeof payload !== 'object') return '';
+  const parts: string[] = [];
+  const currency = typeof payload.currency === 'string' ? payload.currency : undefined;
+  for (const [k, v] of Object.entries(payload)) {
+    if (v === null || v === undefined || k === 'currency') continue;
+    if (k.endsWith('_id') || k.endsWith('_key')) continue;
+    if (typeof v === 'object') continue;
+    let text = typeof v === 'string' ? v : String(v);
+    if (/_minor$/.test(k) && currency) text = `${formatMinor(v)} ${currency}`;
+    if (text.length > 32) text = text.slice(0, 31) + '…';
+    parts.push(`${k.replace(/_minor$/, '')}=${text}`);
+    if (parts.length >= 5) break;
+  }
+  return parts.join(' ');
+}
+
+function formatMinor(v: unknown): string {
+  const n = typeof v === 'bigint' ? Number(v) : Number(v);
+  return Number.isFinite(n) ? (n / 100).toFixed(2) : String(v);
 }
