@@ -7,7 +7,7 @@
  * failure into a typed error with a next step:
  *
  *   connection refused / unknown host  → UnreachableError
- *   certificate not trusted / expired  → TlsError
+ *   certificate not trusted / expired  → AdminTlsError (a TlsError, as the binary client raises)
  *   no answer within timeoutMs         → TimeoutError
  *   401 / 403                          → AdminAuthError (an AuthError)
  *   404 / 409                          → NotFoundError / ConflictError (AdminErrors)
@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AuthError, ConfigError, MisoError, TimeoutError, UnreachableError } from '../errors.js';
+import { TlsError } from './errors.js';
 
 export interface AdminConnectionOptions {
   /** http://host:8080 or https://host:8443 */
@@ -45,11 +46,8 @@ export class AdminError extends MisoError {
 /** 404: the tenant, namespace, topic, subscription or schema does not exist. */
 export class NotFoundError extends AdminError {}
 
-/** 409: it exists already (or, for schemas, the new one is not compatible). */
+/** 409: it exists already. */
 export class ConflictError extends AdminError {}
-
-/** 409 on a schema upload: the broker's compatibility strategy refused the new version. */
-export class IncompatibleSchemaError extends ConflictError {}
 
 /** 401 (credentials refused) or 403 (credentials fine, permission missing). */
 export class AdminAuthError extends AuthError {
@@ -62,12 +60,17 @@ export class AdminAuthError extends AuthError {
   }
 }
 
-/** The TLS handshake failed: certificate not trusted, expired, or for another host. */
-export class TlsError extends MisoError {
+/**
+ * The TLS handshake with the admin port failed: certificate not trusted, expired, or for
+ * another host. A TlsError like the binary client's, with a hint that fits the cause.
+ */
+export class AdminTlsError extends TlsError {
   readonly code: string;
-  constructor(message: string, opts: { code: string; hint?: string; cause?: unknown }) {
-    super(message, opts);
+  constructor(message: string, opts: { code: string; hint: string; cause?: unknown }) {
+    super(message, { cause: opts.cause });
     this.code = opts.code;
+    // TlsError fixes a general hint; the certificate problem at hand deserves a precise one.
+    Object.defineProperty(this, 'hint', { value: opts.hint, enumerable: true });
   }
 }
 
@@ -100,7 +103,7 @@ export function networkError(err: NodeJS.ErrnoException, target: string, what: s
   return new UnreachableError(`cannot reach the Pulsar admin API at ${target}: ${err.message}`, { hint: 'Check --admin-url and that the broker is running.', cause: err });
 }
 
-export function tlsError(err: NodeJS.ErrnoException, target: string): TlsError {
+export function tlsError(err: NodeJS.ErrnoException, target: string): AdminTlsError {
   const code = err.code ?? 'TLS';
   let what: string;
   let hint: string;
@@ -126,7 +129,7 @@ export function tlsError(err: NodeJS.ErrnoException, target: string): TlsError {
       what = `its certificate is not trusted (${code})`;
       hint = 'Pass the CA that signed it with --tls-trust-certs <ca.pem> (or PULSAR_TLS_TRUST_CERTS_FILE).';
   }
-  return new TlsError(`TLS connection to ${target} refused: ${what}`, { code, hint, cause: err });
+  return new AdminTlsError(`TLS connection to ${target} refused: ${what}`, { code, hint, cause: err });
 }
 
 /** The broker's own explanation, from `{"reason": …}`, a Jetty HTML page, or plain text. */

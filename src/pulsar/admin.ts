@@ -9,19 +9,23 @@
  * Namespaces are given as "tenant/namespace" or `{ tenant, namespace }` (a ResolvedConfig
  * works); topics as "persistent://tenant/namespace/name" or "tenant/namespace/name".
  * Every failure is typed (see ./admin-http.ts): 404 → NotFoundError, 409 → ConflictError,
- * 401/403 → AdminAuthError, refused → UnreachableError, bad certificate → TlsError.
+ * 401/403 → AdminAuthError, refused → UnreachableError, bad certificate → AdminTlsError
+ * (a TlsError), a schema refused as incompatible → IncompatibleSchemaError (the same class
+ * the binary client raises).
  * The `ensure*` helpers are idempotent: "already exists" (409) is success.
  */
 import { UsageError } from '../errors.js';
 import {
-  AdminHttp, AdminError, NotFoundError, ConflictError, IncompatibleSchemaError, parseJson,
+  AdminHttp, AdminError, NotFoundError, ConflictError, parseJson,
   type AdminConnectionOptions,
 } from './admin-http.js';
+import { IncompatibleSchemaError } from './errors.js';
 
 export {
-  AdminError, NotFoundError, ConflictError, IncompatibleSchemaError, AdminAuthError, TlsError,
+  AdminError, NotFoundError, ConflictError, AdminAuthError, AdminTlsError,
   type AdminConnectionOptions,
 } from './admin-http.js';
+export { IncompatibleSchemaError, TlsError } from './errors.js';
 
 export type NamespaceRef = string | { tenant: string; namespace: string };
 
@@ -467,8 +471,8 @@ export class AdminClient {
       return { version: version ?? -1 };
     } catch (err) {
       if (err instanceof ConflictError) {
-        throw new IncompatibleSchemaError(`the schema for ${t.full} is not compatible with the registered versions: ${err.reason}`, {
-          status: err.status, reason: err.reason, hint: 'Evolve it compatibly (new fields need defaults; never rename or retype a field) or register it as a new message type.',
+        throw new IncompatibleSchemaError(`the schema for ${t.full} is not compatible with the registered versions: ${err.reason}`, 'IncompatibleSchema', {
+          hint: 'Evolve it compatibly (new fields need defaults; never rename or retype a field) or register it as a new message type.',
         });
       }
       throw err;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { brokerReason, networkError, TlsError } from '../../../src/pulsar/admin-http.js';
+import { brokerReason, networkError, AdminTlsError } from '../../../src/pulsar/admin-http.js';
+import { TlsError } from '../../../src/pulsar/errors.js';
 import { parseNamespace, parseTopic } from '../../../src/pulsar/admin.js';
 import { UnreachableError, UsageError } from '../../../src/errors.js';
 
@@ -53,6 +54,7 @@ describe('networkError', () => {
 
   it('explains certificate problems as TLS errors', () => {
     const untrusted = networkError(err('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), 'https://h:8443', 'x');
+    expect(untrusted).toBeInstanceOf(AdminTlsError);
     expect(untrusted).toBeInstanceOf(TlsError);
     expect(untrusted.message).toMatch(/not trusted/);
     expect(untrusted.hint).toMatch(/--tls-trust-certs/);
