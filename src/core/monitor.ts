@@ -11,7 +11,7 @@
  * `PulsarMonitor` (below) is the real source; tests and benchmarks may feed a sink directly.
  */
 import type { ServiceName } from '../config/index.js';
-import { commandTopicOf, isTopicShortName, shortTopicName } from './topics.js';
+import { TOPIC_INFO, commandTopicOf, deadLetterTopics, isTopicShortName, shortTopicName, topicName, type TopicScope } from './topics.js';
 import { decode, specOf, PROPERTY } from './catalog/index.js';
 
 /** How a message is shown: what it is in the system, not which topic carried it. */
@@ -48,8 +48,6 @@ export interface ObservedMessage {
   publishTime: number;
   /** Pulsar message id, `ledger:entry:partition:batch`. */
   messageId: string;
-  /** The key fields of the payload on one line (`name=Summer user=u1`). */
-  summary: string;
   /** The decoded payload, kept for the workflow's trace. */
   payload: unknown;
   /** Why a message is undecodable, or the reason a command was rejected / dead-lettered. */
@@ -191,7 +189,6 @@ export function observe(topic: WatchedTopic, raw: RawMessage, writerSchema?: str
       correlationId: env.correlation_id,
       causationId: env.causation_id ?? undefined,
       timestamp: Number(env.timestamp),
-      summary: summarize(payload),
       payload,
       ...(reason !== undefined ? { reason } : {}),
     };
@@ -204,9 +201,8 @@ export function observe(topic: WatchedTopic, raw: RawMessage, writerSchema?: str
       correlationId: props[PROPERTY.correlationId] ?? '',
       causationId: props[PROPERTY.causationId],
       timestamp: raw.eventTime || raw.publishTime,
-      summary: `${raw.payload.length} bytes`,
       payload: undefined,
-      reason: `undecodable on ${topic.short}: ${oneLine(err)}`,
+      reason: `undecodable on ${topic.short} (${raw.payload.length} bytes): ${oneLine(err)}`,
     };
   }
 }
@@ -229,28 +225,194 @@ function oneLine(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0]!;
 }
 
-/**
- * The payload on one line: its scalar fields except ids and keys (the correlation id column
- * already tells workflows apart), money shown with its currency, values cut short.
- */
-export function summarize(payload: Record<string, unknown> | undefined): string {
-  if (!payload || typeof payload !== 'object') return '';
-  const parts: string[] = [];
-  const currency = typeof payload.currency === 'string' ? payload.currency : undefined;
-  for (const [k, v] of Object.entries(payload)) {
-    if (v === null || v === undefined || k === 'currency') continue;
-    if (k.endsWith('_id') || k.endsWith('_key')) continue;
-    if (typeof v === 'object') continue;
-    let text = typeof v === 'string' ? v : String(v);
-    if (/_minor$/.test(k) && currency) text = `${formatMinor(v)} ${currency}`;
-    if (text.length > 32) text = text.slice(0, 31) + '…';
-    parts.push(`${k.replace(/_minor$/, '')}=${text}`);
-    if (parts.length >= 5) break;
-  }
-  return parts.join(' ');
+// ---- the real source -----------------------------------------------------------------------
+
+/** A reader as the monitor uses it (the client's `Reader` fits). */
+export interface MonitorReader extends AsyncIterable<RawMessage & { messageId: unknown }> {
+  close(): Promise<void>;
 }
 
-function formatMinor(v: unknown): string {
-  const n = typeof v === 'bigint' ? Number(v) : Number(v);
-  return Number.isFinite(n) ? (n / 100).toFixed(2) : String(v);
+export type ReaderStart = 'earliest' | 'latest' | { publishTime: number } | { toString(): string };
+
+/** What the monitor needs of the Pulsar client (the client's `PulsarClient` fits). */
+export interface MonitorClient {
+  createReader(opts: { topic: string; start: never; receiverQueueSize?: number; startInclusive?: boolean }): Promise<MonitorReader>;
+  getSchema(topic: string, version?: Buffer): Promise<{ schema: string } | undefined>;
+  close(): Promise<void>;
+}
+
+/** Connection state as the client reports it; adapted by `watchClientStatus`. */
+export type ClientStatusWatcher = (onChange: (state: BrokerLinkState, detail?: string) => void) => () => void;
+
+/** What the monitor needs of the admin client (`AdminClient` fits). */
+export interface MonitorAdmin {
+  topicStats(topic: string): Promise<{ raw: Record<string, unknown> }>;
+}
+
+export interface MonitorOptions {
+  info: SourceInfo;
+  topics: readonly WatchedTopic[];
+  client: MonitorClient;
+  admin: MonitorAdmin;
+  /** Subscribe to the client's connection state. */
+  watchStatus?: ClientStatusWatcher;
+  /** Where readers start: now (default) or a point in the past to fill the screen with history. */
+  start?: 'latest' | { publishTime: number };
+  statsIntervalMs?: number;
+  /** Close the client too when the monitor closes (it created it). */
+  ownsClient?: boolean;
+  /** Waits between attempts to recreate a failed reader: first, then doubling up to max. */
+  retryMs?: { first: number; max: number };
+}
+
+/**
+ * Non-durable readers on every watched topic plus admin stats polling, pushing into a sink.
+ * A reader that fails (topic missing, broker gone) is recreated with backoff from the last
+ * message it delivered, so nothing shown twice and nothing skipped; stats polling keeps
+ * going and reports the admin link's state.
+ */
+export class PulsarMonitor implements DashboardSource {
+  readonly info: SourceInfo;
+  readonly topics: readonly WatchedTopic[];
+  private readonly opts: MonitorOptions;
+  private sink: MonitorSink | undefined;
+  private closed = false;
+  private readonly readers = new Set<MonitorReader>();
+  private readonly lastDelivered = new Map<string, unknown>();
+  private readonly schemaCache = new Map<string, Promise<string | undefined>>();
+  private readonly loops: Promise<void>[] = [];
+  private unwatch: (() => void) | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  /** Pending sleeps; close() ends them so loops stop promptly. */
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(opts: MonitorOptions) {
+    this.opts = opts;
+    this.info = opts.info;
+    this.topics = opts.topics;
+  }
+
+  async start(sink: MonitorSink): Promise<void> {
+    this.sink = sink;
+    this.unwatch = this.opts.watchStatus?.((state, detail) => sink.connection(detail === undefined ? { broker: state } : { broker: state, detail }));
+    for (const t of this.topics) this.loops.push(this.follow(t));
+    this.loops.push(this.pollStats());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatch?.();
+    if (this.statsTimer) clearTimeout(this.statsTimer);
+    for (const wake of [...this.sleepers]) wake();
+    await Promise.allSettled([...this.readers].map((r) => r.close()));
+    if (this.opts.ownsClient) await this.opts.client.close().catch(() => undefined);
+    await Promise.allSettled(this.loops);
+  }
+
+  private async follow(topic: WatchedTopic): Promise<void> {
+    const retry = this.opts.retryMs ?? { first: 500, max: 10_000 };
+    let wait = retry.first;
+    while (!this.closed) {
+      let reader: MonitorReader | undefined;
+      try {
+        const last = this.lastDelivered.get(topic.short);
+        const start = last !== undefined ? last : (this.opts.start ?? 'latest');
+        reader = await this.opts.client.createReader({ topic: topic.name, start: start as never, ...(last !== undefined ? { startInclusive: false } : {}) });
+        if (this.closed) break;
+        this.readers.add(reader);
+        this.sink!.connection({ broker: 'connected' });
+        wait = retry.first;
+        for await (const m of reader) {
+          if (this.closed) break;
+          this.lastDelivered.set(topic.short, m.messageId);
+          const writer = await this.writerSchema(topic, m);
+          this.sink!.message(observe(topic, m, writer));
+        }
+      } catch (err) {
+        if (this.closed) break;
+        const detail = `${topic.short}: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+        const retriable = (err as { retriable?: boolean }).retriable !== false;
+        this.sink!.connection(retriable ? { broker: 'reconnecting', detail } : { detail });
+      } finally {
+        if (reader) {
+          this.readers.delete(reader);
+          await reader.close().catch(() => undefined);
+        }
+      }
+      if (this.closed) break;
+      await this.sleep(wait);
+      wait = Math.min(wait * 2, retry.max);
+    }
+  }
+
+  /** The schema a message was written with, when the broker says it has a version. Cached. */
+  private writerSchema(topic: WatchedTopic, m: RawMessage): Promise<string | undefined> {
+    if (!m.schemaVersion || m.schemaVersion.length === 0) return Promise.resolve(undefined);
+    const key = `${topic.name}@${m.schemaVersion.toString('hex')}`;
+    let p = this.schemaCache.get(key);
+    if (!p) {
+      p = this.opts.client
+        .getSchema(topic.name, m.schemaVersion)
+        .then((s) => s?.schema)
+        .catch(() => {
+          // Not cached on failure: try again with the next message.
+          this.schemaCache.delete(key);
+          return undefined;
+        });
+      this.schemaCache.set(key, p);
+    }
+    return p;
+  }
+
+  private async pollStats(): Promise<void> {
+    while (!this.closed) {
+      const results = await Promise.all(
+        this.topics.map(async (t): Promise<TopicStats | Error> => {
+          try {
+            return parseTopicStats(t.short, (await this.opts.admin.topicStats(t.name)).raw);
+          } catch (err) {
+            if ((err as { status?: number }).status === 404) return { short: t.short, exists: false, msgRateIn: 0, msgRateOut: 0, publishers: 0, subscriptions: [] };
+            return err as Error;
+          }
+        }),
+      );
+      if (this.closed) break;
+      const topics = results.filter((r): r is TopicStats => !(r instanceof Error));
+      const failure = results.find((r): r is Error => r instanceof Error);
+      if (topics.length > 0) this.sink!.stats({ at: Date.now(), topics });
+      if (failure && topics.length === 0) this.sink!.connection({ admin: 'unreachable', detail: failure.message.split('\n')[0]! });
+      else this.sink!.connection({ admin: 'ok' });
+      await this.sleep(this.opts.statsIntervalMs ?? 2000);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+}
+
+/** The topics the dashboard watches: the eight command and event topics and the four dead-letter topics. */
+export function watchedTopics(scope: TopicScope): WatchedTopic[] {
+  return [
+    ...TOPIC_INFO.map((t) => ({ short: t.short, name: topicName(scope, t.short), role: t.kind, service: t.owner })),
+    ...deadLetterTopics().map((d) => ({ short: d.short, name: topicName(scope, d.short), role: 'dead-letter' as const, service: d.service })),
+  ];
+}
+
+/** `30s`, `5m`, `2h`, `1d` → milliseconds; undefined when the text is not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
 }

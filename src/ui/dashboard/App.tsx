@@ -8,20 +8,22 @@ import { Header } from './components/Header.js';
 import { TopicsPanel } from './components/TopicsPanel.js';
 import { FeedPanel } from './components/FeedPanel.js';
 import { WorkflowsPanel } from './components/WorkflowsPanel.js';
-import { TraceView, type TraceLine } from './components/TraceView.js';
+import { TraceView } from './components/TraceView.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/TooSmall.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { clockTime, fit } from './format.js';
+import { traceLines } from './trace-lines.js';
 
 /** Turns a workflow's messages into the lines of its causal tree (see `trace-lines.ts`). */
-export type TraceLayout = (messages: ObservedMessage[]) => { lines: TraceLine[]; footer: string[] };
+export type TraceLayout = (messages: ObservedMessage[], color: boolean) => string[];
 
 export interface DashboardAppProps {
   store: DashboardStore;
   /** Called once when the user quits (q, Ctrl+C). */
   onQuit: () => void;
-  traceLayout: TraceLayout;
+  /** Default: the causal tree `miso trace` draws. */
+  traceLayout?: TraceLayout;
   /** Fixed size (tests); otherwise the terminal's, following resizes. */
   size?: { columns: number; rows: number };
   color?: boolean;
@@ -97,7 +99,7 @@ export function DashboardApp(props: DashboardAppProps) {
   );
 }
 
-function Dashboard({ store, onQuit, traceLayout, size: fixedSize, frameIntervalMs = 100, tickMs = 1000 }: DashboardAppProps) {
+function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size: fixedSize, frameIntervalMs = 100, tickMs = 1000 }: DashboardAppProps) {
   const t = useTheme();
   const frame = useStoreFrames(store, frameIntervalMs, tickMs);
   const { columns, rows } = useTerminalSize(fixedSize);
@@ -236,10 +238,10 @@ function Dashboard({ store, onQuit, traceLayout, size: fixedSize, frameIntervalM
   if (view === 'help') main = <HelpOverlay width={width} height={body} />;
   else if (view === 'trace' && openId) {
     const messages = store.workflowMessages(openId);
-    const laid = messages.length > 0 ? traceLayout(messages) : { lines: [], footer: [] };
+    const lines = messages.length > 0 ? traceLayout(messages, color) : [];
     main = (
       <ErrorBoundary name="trace" resetKey={frame}>
-        <TraceView workflow={store.workflow(openId)} correlationId={openId} lines={laid.lines} footer={laid.footer} width={width} height={body} scroll={traceScroll} />
+        <TraceView workflow={store.workflow(openId)} correlationId={openId} lines={lines} width={width} height={body} scroll={traceScroll} />
       </ErrorBoundary>
     );
   } else {

@@ -1,9 +1,10 @@
 import type { ObservedMessage } from '../../core/monitor.js';
+import { messageText } from './text.js';
 
 /**
  * The `/` filter. Words separated by spaces must all match (case-insensitive). A word may be
  * scoped: `type:created` matches the message type, `cid:4f2a` the correlation id, `topic:payment`
- * the topic, `kind:rejection` the kind; a bare word matches any of them or the summary text.
+ * the topic, `kind:rejection` the kind; a bare word matches any of them or the text shown for the message.
  */
 export interface MessageFilter {
   readonly text: string;
@@ -30,7 +31,7 @@ export function parseFilter(text: string): MessageFilter {
           m.correlationId.toLowerCase().includes(word) ||
           m.topic.toLowerCase().includes(word) ||
           m.kind.includes(word) ||
-          m.summary.toLowerCase().includes(word);
+          messageText(m).toLowerCase().includes(word);
     }
   });
   return { text: text.trim(), matches: (m) => tests.every((t) => t(m)) };

@@ -1,20 +1,30 @@
+import chalk, { Chalk } from 'chalk';
 import type { ObservedMessage } from '../../core/monitor.js';
-import type { TraceLine } from './components/TraceView.js';
+import { buildTrace, type TraceMessage } from '../../core/trace.js';
+import { renderTrace } from '../render/trace.js';
 
-/** Chronological lines for a workflow, used until the causal tree from `core/trace.ts` is wired. */
-export function chronologicalLines(messages: ObservedMessage[]): { lines: TraceLine[]; footer: string[] } {
-  const sorted = [...messages].sort((a, b) => a.timestamp - b.timestamp);
-  const start = sorted[0]?.timestamp ?? 0;
-  const lines = sorted.map((m, i): TraceLine => ({
-    depth: 0,
-    prefix: i === sorted.length - 1 ? '└─ ' : '├─ ',
-    kind: m.kind,
+/** What the trace builder needs to know of a message the dashboard observed. */
+export function toTraceMessage(m: ObservedMessage): TraceMessage {
+  return {
+    id: m.id,
     type: m.type,
+    correlationId: m.correlationId,
+    causationId: m.causationId ?? null,
+    timestamp: m.timestamp,
+    publishTime: m.publishTime,
     topic: m.topic,
-    hopMs: i === 0 ? undefined : m.timestamp - sorted[i - 1]!.timestamp,
-    atMs: m.timestamp - start,
-    detail: m.reason ?? m.summary,
-    slowest: false,
-  }));
-  return { lines, footer: [] };
+    messageId: m.messageId,
+    ...(m.role === 'dead-letter' ? { deadLetter: true } : {}),
+    payload: m.payload,
+  };
+}
+
+/**
+ * A workflow's causal tree as text lines: the same builder and renderer as `miso trace`, so
+ * the dashboard and the command never disagree. The first line is the totals header.
+ */
+export function traceLines(messages: readonly ObservedMessage[], color: boolean): string[] {
+  const cid = messages[0]?.correlationId ?? '';
+  const trace = buildTrace(cid, messages.map(toTraceMessage));
+  return renderTrace(trace, new Chalk({ level: color ? chalk.level || 1 : 0 }));
 }

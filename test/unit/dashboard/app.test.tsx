@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { render } from 'ink-testing-library';
 import { DashboardApp } from '../../../src/ui/dashboard/App.js';
 import { DashboardStore } from '../../../src/ui/dashboard/store.js';
-import { chronologicalLines } from '../../../src/ui/dashboard/trace-lines.js';
 import { INFO, TOPICS, msg, trackingWorkflow } from './fixtures.js';
 
 const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F' };
@@ -19,7 +18,7 @@ function setup(opts: { columns?: number; rows?: number; workflows?: number } = {
   }
   const onQuit = vi.fn();
   const ui = render(
-    <DashboardApp store={store} onQuit={onQuit} traceLayout={chronologicalLines} size={{ columns: opts.columns ?? 100, rows: opts.rows ?? 40 }} color={false} frameIntervalMs={0} />,
+    <DashboardApp store={store} onQuit={onQuit} size={{ columns: opts.columns ?? 100, rows: opts.rows ?? 40 }} color={false} frameIntervalMs={0} />,
   );
   const press = async (...keys: string[]) => {
     for (const k of keys) {
@@ -76,7 +75,9 @@ describe('DashboardApp keys', () => {
     await settle();
     await press('j', KEY.enter);
     expect(frame()).toContain('Workflow wf000001');
-    expect(frame()).toContain('EVT payment.processed.v1');
+    // The causal tree, as `miso trace` draws it: each reply indented under its cause.
+    expect(frame()).toMatch(/\n *tracking\.create_event\.command\.v1 tracking-commands/);
+    expect(frame()).toMatch(/\n +└─ payment\.processed\.v1 payment-events [\d:.]+ \+4 ms/);
     expect(frame()).not.toContain(' Live feed ');
     await press(KEY.esc);
     await settle(50);
@@ -108,7 +109,7 @@ describe('DashboardApp keys', () => {
     const { press, frame, store, ui } = setup();
     await settle();
     await press('p');
-    store.message(msg({ type: 'campaign.created.v1', correlationId: 'late0001', summary: 'name=Late' }));
+    store.message(msg({ type: 'campaign.created.v1', correlationId: 'late0001', payload: { name: 'Late' } }));
     await settle(50);
     expect(frame()).toContain('PAUSED · 1 new');
     expect(frame()).not.toContain('name=Late');
@@ -168,7 +169,7 @@ describe('DashboardApp keys', () => {
 
   it('throttles frames: a flood of messages does not render once per message', async () => {
     const store = new DashboardStore(INFO, TOPICS);
-    const ui = render(<DashboardApp store={store} onQuit={() => {}} traceLayout={chronologicalLines} size={{ columns: 100, rows: 40 }} color={false} frameIntervalMs={100} />);
+    const ui = render(<DashboardApp store={store} onQuit={() => {}} size={{ columns: 100, rows: 40 }} color={false} frameIntervalMs={100} />);
     await settle();
     const before = ui.frames.length;
     const start = Date.now();

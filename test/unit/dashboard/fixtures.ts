@@ -32,7 +32,6 @@ export function msg(p: Partial<ObservedMessage> & Pick<ObservedMessage, 'type' |
     timestamp: p.timestamp ?? 1_700_000_000_000 + seq,
     publishTime: p.publishTime ?? p.timestamp ?? 1_700_000_000_000 + seq,
     messageId: p.messageId ?? `1:${seq}:-1:-1`,
-    summary: p.summary ?? '',
     payload: p.payload ?? {},
     ...p,
   } as ObservedMessage;
@@ -44,10 +43,10 @@ export function msg(p: Partial<ObservedMessage> & Pick<ObservedMessage, 'type' |
  */
 export function trackingWorkflow(cid: string, t0: number, opts: { stopAfter?: number; rejectPayment?: boolean } = {}): ObservedMessage[] {
   const steps: ObservedMessage[] = [];
-  const c1 = msg({ type: 'tracking.create_event.command.v1', correlationId: cid, id: `${cid}-c1`, timestamp: t0, summary: 'type=conversion' });
+  const c1 = msg({ type: 'tracking.create_event.command.v1', correlationId: cid, id: `${cid}-c1`, timestamp: t0, payload: { event_type: 'conversion' } });
   const e1 = msg({ type: 'tracking_event.created.v1', correlationId: cid, id: `${cid}-e1`, causationId: c1.id, timestamp: t0 + 4 });
   const c2 = msg({ type: 'commission.calculate.command.v1', correlationId: cid, id: `${cid}-c2`, causationId: e1.id, timestamp: t0 + 5 });
-  const e2 = msg({ type: 'commission.calculated.v1', correlationId: cid, id: `${cid}-e2`, causationId: c2.id, timestamp: t0 + 9, summary: 'amount=150 EUR' });
+  const e2 = msg({ type: 'commission.calculated.v1', correlationId: cid, id: `${cid}-e2`, causationId: c2.id, timestamp: t0 + 9, payload: { amount_minor: 15000, currency: 'EUR' } });
   const c3 = msg({ type: 'payment.process.command.v1', correlationId: cid, id: `${cid}-c3`, causationId: e2.id, timestamp: t0 + 10 });
   const e3 = opts.rejectPayment
     ? msg({ type: 'command.rejected.v1', topic: 'payment-events', service: 'payment', correlationId: cid, id: `${cid}-r3`, causationId: c3.id, timestamp: t0 + 12, reason: 'INVALID_AMOUNT: amount must be positive' })

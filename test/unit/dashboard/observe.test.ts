@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { observe, summarize, type WatchedTopic } from '../../../src/core/monitor.js';
+import { observe, type WatchedTopic } from '../../../src/core/monitor.js';
 import { encode, newEnvelope, messageProperties, envelopeSchemaText } from '../../../src/core/catalog/index.js';
 
 const topic = (short: string, role: WatchedTopic['role'], service: WatchedTopic['service']): WatchedTopic => ({ short, name: `persistent://t/ns/${short}`, role, service });
@@ -21,7 +21,7 @@ describe('observe', () => {
       messageId: '7:3:-1:-1',
       service: 'campaign',
     });
-    expect(m.summary).toBe('name=Summer sale budget=2500.00 EUR');
+    expect(m.payload).toMatchObject({ name: 'Summer sale', budget_minor: 250000 });
   });
 
   it('marks a rejection and gives its reason', () => {
@@ -57,18 +57,9 @@ describe('observe', () => {
     expect(m.kind).toBe('undecodable');
     expect(m.type).toBe('campaign.create.command.v1');
     expect(m.correlationId).toBe('wf-9');
-    expect(m.reason).toMatch(/^undecodable on campaign-commands: /);
-    expect(m.summary).toBe('15 bytes');
+    expect(m.reason).toMatch(/^undecodable on campaign-commands \(15 bytes\): /);
     const bare = observe(topic('campaign-commands', 'commands', 'campaign'), raw(Buffer.alloc(0)));
     expect(bare).toMatchObject({ kind: 'undecodable', type: '?', correlationId: '', id: '7:3:-1:-1' });
   });
 });
 
-describe('summarize', () => {
-  it('leaves out ids and keys, shows money with its currency, cuts long values', () => {
-    expect(summarize({ payment_id: 'p', idempotency_key: 'k', amount_minor: 1234, currency: 'EUR', status: 'PAID', note: 'x'.repeat(40), nested: { a: 1 } })).toBe(
-      `amount=12.34 EUR status=PAID note=${'x'.repeat(31)}…`,
-    );
-    expect(summarize(undefined)).toBe('');
-  });
-});

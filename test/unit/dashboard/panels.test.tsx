@@ -10,7 +10,7 @@ import { ThemeContext, makeTheme } from '../../../src/ui/dashboard/theme.js';
 import { DashboardStore } from '../../../src/ui/dashboard/store.js';
 import { parseTopicStats } from '../../../src/core/monitor.js';
 import { sparkline, duration, shortId } from '../../../src/ui/dashboard/format.js';
-import { chronologicalLines } from '../../../src/ui/dashboard/trace-lines.js';
+import { traceLines } from '../../../src/ui/dashboard/trace-lines.js';
 import { Text } from 'ink';
 import type { ReactElement } from 'react';
 import { INFO, TOPICS, msg, trackingWorkflow } from './fixtures.js';
@@ -173,21 +173,34 @@ describe('WorkflowsPanel', () => {
 });
 
 describe('TraceView', () => {
-  it('draws the workflow header and one line per message with hop latency', () => {
+  it('draws the workflow status and the causal tree miso trace draws', () => {
     const { store } = storeAt();
-    for (const m of trackingWorkflow('trace001', 1_700_000_000_000)) store.message(m);
-    const laid = chronologicalLines(store.workflowMessages('trace001'));
-    const { lastFrame } = plain(<TraceView workflow={store.workflow('trace001')} correlationId="trace001" lines={laid.lines} footer={['total 14ms']} width={100} height={14} scroll={0} />);
+    for (const m of trackingWorkflow('trace001', 1_700_000_000_000, { rejectPayment: true })) store.message(m);
+    const lines = traceLines(store.workflowMessages('trace001'), false);
+    const { lastFrame } = plain(<TraceView workflow={store.workflow('trace001')} correlationId="trace001" lines={lines} width={100} height={14} scroll={0} />);
+    const f = lastFrame()!.split('\n');
+    expect(f[0]).toContain('Workflow trace001');
+    expect(f[1]).toMatch(/^FAILED · campaign → ✓ tracking → ✓ commission → ✗ payment  12ms · 6 messages  payment: INVALID_AMOU/);
+    expect(f[2]).toMatch(/^workflow trace001 · 6 messages · total 12 ms · slowest hop/);
+    expect(f[3]).toMatch(/^tracking\.create_event\.command\.v1 tracking-commands /);
+    expect(f[4]).toMatch(/^└─ tracking_event\.created\.v1 tracking-events [\d:.]+ \+4 ms/);
+    expect(f[5]).toMatch(/^   └─ commission\.calculate\.command\.v1/);
+    expect(f[8]).toMatch(/^            └─ command\.rejected\.v1 payment-events [\d:.]+ \+2 ms/);
+  });
+
+  it('scrolls a tree taller than the screen', () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i}`);
+    const { lastFrame } = plain(<TraceView workflow={undefined} correlationId="x" lines={lines} width={100} height={8} scroll={10} />);
     const f = lastFrame()!;
-    expect(f).toContain('Workflow trace001');
-    expect(f).toContain('DONE ');
-    expect(f).toMatch(/CMD tracking\.create_event\.command\.v1 tracking-commands/);
-    expect(f).toMatch(/EVT payment\.processed\.v1 payment-events\s+\+4ms/);
-    expect(f).toContain('total 14ms');
+    expect(f).toContain('line 10');
+    expect(f).toContain('line 14');
+    expect(f).not.toContain('line 9\n');
+    expect(f).not.toContain('line 15');
+    expect(f).toContain('lines 11-15 of 30');
   });
 
   it('says when the workflow is no longer in memory', () => {
-    const { lastFrame } = plain(<TraceView workflow={undefined} correlationId="gone" lines={[]} footer={[]} width={100} height={5} scroll={0} />);
+    const { lastFrame } = plain(<TraceView workflow={undefined} correlationId="gone" lines={[]} width={100} height={5} scroll={0} />);
     expect(lastFrame()).toContain('miso trace gone');
   });
 });

@@ -121,7 +121,7 @@ describe('DashboardStore workflows', () => {
 describe('DashboardStore feed', () => {
   it('is newest first, filters, and freezes while paused', () => {
     const store = new DashboardStore(INFO, TOPICS);
-    const a = msg({ type: 'campaign.create.command.v1', correlationId: 'aaaa1111', summary: 'name=Summer' });
+    const a = msg({ type: 'campaign.create.command.v1', correlationId: 'aaaa1111', payload: { name: 'Summer' } });
     const b = msg({ type: 'campaign.created.v1', correlationId: 'aaaa1111', causationId: a.id });
     store.message(a);
     store.message(b);

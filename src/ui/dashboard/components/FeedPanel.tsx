@@ -3,6 +3,7 @@ import type { ObservedMessage } from '../../../core/monitor.js';
 import { KIND_TAG, useTheme } from '../theme.js';
 import { clockTime, fit, shortId } from '../format.js';
 import { PanelTitle } from './PanelTitle.js';
+import { messageText } from '../text.js';
 
 export interface FeedPanelProps {
   rows: ObservedMessage[];
@@ -32,7 +33,7 @@ export function FeedPanel({ rows, width, height, focused, selected, paused, newS
       ) : (
         visible.map((m, i) => {
           const sel = focused && i === selected;
-          const line = `${clockTime(m.timestamp)} ${KIND_TAG[m.kind]} ${fit(m.type, typeW, true)} ${shortId(m.correlationId || '-').padEnd(8)} ${m.kind === 'undecodable' || m.kind === 'dead-letter' || m.kind === 'rejection' ? (m.reason ?? m.summary) : m.summary}`;
+          const line = `${clockTime(m.timestamp)} ${KIND_TAG[m.kind]} ${fit(m.type, typeW, true)} ${shortId(m.correlationId || '-').padEnd(8)} ${messageText(m)}`;
           return (
             <Text key={`${m.messageId}/${m.topic}/${i}`} color={t.kind(m.kind)} inverse={sel} wrap="truncate">
               {fit(line, width)}
