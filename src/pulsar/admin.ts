@@ -191,6 +191,12 @@ export class AdminClient {
     return (await this.http.getJson<string[]>('/admin/v2/clusters', 'list clusters')) ?? [];
   }
 
+  /** The broker's Pulsar version, e.g. "4.0.8". */
+  async brokerVersion(): Promise<string> {
+    const res = await this.http.request('GET', '/admin/v2/brokers/version', { what: 'read the broker version' });
+    return res.body.trim().replace(/^"|"$/g, '');
+  }
+
   async tenants(): Promise<string[]> {
     return (await this.http.getJson<string[]>('/admin/v2/tenants', 'list tenants')) ?? [];
   }

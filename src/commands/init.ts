@@ -1,0 +1,45 @@
+import { Flags } from '@oclif/core';
+import { ConnectedCommand } from '../cli/base.js';
+import { initCluster, type InitStep } from '../core/init.js';
+import { MisoError } from '../errors.js';
+
+export default class Init extends ConnectedCommand {
+  static override description = 'Create the tenant, namespace, policies and topics miso needs (safe to run again)';
+  static override examples = [
+    '<%= config.bin %> init',
+    '<%= config.bin %> init --tenant acme --namespace dev --retention-minutes 1440',
+    '<%= config.bin %> init --json',
+  ];
+  static override flags = {
+    'retention-minutes': Flags.integer({ description: 'how long acknowledged messages are kept (-1 = forever); default from config', min: -1 }),
+    'retention-size-mb': Flags.integer({ description: 'how much acknowledged data is kept per topic (-1 = unlimited); default from config', min: -1 }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Init);
+    const base = this.settingsFrom(flags);
+    const cfg = {
+      ...base,
+      retentionMinutes: flags['retention-minutes'] ?? base.retentionMinutes,
+      retentionSizeMb: flags['retention-size-mb'] ?? base.retentionSizeMb,
+    };
+    const c = this.out.color;
+    const mark: Record<InitStep['status'], string> = {
+      created: c.green('✔'), updated: c.yellow('↻'), exists: c.dim('·'), skipped: c.dim('-'), failed: c.red('✖'),
+    };
+    const report = await initCluster(cfg, {
+      onStep: (s) => {
+        this.out.line(`${mark[s.status]} ${s.name}  ${s.status === 'failed' ? c.red(`failed: ${s.detail ?? ''}`) : c.dim(s.detail ? `${s.status} (${s.detail})` : s.status)}`);
+        if (s.status === 'failed' && s.hint) this.out.line(`    ${c.dim(s.hint)}`);
+      },
+    });
+    if (this.out.json) this.out.data(report);
+    const { created, updated, exists, failed, skipped } = report.counts;
+    if (!report.ok) {
+      throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} incomplete: ${failed} step(s) failed, ${skipped} skipped`, {
+        hint: 'Fix what the failed lines say (often the token or its permissions) and run `miso init` again; it only does what is missing.',
+      });
+    }
+    this.out.line(`${c.green('Ready:')} ${cfg.tenant}/${cfg.namespace} on ${report.adminUrl} — ${created} created, ${updated} updated, ${exists} already in place.`);
+  }
+}
