@@ -72,6 +72,14 @@ export function loadSchemaSources(dir: string = schemasDir()): SchemaSources {
     named.set(spec.record, def);
     messages.set(spec.type, def);
   }
+  // Message records not (yet) in the registry: a schemas dir under development may add a
+  // type to a topic's union before the code knows it (`miso schemas check --dir`).
+  for (const file of listAvsc(join(dir, 'messages'))) {
+    const type = file.slice(0, -'.avsc'.length);
+    if (messages.has(type)) continue;
+    const def = readAvsc(join(dir, 'messages', file));
+    named.set(fullNameOf(def), def);
+  }
   for (const topic of TOPICS) envelopes.set(topic, readAvsc(join(dir, 'envelopes', `${topic}.avsc`)));
   const sources = { named, messages, envelopes, dir };
   if (dir === schemasDir()) loaded = sources;

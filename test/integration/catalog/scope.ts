@@ -1,0 +1,27 @@
+import { resolveConfig, type ResolvedConfig } from '../../../src/config/index.js';
+import { initCluster } from '../../../src/core/init.js';
+import { AdminClient } from '../../../src/pulsar/admin.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+
+/**
+ * A fresh tenant/namespace set up the way `miso init` does it (topics, dedup,
+ * BACKWARD_TRANSITIVE, auto topic creation off), so each test file works alone.
+ */
+export async function freshScope(prefix = 'cat'): Promise<{ cfg: ResolvedConfig; admin: AdminClient; flags: string[]; drop: () => Promise<void> }> {
+  const tenant = uniqueName(prefix);
+  const cfg = resolveConfig({ serviceUrl: TEST_SERVICE_URL, adminUrl: TEST_ADMIN_URL, tenant, namespace: 'ns' });
+  const admin = new AdminClient(cfg);
+  const report = await initCluster(cfg, { admin });
+  if (!report.ok) throw new Error(`init failed: ${JSON.stringify(report.steps.filter((s) => s.status === 'failed'))}`);
+  return {
+    cfg,
+    admin,
+    flags: ['--service-url', TEST_SERVICE_URL, '--admin-url', TEST_ADMIN_URL, '--tenant', tenant, '--namespace', 'ns'],
+    drop: async () => {
+      try {
+        await admin.deleteNamespace({ tenant, namespace: 'ns' }, { recursive: true });
+        await admin.deleteTenant(tenant);
+      } catch { /* best effort: a leftover test tenant harms nothing */ }
+    },
+  };
+}
