@@ -18,6 +18,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { AuthError, ConfigError, MisoError, TimeoutError, UnreachableError } from '../errors.js';
 import { TlsError } from './errors.js';
+import { expiredAt } from './admin-jwt.js';
 
 export interface AdminConnectionOptions {
   /** http://host:8080 or https://host:8443 */
@@ -49,14 +50,20 @@ export class NotFoundError extends AdminError {}
 /** 409: it exists already. */
 export class ConflictError extends AdminError {}
 
-/** 401 (credentials refused) or 403 (credentials fine, permission missing). */
+/**
+ * The broker refused the call for who we are: `credentials` (no token, a bad or expired one)
+ * or `permission` (the token is fine, its role may not do this). Pulsar answers some
+ * permission failures with 401 "Unauthorized to …" rather than 403, hence `kind`.
+ */
 export class AdminAuthError extends AuthError {
   readonly status: number;
   readonly reason: string;
-  constructor(message: string, opts: { status: number; reason: string; hint?: string }) {
+  readonly kind: 'credentials' | 'permission';
+  constructor(message: string, opts: { status: number; reason: string; kind: 'credentials' | 'permission'; hint?: string }) {
     super(message, { hint: opts.hint });
     this.status = opts.status;
     this.reason = opts.reason;
+    this.kind = opts.kind;
   }
 }
 
@@ -95,6 +102,11 @@ export function networkError(err: NodeJS.ErrnoException, target: string, what: s
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(err.message)) {
     return new UnreachableError(`connection to the admin API at ${target} failed while trying to ${what} (${code || err.message})`, {
       hint: 'Check that the broker is running and that --admin-url names its http(s) port (http vs https).', cause: err,
+    });
+  }
+  if (code.startsWith('HPE_') || /Parse Error/.test(err.message)) {
+    return new UnreachableError(`${target} did not answer with HTTP (is it a TLS port? then use https://)`, {
+      hint: 'Check --admin-url: https:// for the TLS port (8443), http:// for the plain one (8080).', cause: err,
     });
   }
   if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(err.message)) {
@@ -282,18 +294,26 @@ export class AdminHttp {
   private statusError(res: AdminResponse, what: string): MisoError {
     const reason = brokerReason(res.body, res.contentType) || http.STATUS_CODES[res.status] || 'no reason given';
     const status = res.status;
+    const permission = status === 403 || (status === 401 && /^Unauthorized to\b|not authorized/i.test(reason));
+    if (permission) {
+      return new AdminAuthError(`the token is valid but lacks permission to ${what} (${status}: ${reason})`, {
+        status, reason, kind: 'permission',
+        hint: 'Use a token whose role is a superuser or an admin of the tenant, or have an administrator grant the permission.',
+      });
+    }
+    const expired = status === 401 && this.token ? expiredAt(this.token) : undefined;
+    if (expired) {
+      return new AdminAuthError(`the broker refused the token to ${what}: it expired at ${expired.toISOString()}`, {
+        status, reason, kind: 'credentials',
+        hint: 'Get a new token and pass it with --token-file or PULSAR_TOKEN (or update the profile).',
+      });
+    }
     if (status === 401) {
       return new AdminAuthError(`the broker refused the credentials to ${what} (401: ${reason})`, {
-        status, reason,
+        status, reason, kind: 'credentials',
         hint: this.token
           ? 'check the token (--token/--token-file/PULSAR_TOKEN): it may be expired, malformed or signed with another key.'
           : 'the broker requires authentication: pass a token with --token/--token-file or PULSAR_TOKEN.',
-      });
-    }
-    if (status === 403) {
-      return new AdminAuthError(`the token is valid but lacks permission to ${what} (403: ${reason})`, {
-        status, reason,
-        hint: 'Use a token whose role is a superuser or an admin of the tenant, or have an administrator grant the permission.',
       });
     }
     const message = `cannot ${what}: ${reason} (HTTP ${status})`;

@@ -343,6 +343,22 @@ export class AdminClient {
     await this.http.request('POST', p.path, { body: seconds, what: `set the message TTL of ${p.label}` });
   }
 
+  /** Roles and the actions they may take on the namespace (produce, consume, functions, …). */
+  async permissions(ns: NamespaceRef): Promise<Record<string, string[]>> {
+    const p = this.policyPath(ns, 'permissions');
+    return (await this.http.getJson<Record<string, string[]>>(p.path, `read the permissions of ${p.label}`)) ?? {};
+  }
+
+  async grantPermission(ns: NamespaceRef, role: string, actions: ('produce' | 'consume' | 'functions' | 'sources' | 'sinks' | 'packages')[]): Promise<void> {
+    const p = this.policyPath(ns, `permissions/${enc(role)}`);
+    await this.http.request('POST', p.path, { body: actions, what: `grant ${actions.join('+')} on ${p.label} to ${role}` });
+  }
+
+  async revokePermission(ns: NamespaceRef, role: string): Promise<void> {
+    const p = this.policyPath(ns, `permissions/${enc(role)}`);
+    await this.http.request('DELETE', p.path, { what: `revoke the permissions of ${role} on ${p.label}` });
+  }
+
   // ── topics ────────────────────────────────────────────────────────────
 
   /** Persistent topics of the namespace, partitions listed one by one (`…-partition-0`). */

@@ -1,0 +1,124 @@
+/**
+ * One consumer over several topics or the partitions of a partitioned topic: a consumer per
+ * partition, their messages merged into one stream; acks go back to the partition's consumer.
+ */
+import type { ConsumerImpl } from './consumer.js';
+import { AlreadyClosedError } from './errors.js';
+import type { Consumer, Message } from './types.js';
+
+export class MultiTopicConsumer implements Consumer {
+  private readonly byTopic = new Map<string, ConsumerImpl>();
+  private waiters: { resolve: (m: Message | undefined) => void; timer: NodeJS.Timeout | undefined }[] = [];
+  private closed = false;
+  private rr = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly subscription: string,
+    private readonly parts: ConsumerImpl[],
+  ) {
+    for (const p of parts) this.byTopic.set(p.topic, p);
+  }
+
+  get consumers(): readonly ConsumerImpl[] {
+    return this.parts;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.start()));
+    for (const p of this.parts) void this.pump(p);
+  }
+
+  /** Move messages from a partition consumer to whoever waits here. */
+  private async pump(p: ConsumerImpl): Promise<void> {
+    while (!this.closed) {
+      // Only take a message when someone wants it, so flow control stays per partition.
+      if (this.waiters.length === 0) {
+        await new Promise<void>((r) => this.idle.push(r));
+        continue;
+      }
+      const m = await p.receive();
+      if (m === undefined) return;
+      const w = this.waiters.shift();
+      if (w) {
+        if (w.timer) clearTimeout(w.timer);
+        w.resolve(m);
+      } else {
+        this.buffer.push(m);
+      }
+    }
+  }
+
+  private idle: (() => void)[] = [];
+  private buffer: Message[] = [];
+
+  receive(timeoutMs?: number): Promise<Message | undefined> {
+    const b = this.buffer.shift();
+    if (b) return Promise.resolve(b);
+    // Serve from whichever partition already holds messages, rotating for fairness.
+    for (let i = 0; i < this.parts.length; i++) {
+      const p = this.parts[(this.rr + i) % this.parts.length]!;
+      if (!p.queueEmpty) {
+        this.rr = (this.rr + i + 1) % this.parts.length;
+        return p.receive(0);
+      }
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const w = { resolve, timer: undefined as NodeJS.Timeout | undefined };
+      if (timeoutMs !== undefined) {
+        w.timer = setTimeout(() => {
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve(undefined);
+        }, Math.max(0, timeoutMs));
+      }
+      this.waiters.push(w);
+      const idle = this.idle;
+      this.idle = [];
+      for (const r of idle) r();
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    for (;;) {
+      const m = await this.receive();
+      if (m === undefined) return;
+      yield m;
+    }
+  }
+
+  private owner(m: Message): ConsumerImpl {
+    const p = this.byTopic.get(m.topic);
+    if (!p) throw new AlreadyClosedError(`consumer for ${m.topic}`);
+    return p;
+  }
+
+  ack(m: Message): Promise<void> {
+    return this.owner(m).ack(m);
+  }
+
+  ackCumulative(m: Message): Promise<void> {
+    return this.owner(m).ackCumulative(m);
+  }
+
+  nack(m: Message): void {
+    this.owner(m).nack(m);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters) {
+      if (w.timer) clearTimeout(w.timer);
+      w.resolve(undefined);
+    }
+    this.waiters = [];
+    for (const r of this.idle) r();
+    await Promise.allSettled(this.parts.map((p) => p.close()));
+  }
+
+  async unsubscribe(): Promise<void> {
+    await Promise.all(this.parts.map((p) => p.unsubscribe()));
+    await this.close();
+  }
+}

@@ -1,0 +1,510 @@
+/**
+ * Producer for one (non-partitioned or single partition) topic.
+ *
+ * Every message gets a sequence id (continuing from the broker's last one for this producer
+ * name) so broker-side deduplication can drop resends. Messages wait in `pending` until the
+ * broker's receipt; after a reconnect the same frames are sent again, in order. Batching
+ * groups consecutive messages with the same key into one entry (one schema version per
+ * batch: a producer has exactly one schema).
+ */
+import { UsageError } from '../errors.js';
+import type { ClientContext } from './context.js';
+import type { Connection, ProducerHandler } from './connection.js';
+import {
+  AlreadyClosedError,
+  brokerError,
+  ConnectionClosedError,
+  MessageTooLargeError,
+  SendTimeoutError,
+  serverErrorName,
+} from './errors.js';
+import { MessageId } from './message-id.js';
+import { CommandType } from './protocol/commands.js';
+import type { CommandProducer, CommandSendError, CommandSendReceipt, KeyValue, MessageMetadata, SingleMessageMetadata } from './protocol/definitions.js';
+import { encodeBatchPayload, encodePayloadFrame } from './protocol/frame.js';
+import { announcesSchema, toProtoSchema } from './schema.js';
+import { Backoff } from './status.js';
+import { localTopicName, partitionIndexOf } from './topic-name.js';
+import type { OutgoingMessage, Producer, SchemaInfo } from './types.js';
+
+export interface BatchingOptions {
+  maxMessages?: number;
+  maxBytes?: number;
+  maxDelayMs?: number;
+}
+
+export interface ProducerOptions {
+  topic: string;
+  producerName?: string;
+  schema?: SchemaInfo;
+  batching?: boolean | BatchingOptions;
+  maxPendingMessages?: number;
+  sendTimeoutMs?: number;
+}
+
+interface Callback {
+  resolve: (id: MessageId) => void;
+  reject: (err: Error) => void;
+}
+
+/** One entry on the wire: a single message or a batch. */
+interface OpSend {
+  sequenceId: bigint;
+  highestSequenceId: bigint;
+  numMessages: number;
+  frame: Buffer;
+  callbacks: Callback[];
+  batch: boolean;
+  createdAt: number;
+}
+
+interface Batched {
+  metadata: SingleMessageMetadata;
+  payload: Buffer;
+  sequenceId: bigint;
+  cb: Callback;
+}
+
+type State = 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
+
+const DEFAULT_BATCH = { maxMessages: 1000, maxBytes: 128 * 1024, maxDelayMs: 1 };
+
+function toKeyValues(props: Record<string, string> | undefined): KeyValue[] | undefined {
+  if (!props) return undefined;
+  const keys = Object.keys(props);
+  if (keys.length === 0) return undefined;
+  return keys.map((key) => ({ key, value: String(props[key]) }));
+}
+
+export class ProducerImpl implements Producer, ProducerHandler {
+  readonly topic: string;
+  private state: State = 'connecting';
+  private readonly producerId: number;
+  private cnx: Connection | undefined;
+  private name: string | undefined;
+  private userProvidedName: boolean;
+  private version: Buffer | undefined;
+  private lastSeq = -1n;
+  private nextSeq = 0n;
+  private epoch = 0;
+  private readonly partition: number;
+
+  private pending: OpSend[] = [];
+  private inFlight = 0;
+  private spaceWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private flushWaiters: { until: bigint; resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  private readonly batching: { maxMessages: number; maxBytes: number; maxDelayMs: number } | undefined;
+  private batch: Batched[] = [];
+  private batchBytes = 0;
+  private batchKey: string | undefined;
+  private batchTimer: NodeJS.Timeout | undefined;
+
+  private readonly maxPending: number;
+  private readonly sendTimeoutMs: number;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private readonly backoff = new Backoff();
+
+  constructor(
+    private readonly ctx: ClientContext,
+    private readonly opts: ProducerOptions & { topic: string },
+  ) {
+    this.topic = opts.topic;
+    this.producerId = ctx.nextId('producer');
+    this.name = opts.producerName;
+    this.userProvidedName = opts.producerName !== undefined;
+    this.partition = partitionIndexOf(opts.topic);
+    this.maxPending = Math.max(1, opts.maxPendingMessages ?? 1000);
+    this.sendTimeoutMs = opts.sendTimeoutMs ?? 30_000;
+    if (opts.batching === false) this.batching = undefined;
+    else this.batching = { ...DEFAULT_BATCH, ...(typeof opts.batching === 'object' ? opts.batching : {}) };
+    if (opts.schema !== undefined && announcesSchema(opts.schema)) {
+      // Validate now so a bad schema type is a usage error, not a protocol failure.
+      try {
+        toProtoSchema(opts.schema, 'x');
+      } catch {
+        throw new UsageError(`unknown schema type "${opts.schema.type}"`, { hint: 'Use AVRO, JSON, STRING or BYTES.' });
+      }
+    }
+  }
+
+  get producerName(): string {
+    return this.name ?? '';
+  }
+
+  get schemaVersion(): Buffer | undefined {
+    return this.version;
+  }
+
+  get lastSequenceId(): bigint {
+    return this.lastSeq;
+  }
+
+  /** Messages waiting for their receipt (batched ones included). */
+  get pendingCount(): number {
+    return this.inFlight;
+  }
+
+  get isConnected(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** Create the producer on the broker (first time). */
+  async start(): Promise<void> {
+    await this.ctx.retryStartup(() => this.connect(), `creating a producer on ${this.topic}`);
+    if (this.sendTimeoutMs > 0) {
+      const every = Math.max(50, Math.min(1000, Math.floor(this.sendTimeoutMs / 4)));
+      this.timeoutTimer = setInterval(() => this.checkSendTimeouts(), every);
+      this.timeoutTimer.unref();
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const cnx = await this.ctx.connectionFor(this.topic);
+    if (this.state === 'closed' || this.state === 'closing') throw new AlreadyClosedError('producer');
+    const requestId = this.ctx.nextId('request');
+    cnx.registerProducer(this.producerId, this);
+    let res;
+    try {
+      const producer: CommandProducer = {
+        topic: this.topic,
+        producer_id: this.producerId,
+        request_id: requestId,
+        epoch: this.epoch,
+        user_provided_producer_name: this.userProvidedName,
+      };
+      if (this.name !== undefined) producer.producer_name = this.name;
+      if (announcesSchema(this.opts.schema)) producer.schema = toProtoSchema(this.opts.schema, localTopicName(this.topic));
+      res = await cnx.request({ type: CommandType.PRODUCER, producer }, requestId, `creating a producer on ${this.topic}`);
+    } catch (err) {
+      cnx.unregisterProducer(this.producerId);
+      throw err;
+    }
+    const ok = res.producer_success!;
+    this.name = ok.producer_name;
+    if (ok.schema_version && ok.schema_version.length > 0) this.version = ok.schema_version;
+    const brokerLast = ok.last_sequence_id ?? -1n;
+    if (brokerLast > this.lastSeq) this.lastSeq = brokerLast;
+    if (brokerLast + 1n > this.nextSeq && this.pending.length === 0 && this.batch.length === 0) this.nextSeq = brokerLast + 1n;
+    if ((this.state as State) === 'closed') {
+      cnx.unregisterProducer(this.producerId);
+      return;
+    }
+    this.cnx = cnx;
+    this.epoch++;
+    this.state = 'ready';
+    this.backoff.reset();
+    // Resend what the broker has not confirmed, in order; deduplication drops what it already has.
+    if (this.pending.length > 0) {
+      this.ctx.log(`producer ${this.name} on ${this.topic}: resending ${this.pending.length} pending entr${this.pending.length === 1 ? 'y' : 'ies'}`);
+      cnx.corked(() => {
+        for (const op of this.pending) cnx.write(op.frame);
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Sending
+
+  send(msg: OutgoingMessage): Promise<MessageId> {
+    if (this.state === 'closed' || this.state === 'closing') return Promise.reject(new AlreadyClosedError('producer'));
+    if (!msg || !(msg.payload instanceof Uint8Array)) return Promise.reject(new UsageError('a message needs a Buffer payload'));
+    const max = this.cnx?.maxMessageSize ?? 5 * 1024 * 1024;
+    if (msg.payload.length > max) return Promise.reject(new MessageTooLargeError(msg.payload.length, max));
+    if (this.inFlight < this.maxPending && this.spaceWaiters.length === 0) {
+      this.inFlight++;
+      return this.enqueue(msg);
+    }
+    return new Promise<void>((resolve, reject) => this.spaceWaiters.push({ resolve, reject })).then(() => this.enqueue(msg));
+  }
+
+  private enqueue(msg: OutgoingMessage): Promise<MessageId> {
+    if (this.state === 'closed') {
+      this.releaseSlots(1);
+      return Promise.reject(new AlreadyClosedError('producer'));
+    }
+    let seq: bigint;
+    if (msg.sequenceId !== undefined) {
+      seq = msg.sequenceId;
+      if (seq + 1n > this.nextSeq) this.nextSeq = seq + 1n;
+    } else {
+      seq = this.nextSeq++;
+    }
+    return new Promise<MessageId>((resolve, reject) => {
+      const cb = { resolve, reject };
+      if (this.batching) this.addToBatch(msg, seq, cb);
+      else this.sendSingle(msg, seq, cb);
+    });
+  }
+
+  private sendSingle(msg: OutgoingMessage, seq: bigint, cb: Callback): void {
+    const metadata: MessageMetadata = { producer_name: this.name ?? '', sequence_id: seq, publish_time: Date.now() };
+    const props = toKeyValues(msg.properties);
+    if (props) metadata.properties = props;
+    if (msg.key !== undefined) metadata.partition_key = msg.key;
+    if (msg.eventTime !== undefined && msg.eventTime > 0) metadata.event_time = msg.eventTime;
+    if (this.version) metadata.schema_version = this.version;
+    const frame = encodePayloadFrame(
+      { type: CommandType.SEND, send: { producer_id: this.producerId, sequence_id: seq } },
+      metadata,
+      msg.payload,
+    );
+    this.dispatch({ sequenceId: seq, highestSequenceId: seq, numMessages: 1, frame, callbacks: [cb], batch: false, createdAt: Date.now() });
+  }
+
+  private addToBatch(msg: OutgoingMessage, seq: bigint, cb: Callback): void {
+    const b = this.batching!;
+    // One key per batch: the broker routes a whole entry by its key (Key_Shared, partitions).
+    if (this.batch.length > 0 && msg.key !== this.batchKey) this.flushBatch();
+    const metadata: SingleMessageMetadata = { payload_size: msg.payload.length, sequence_id: seq };
+    const props = toKeyValues(msg.properties);
+    if (props) metadata.properties = props;
+    if (msg.key !== undefined) metadata.partition_key = msg.key;
+    if (msg.eventTime !== undefined && msg.eventTime > 0) metadata.event_time = msg.eventTime;
+    if (this.batch.length === 0) this.batchKey = msg.key;
+    this.batch.push({ metadata, payload: msg.payload, sequenceId: seq, cb });
+    this.batchBytes += msg.payload.length;
+    if (this.batch.length >= b.maxMessages || this.batchBytes >= b.maxBytes) {
+      this.flushBatch();
+    } else if (this.batchTimer === undefined) {
+      this.batchTimer = setTimeout(() => {
+        this.batchTimer = undefined;
+        this.flushBatch();
+      }, b.maxDelayMs);
+    }
+  }
+
+  private flushBatch(): void {
+    if (this.batchTimer !== undefined) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+    }
+    const items = this.batch;
+    if (items.length === 0) return;
+    this.batch = [];
+    this.batchBytes = 0;
+    const first = items[0]!;
+    const last = items[items.length - 1]!;
+    const metadata: MessageMetadata = {
+      producer_name: this.name ?? '',
+      sequence_id: first.sequenceId,
+      publish_time: Date.now(),
+      num_messages_in_batch: items.length,
+      highest_sequence_id: last.sequenceId,
+    };
+    if (this.batchKey !== undefined) metadata.partition_key = this.batchKey;
+    if (this.version) metadata.schema_version = this.version;
+    const payload = encodeBatchPayload(items);
+    const frame = encodePayloadFrame(
+      {
+        type: CommandType.SEND,
+        send: { producer_id: this.producerId, sequence_id: first.sequenceId, num_messages: items.length, highest_sequence_id: last.sequenceId },
+      },
+      metadata,
+      payload,
+    );
+    this.dispatch({
+      sequenceId: first.sequenceId,
+      highestSequenceId: last.sequenceId,
+      numMessages: items.length,
+      frame,
+      callbacks: items.map((i) => i.cb),
+      batch: true,
+      createdAt: Date.now(),
+    });
+  }
+
+  private dispatch(op: OpSend): void {
+    this.pending.push(op);
+    if (this.cnx && (this.state === 'ready' || this.state === 'closing')) this.cnx.write(op.frame);
+    // Otherwise it goes out with the resend after the (re)connect.
+  }
+
+  flush(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    this.flushBatch();
+    const last = this.pending[this.pending.length - 1];
+    if (!last) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.flushWaiters.push({ until: last.highestSequenceId, resolve, reject }));
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Receipts
+
+  onSendReceipt(r: CommandSendReceipt): void {
+    const op = this.pending[0];
+    if (!op) return;
+    if (r.sequence_id < op.sequenceId) return; // receipt for something already settled
+    if (r.sequence_id > op.sequenceId) {
+      // The broker confirmed something we have not reached: our view is out of step.
+      this.ctx.log(`producer ${this.name}: receipt for ${r.sequence_id} while expecting ${op.sequenceId}; reconnecting`);
+      this.cnx?.destroy();
+      return;
+    }
+    this.pending.shift();
+    const mid = r.message_id;
+    const ledger = mid?.ledgerId ?? -1n;
+    const entry = mid?.entryId ?? -1n;
+    const n = op.callbacks.length;
+    for (let i = 0; i < n; i++) {
+      op.callbacks[i]!.resolve(new MessageId(ledger, entry, this.partition, op.batch ? i : -1, op.batch ? n : 0));
+    }
+    if (op.highestSequenceId > this.lastSeq) this.lastSeq = op.highestSequenceId;
+    this.releaseSlots(op.numMessages);
+    this.settleFlushWaiters();
+  }
+
+  onSendError(e: CommandSendError): void {
+    const name = serverErrorName(e.error);
+    this.ctx.log(`producer ${this.name} on ${this.topic}: send error ${name}: ${e.message}`);
+    const err = brokerError(e.error, e.message, `publishing to ${this.topic}`);
+    if (err.retriable || name === 'ChecksumError') {
+      // Reconnect and resend everything pending.
+      this.cnx?.destroy();
+      return;
+    }
+    this.failPending(err);
+  }
+
+  private settleFlushWaiters(): void {
+    if (this.flushWaiters.length === 0) return;
+    const head = this.pending[0];
+    this.flushWaiters = this.flushWaiters.filter((w) => {
+      if (head === undefined || head.sequenceId > w.until) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  private releaseSlots(n: number): void {
+    this.inFlight -= n;
+    while (this.inFlight < this.maxPending && this.spaceWaiters.length > 0) {
+      this.inFlight++;
+      this.spaceWaiters.shift()!.resolve();
+    }
+  }
+
+  private failPending(err: Error): void {
+    const ops = this.pending;
+    this.pending = [];
+    let n = 0;
+    for (const op of ops) {
+      n += op.numMessages;
+      for (const cb of op.callbacks) cb.reject(err);
+    }
+    if (this.batch.length > 0) {
+      const items = this.batch;
+      this.batch = [];
+      this.batchBytes = 0;
+      if (this.batchTimer) clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+      n += items.length;
+      for (const i of items) i.cb.reject(err);
+    }
+    for (const w of this.flushWaiters) w.reject(err);
+    this.flushWaiters = [];
+    this.releaseSlots(n);
+  }
+
+  private checkSendTimeouts(): void {
+    const head = this.pending[0];
+    if (!head) return;
+    if (Date.now() - head.createdAt > this.sendTimeoutMs) {
+      const count = this.pending.reduce((a, op) => a + op.numMessages, 0) + this.batch.length;
+      this.failPending(
+        new SendTimeoutError(`${count} message(s) to ${this.topic} were not confirmed by the broker within ${this.sendTimeoutMs} ms`, {
+          hint: this.state === 'ready' ? 'The broker is slow or overloaded; retry.' : 'The broker is unreachable; check it with `miso doctor`.',
+        }),
+      );
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Connection life cycle
+
+  onConnectionClosed(): void {
+    this.lostConnection();
+  }
+
+  onClosedByBroker(): void {
+    this.cnx?.unregisterProducer(this.producerId);
+    this.lostConnection();
+  }
+
+  private lostConnection(): void {
+    if (this.state === 'closing') {
+      this.failPending(new ConnectionClosedError(`the connection closed while the producer on ${this.topic} was closing`));
+      return;
+    }
+    if (this.state !== 'ready') return;
+    this.cnx = undefined;
+    this.state = 'reconnecting';
+    void this.reconnectLoop();
+  }
+
+  private async reconnectLoop(): Promise<void> {
+    const done = this.ctx.reconnecting(this);
+    try {
+      while (this.state === 'reconnecting') {
+        const delay = this.backoff.next();
+        this.ctx.reportRetry(this.topic, this.backoff.attempts, delay);
+        await new Promise((r) => setTimeout(r, delay));
+        if (this.state !== 'reconnecting') return;
+        try {
+          await this.connect();
+          this.ctx.log(`producer ${this.name} on ${this.topic} reconnected`);
+          return;
+        } catch (err) {
+          this.ctx.log(`producer on ${this.topic}: reconnect attempt ${this.backoff.attempts} failed: ${(err as Error).message}`);
+          const retriable = (err as { retriable?: boolean }).retriable !== false;
+          if (!retriable) {
+            this.failPending(err as Error);
+          }
+        }
+      }
+    } finally {
+      done();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state !== 'closing') {
+      const wasReady = this.state === 'ready';
+      this.state = 'closing';
+      // Flush: wait for what was sent (or is batched) to be confirmed, while we still can.
+      this.flushBatch();
+      if (wasReady && this.pending.length > 0) {
+        const last = this.pending[this.pending.length - 1]!;
+        await new Promise<void>((resolve) => {
+          this.flushWaiters.push({ until: last.highestSequenceId, resolve, reject: () => resolve() });
+          // Keep ready-state semantics for receipts during close.
+        });
+      }
+    }
+    this.state = 'closed';
+    if (this.timeoutTimer) clearInterval(this.timeoutTimer);
+    this.failPending(new AlreadyClosedError('producer'));
+    for (const w of this.spaceWaiters) w.reject(new AlreadyClosedError('producer'));
+    this.spaceWaiters = [];
+    const cnx = this.cnx;
+    this.cnx = undefined;
+    this.ctx.unregister(this);
+    if (cnx && !cnx.isClosed) {
+      const requestId = this.ctx.nextId('request');
+      try {
+        await cnx.request(
+          { type: CommandType.CLOSE_PRODUCER, close_producer: { producer_id: this.producerId, request_id: requestId } },
+          requestId,
+          `closing the producer on ${this.topic}`,
+        );
+      } catch (err) {
+        if (!(err instanceof ConnectionClosedError)) this.ctx.log(`closing producer on ${this.topic}: ${(err as Error).message}`);
+      } finally {
+        cnx.unregisterProducer(this.producerId);
+      }
+    }
+  }
+}
