@@ -16,6 +16,7 @@ import { mask, type ResolvedConfig } from '../config/index.js';
 import { MisoError, UnreachableError, TimeoutError } from '../errors.js';
 import { AdminAuthError, AdminClient, NotFoundError, type NamespacePolicies } from '../pulsar/admin.js';
 import { tlsError } from '../pulsar/admin-http.js';
+import { decodeJwtClaims } from '../pulsar/admin-jwt.js';
 import { Connection } from '../pulsar/connection.js';
 import { parseServiceUrl, type BrokerAddress } from '../pulsar/url.js';
 import { EXPECTED_SCHEMA_COMPATIBILITY, describeRetention, expectedRetention, initTopicShortNames } from './init.js';
@@ -49,24 +50,7 @@ export interface DoctorOptions {
 const EXPIRY_WARNING_DAYS = 14;
 const INIT_HINT = 'Run `miso init` to create it.';
 
-export interface JwtClaims {
-  sub?: string;
-  exp?: number;
-  iat?: number;
-  [k: string]: unknown;
-}
-
-/** The claims of a JWT, read without verifying it (only the broker can), or undefined if it is not one. */
-export function decodeJwtClaims(token: string): JwtClaims | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as unknown;
-    return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as JwtClaims) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { decodeJwtClaims } from '../pulsar/admin-jwt.js';
 
 /** "3 d", "5 h", "12 min", "40 s". */
 export function humanDuration(ms: number): string {
@@ -187,6 +171,7 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
 
   // ── admin authentication ──
   let tenantState: 'exists' | 'missing' | 'unknown' = 'unknown';
+  let tenantDenied: AdminAuthError | undefined;
   if (!adminUp) {
     skip('authentication', 'the admin API is not reachable');
   } else {
@@ -195,21 +180,23 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
       tenantState = 'exists';
     } catch (err) {
       if (err instanceof NotFoundError) tenantState = 'missing';
-      else if (!(err instanceof AdminAuthError)) {
-        fromError('authentication', err);
-      } else {
-        add({ name: 'authentication', status: 'fail', detail: err.message, ...(err.hint ? { hint: err.hint } : {}) });
-      }
+      else if (err instanceof AdminAuthError && err.kind === 'permission') tenantDenied = err;
+      else fromError('authentication', err);
     }
-    if (tenantState !== 'unknown') {
-      add({ name: 'authentication', status: 'ok', detail: cfg.token ? `the admin API accepts the token for tenant ${cfg.tenant}` : 'no token needed by the admin API' });
+    if (tenantState !== 'unknown' || tenantDenied) {
+      add({
+        name: 'authentication', status: 'ok',
+        detail: !cfg.token ? 'no token needed by the admin API' : tenantDenied ? 'the admin API accepts the token (its role is limited, see below)' : `the admin API accepts the token for tenant ${cfg.tenant}`,
+      });
     }
   }
 
   // ── tenant, namespace ──
   const nsName = `${cfg.tenant}/${cfg.namespace}`;
   let nsExists = false;
-  if (tenantState === 'unknown') {
+  if (tenantDenied) {
+    add({ name: 'tenant', status: 'fail', detail: tenantDenied.message, ...(tenantDenied.hint ? { hint: tenantDenied.hint } : {}) });
+  } else if (tenantState === 'unknown') {
     skip('tenant', adminUp ? 'cannot read it with these credentials' : 'the admin API is not reachable');
   } else if (tenantState === 'missing') {
     add({ name: 'tenant', status: 'fail', detail: `tenant ${cfg.tenant} does not exist`, hint: INIT_HINT });

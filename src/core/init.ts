@@ -118,6 +118,10 @@ export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): 
       if (!(err instanceof NotFoundError) && !(err instanceof AdminAuthError)) throw err;
     }
     if (clustersError) throw clustersError;
+    if (clusters.length === 0) {
+      // A standalone registers its cluster a few seconds after the admin API starts answering.
+      return { status: 'failed', detail: `cannot create tenant ${cfg.tenant}: the broker reports no cluster yet`, hint: 'The broker is probably still starting; run `miso init` again in a few seconds.' };
+    }
     try {
       await admin.createTenant(cfg.tenant, { allowedClusters: clusters });
       return { status: 'created', detail: `allowed on ${clusters.join(', ')}` };
