@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { ConnectedCommand } from '../cli/base.js';
-import { initCluster, type InitStep } from '../core/init.js';
+import { initCluster, initTopicShortNames, type InitStep } from '../core/init.js';
 import { MisoError } from '../errors.js';
 
 export default class Init extends ConnectedCommand {
@@ -27,10 +27,11 @@ export default class Init extends ConnectedCommand {
     const mark: Record<InitStep['status'], string> = {
       created: c.green('✔'), updated: c.yellow('↻'), exists: c.dim('·'), skipped: c.dim('-'), failed: c.red('✖'),
     };
+    const width = Math.max(`namespace ${cfg.tenant}/${cfg.namespace}`.length, ...initTopicShortNames().map((t) => `topic ${t}`.length));
     const report = await initCluster(cfg, {
       onStep: (s) => {
-        this.out.line(`${mark[s.status]} ${s.name}  ${s.status === 'failed' ? c.red(`failed: ${s.detail ?? ''}`) : c.dim(s.detail ? `${s.status} (${s.detail})` : s.status)}`);
-        if (s.status === 'failed' && s.hint) this.out.line(`    ${c.dim(s.hint)}`);
+        this.out.line(`${mark[s.status]} ${s.name.padEnd(width)}  ${s.status === 'failed' ? c.red(`failed: ${s.detail ?? ''}`) : c.dim(s.detail ? `${s.status} (${s.detail})` : s.status)}`);
+        if (s.status === 'failed' && s.hint) this.out.line(`  ${' '.repeat(width)}  ${c.dim(`→ ${s.hint}`)}`);
       },
     });
     if (this.out.json) this.out.data(report);
