@@ -1,0 +1,164 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../../errors.js';
+import { CORE_MIGRATIONS, migrate, type Migration } from './migrations.js';
+import type { OutboxEntry, OutboxRow, ProcessedRecord, ServiceStore, StoreTx } from './store.js';
+
+export interface SqliteStoreOptions<R> {
+  /** Database file, or ':memory:' for tests. */
+  file: string;
+  /** The service's own migrations (versions after the core ones). */
+  migrations: readonly Migration[];
+  /** Build the service repository over this connection (statements prepared once). */
+  repo: (db: DatabaseSync) => R;
+}
+
+/**
+ * The embedded store: one SQLite file per service, WAL journal. `synchronous=NORMAL` in WAL
+ * mode keeps every committed transaction across a process crash (kill -9); only a power loss
+ * can take the last ones, which the broker's copy of the events makes visible.
+ */
+export class SqliteStore<R> implements ServiceStore<R> {
+  readonly storeId: string;
+  readonly location: string;
+  readonly db: DatabaseSync;
+  private readonly repo: R;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly stmts: {
+    processed: StatementSync;
+    markProcessed: StatementSync;
+    enqueue: StatementSync;
+    pending: StatementSync;
+    publish: StatementSync;
+    depth: StatementSync;
+  };
+
+  constructor(opts: SqliteStoreOptions<R>) {
+    this.location = opts.file;
+    if (opts.file !== ':memory:') {
+      try {
+        mkdirSync(dirname(opts.file), { recursive: true });
+      } catch (err) {
+        throw new ConfigError(`cannot create the directory for ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Choose a writable place with --db.' });
+      }
+    }
+    try {
+      this.db = new DatabaseSync(opts.file);
+    } catch (err) {
+      throw new ConfigError(`cannot open database ${opts.file}: ${(err as Error).message}`, { hint: 'Choose a writable file with --db.' });
+    }
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    migrate(this.db, [...CORE_MIGRATIONS, ...opts.migrations], opts.file);
+
+    const meta = this.db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string } | undefined;
+    if (meta) {
+      this.storeId = meta.value;
+    } else {
+      this.storeId = randomBytes(4).toString('hex');
+      this.db.prepare("INSERT INTO meta (key, value) VALUES ('store_id', ?)").run(this.storeId);
+    }
+
+    this.stmts = {
+      processed: this.db.prepare('SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?'),
+      markProcessed: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?)'),
+      enqueue: this.db.prepare('INSERT INTO outbox (topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time FROM outbox ORDER BY id LIMIT ?'),
+      publish: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
+      depth: this.db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+    };
+    this.stmts.pending.setReadBigInts(true);
+    this.repo = opts.repo(this.db);
+  }
+
+  /** Serialise: one transaction (or read) at a time on the single connection. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.closed) throw new Error(`store ${this.location} is closed`);
+      return fn();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  transaction<T>(fn: (tx: StoreTx<R>) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.txView());
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  read<T>(fn: (repo: R) => Promise<T>): Promise<T> {
+    return this.exclusive(() => fn(this.repo));
+  }
+
+  private txView(): StoreTx<R> {
+    const s = this.stmts;
+    return {
+      repo: this.repo,
+      processed: async (messageId: string) => {
+        const r = s.processed.get(messageId) as { message_id: string; type: string; outcome: ProcessedRecord['outcome']; processed_at: number } | undefined;
+        return r && { messageId: r.message_id, type: r.type, outcome: r.outcome, processedAt: r.processed_at };
+      },
+      markProcessed: async (rec: ProcessedRecord) => {
+        s.markProcessed.run(rec.messageId, rec.type, rec.outcome, rec.processedAt);
+      },
+      enqueue: async (e: OutboxEntry) => {
+        const r = s.enqueue.run(e.topic, e.type, e.key ?? null, JSON.stringify(e.properties), e.payload, e.eventTime, Date.now());
+        return BigInt(r.lastInsertRowid);
+      },
+    };
+  }
+
+  async pendingOutbox(limit: number): Promise<OutboxRow[]> {
+    // Reads committed rows only: the relay runs between transactions, never inside one.
+    return this.exclusive(async () => {
+      const rows = this.stmts.pending.all(limit) as { id: bigint; topic: string; type: string; msg_key: string | null; properties: string; payload: Uint8Array; event_time: bigint }[];
+      return rows.map((r) => ({
+        id: r.id,
+        topic: r.topic,
+        type: r.type,
+        key: r.msg_key ?? undefined,
+        properties: JSON.parse(r.properties) as Record<string, string>,
+        payload: Buffer.from(r.payload),
+        eventTime: Number(r.event_time),
+      }));
+    });
+  }
+
+  async markPublished(ids: readonly bigint[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const id of ids) this.stmts.publish.run(id);
+        this.db.exec('COMMIT');
+      } catch (err) {
+        this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async outboxDepth(): Promise<number> {
+    // A count does not need the queue: SQLite answers from committed pages between statements.
+    const r = this.stmts.depth.get() as { n: number };
+    return r.n;
+  }
+
+  async close(): Promise<void> {
+    await this.exclusive(async () => {
+      this.closed = true;
+      this.db.close();
+    }).catch(() => undefined);
+  }
+}
