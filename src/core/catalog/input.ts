@@ -244,3 +244,110 @@ export function typeChoices(kinds?: readonly MessageKind[]): string[] {
   if (!kinds) return [...SHORT_NAMES, ...MESSAGE_TYPES];
   return allSpecs().filter((s) => kinds.includes(s.kind)).flatMap((s) => [s.short, s.type]);
 }
+
+export interface BatchInput {
+  /** The type given on the command line, if any. */
+  type?: MessageType;
+  /** Payload fields as `--field value` tokens. */
+  fieldTokens?: readonly string[];
+  /** JSON text: one document, an array, or NDJSON (from --data, --file or stdin). */
+  jsonText?: string;
+  /** Where the JSON came from, for messages ("stdin", "f.json"). */
+  jsonSource?: string;
+  correlationId?: string;
+  causationId?: string;
+  id?: string;
+  /** Send each message this many times (fresh generated ids and envelope ids each time). */
+  count?: number;
+  kinds?: readonly MessageKind[];
+}
+
+export interface PreparedBatch {
+  messages: { line: number; envelope: AnyEnvelope; topic?: string }[];
+  /** One entry per refused input line (line 0 = the command-line fields). */
+  errors: { line: number; message: string }[];
+}
+
+/**
+ * Every message of one `miso send` run, complete and validated, or the reasons each input
+ * line is refused. Nothing is sent here; the caller sends none when there are errors
+ * (unless told to go on without the bad lines).
+ */
+export function prepareBatch(input: BatchInput): PreparedBatch {
+  const hasFields = (input.fieldTokens?.length ?? 0) > 0;
+  if (hasFields && input.jsonText !== undefined) {
+    throw new UsageError('give the payload as --field flags or as JSON (--data, --file, stdin), not both');
+  }
+  const count = input.count ?? 1;
+  const errors: PreparedBatch['errors'] = [];
+  let items: NdjsonLine[];
+  if (input.jsonText !== undefined) {
+    const parsed = parseJsonInput(input.jsonText);
+    items = parsed.items;
+    for (const e of parsed.errors) errors.push({ line: e.line, message: e.message.startsWith('line') ? e.message : `${input.jsonSource ?? 'input'}: ${e.message}` });
+  } else {
+    if (!input.type) throw new UsageError('which message type?', { hint: 'Give it first: `miso send campaign.create --name "My Campaign" --user-id user123` (see `miso schemas list`).' });
+    const { payload, problems } = parseFieldFlags(input.type, input.fieldTokens ?? []);
+    if (problems.length) {
+      for (const p of problems) errors.push({ line: 0, message: p.message });
+      return { messages: [], errors };
+    }
+    items = [{ line: 0, value: payload }];
+  }
+  const many = items.length * count > 1;
+  if (many && input.id) throw new UsageError('--id names one message, but this sends several', { hint: 'Leave --id out; each message gets its own id.' });
+  const messages: PreparedBatch['messages'] = [];
+  for (const item of items) {
+    for (let i = 0; i < count; i++) {
+      const r = prepareMessage(item.value, {
+        ...(input.type ? { type: input.type } : {}),
+        ...(input.correlationId ? { correlationId: input.correlationId } : {}),
+        ...(input.causationId ? { causationId: input.causationId } : {}),
+        ...(input.id ? { id: input.id } : {}),
+        ...(input.kinds ? { kinds: input.kinds } : {}),
+      });
+      if (r.ok) messages.push({ line: item.line, envelope: r.envelope, ...(r.topic ? { topic: r.topic } : {}) });
+      else {
+        const where = item.line === 0 ? '' : `line ${item.line}: `;
+        for (const p of r.problems) errors.push({ line: item.line, message: `${where}${p.message}` });
+        break;
+      }
+    }
+  }
+  if (!errors.length && !messages.length) errors.push({ line: 0, message: `${input.jsonSource ?? 'input'} holds no message` });
+  return { messages, errors };
+}
+
+/**
+ * The payload-field tokens of a command line: everything that is not the message type (the
+ * first bare word) or one of the command's own flags (`known`: flag name → takes a value).
+ * oclif cannot declare schema-generated flags statically, so `miso send` reads them here.
+ */
+export function fieldTokensOf(argv: readonly string[], known: ReadonlyMap<string, boolean>, chars: ReadonlyMap<string, boolean> = new Map()): { type: string | undefined; tokens: string[] } {
+  const tokens: string[] = [];
+  let type: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!;
+    if (tok === '--') { tokens.push(...argv.slice(i + 1)); break; }
+    if (tok.startsWith('--')) {
+      const eq = tok.indexOf('=');
+      const name = tok.slice(2, eq >= 0 ? eq : undefined);
+      const bare = name.startsWith('no-') && known.get(name.slice(3)) === false ? name.slice(3) : name;
+      if (known.has(bare)) {
+        if (known.get(bare) && eq < 0) i++;
+        continue;
+      }
+      tokens.push(tok);
+      // The value of an unknown flag is the next token unless that is a flag too.
+      if (eq < 0 && i + 1 < argv.length && !(argv[i + 1]!.startsWith('--') && argv[i + 1]!.length > 2)) tokens.push(argv[++i]!);
+      continue;
+    }
+    if (/^-[A-Za-z]$/.test(tok) && chars.has(tok.slice(1))) {
+      if (chars.get(tok.slice(1))) i++;
+      continue;
+    }
+    if (type === undefined && tokens.length === 0) { type = tok; continue; }
+    tokens.push(tok);
+  }
+  return { type, tokens };
+}

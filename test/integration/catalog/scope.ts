@@ -25,3 +25,17 @@ export async function freshScope(prefix = 'cat'): Promise<{ cfg: ResolvedConfig;
     },
   };
 }
+
+/** How many messages a topic holds now, read with a reader from the start (proves "nothing was sent"). */
+export async function countMessages(client: import('../../../src/pulsar/index.js').PulsarClient, topic: string): Promise<number> {
+  const reader = await client.createReader({ topic, start: 'earliest' });
+  let n = 0;
+  try {
+    while (await reader.hasMessageAvailable()) {
+      if (await reader.readNext(5000)) n++;
+    }
+  } finally {
+    await reader.close();
+  }
+  return n;
+}
