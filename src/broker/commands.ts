@@ -1,11 +1,19 @@
-import { localBrokerEnv, ProfileStore } from '../config/index.js';
+import { join } from 'node:path';
+import { localBrokerEnv, ProfileStore, resolveConfig, type ProfileSettings } from '../config/index.js';
+import { initCluster, type InitReport, type InitStep } from '../core/init.js';
 import { LocalBroker, DEFAULT_BROKER_OPTIONS, type BrokerState } from './local.js';
+import { prepareSecureBroker } from './secure.js';
 
 export interface UpRequest {
   servicePort: number;
   webPort: number;
   heapMb: number;
+  /** TLS on extra ports and JWT authentication, with material generated under the state directory. */
+  secure?: { tlsPort: number; webTlsPort: number };
+  /** Run `miso init` against the broker once it is ready (default true). */
+  init?: boolean;
   onProgress?: (text: string) => void;
+  onInitStep?: (step: InitStep) => void;
 }
 
 export interface UpResult {
@@ -13,27 +21,61 @@ export interface UpResult {
   seconds: number;
   state: BrokerState;
   profile: string;
+  /** The URLs the profile points at (the TLS ones for a secure broker). */
+  serviceUrl: string;
+  adminUrl: string;
   source?: string;
+  init?: InitReport;
+  secure?: { caFile: string; adminTokenFile: string; tokensDir: string };
 }
 
+/** The profile `broker up` writes. */
+export const LOCAL_PROFILE = 'local';
+const CONNECTION_KEYS = ['serviceUrl', 'adminUrl', 'token', 'tokenFile', 'tlsTrustCertsFile', 'tlsAllowInsecure'] as const;
+
 /**
- * `miso broker up`: start (or find) the local broker, then record a `local` profile that
- * points at it; the profile becomes the default when none is selected yet.
+ * `miso broker up`: start (or find) the local broker, point the `local` profile at it (the
+ * default profile when none is chosen yet) and run `miso init` there.
  */
 export async function brokerUp(req: UpRequest, broker = new LocalBroker(), store = new ProfileStore()): Promise<UpResult> {
   const env = localBrokerEnv();
+  const material = req.secure
+    ? await prepareSecureBroker(join(broker.dir, 'secure'), { servicePortTls: req.secure.tlsPort, webServicePortTls: req.secure.webTlsPort })
+    : undefined;
   const r = await broker.up({
     servicePort: req.servicePort,
     webPort: req.webPort,
     heapMb: req.heapMb,
     version: env.pulsarVersion ?? DEFAULT_BROKER_OPTIONS.version,
     pulsarHome: env.pulsarHome,
+    ...(material ? { confOverrides: material.confOverrides, authToken: material.adminToken } : {}),
   }, req.onProgress);
-  const profile = 'local';
-  store.put(profile, { serviceUrl: r.state.serviceUrl, adminUrl: r.state.adminUrl }, { merge: true });
-  if (!store.current()) store.use(profile);
+
+  // A secure broker is reached over TLS with the admin token; the profile says so.
+  const connection: ProfileSettings = material
+    ? {
+        serviceUrl: `pulsar+ssl://127.0.0.1:${material.ports.serviceTls}`,
+        adminUrl: `https://127.0.0.1:${material.ports.webTls}`,
+        tokenFile: material.adminTokenFile,
+        tlsTrustCertsFile: material.caFile,
+      }
+    : { serviceUrl: r.state.serviceUrl, adminUrl: r.state.adminUrl };
+  const kept = { ...(store.get(LOCAL_PROFILE) ?? {}) };
+  for (const k of CONNECTION_KEYS) delete kept[k];
+  store.put(LOCAL_PROFILE, { ...kept, ...connection });
+  if (!store.current()) store.use(LOCAL_PROFILE);
+
+  let init: InitReport | undefined;
+  if (req.init !== false) {
+    // Flags outrank the environment, so PULSAR_* variables aimed elsewhere cannot redirect init.
+    const cfg = resolveConfig({ profile: LOCAL_PROFILE, ...connection }, store);
+    init = await initCluster(cfg, { ...(req.onInitStep ? { onStep: req.onInitStep } : {}) });
+  }
   return {
-    alreadyRunning: r.alreadyRunning, seconds: r.seconds, state: r.state, profile,
+    alreadyRunning: r.alreadyRunning, seconds: r.seconds, state: r.state, profile: LOCAL_PROFILE,
+    serviceUrl: connection.serviceUrl!, adminUrl: connection.adminUrl!,
     ...(r.distribution?.kind === 'local' ? { source: r.distribution.source } : {}),
+    ...(init ? { init } : {}),
+    ...(material ? { secure: { caFile: material.caFile, adminTokenFile: material.adminTokenFile, tokensDir: join(material.dir, 'tokens') } } : {}),
   };
 }

@@ -72,9 +72,14 @@ export function describeRetention(r: RetentionPolicy | undefined): string {
   return `${time}, ${size}`;
 }
 
-/** Errors that mean the broker cannot be talked to at all: no point trying the next step. */
+/**
+ * Errors that mean no later step can succeed: an unreachable broker, or credentials refused
+ * outright (every request would answer the same 401, so one line says it). A refused
+ * permission is per step: the token may allow the next one.
+ */
 function isFatal(err: unknown): boolean {
-  return err instanceof MisoError && !(err instanceof AdminError) && !(err instanceof AdminAuthError);
+  if (err instanceof AdminAuthError) return err.kind === 'credentials';
+  return err instanceof MisoError && !(err instanceof AdminError);
 }
 
 export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): Promise<InitReport> {

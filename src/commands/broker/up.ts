@@ -2,15 +2,24 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
 import { brokerUp } from '../../broker/commands.js';
 import { DEFAULT_BROKER_OPTIONS } from '../../broker/local.js';
+import { MisoError } from '../../errors.js';
 import { Spinner } from '../../ui/spinner.js';
 
 export default class BrokerUp extends BaseCommand {
-  static override description = 'Start a local Apache Pulsar standalone (fetched from Maven Central on first use) and point the "local" profile at it';
-  static override examples = ['<%= config.bin %> broker up', '<%= config.bin %> broker up --port 16650 --web-port 18080'];
+  static override description = 'Start a local Apache Pulsar standalone (fetched from Maven Central on first use), point the "local" profile at it and run `miso init` there';
+  static override examples = [
+    '<%= config.bin %> broker up',
+    '<%= config.bin %> broker up --port 16650 --web-port 18080',
+    '<%= config.bin %> broker up --secure   # TLS on 6651/8443 and JWT authentication',
+  ];
   static override flags = {
     port: Flags.integer({ description: 'binary protocol port', default: DEFAULT_BROKER_OPTIONS.servicePort, min: 1, max: 65535 }),
     'web-port': Flags.integer({ description: 'admin REST port', default: DEFAULT_BROKER_OPTIONS.webPort, min: 1, max: 65535 }),
     'heap-mb': Flags.integer({ description: 'Java heap of the broker in MB', default: DEFAULT_BROKER_OPTIONS.heapMb, min: 128 }),
+    secure: Flags.boolean({ description: 'TLS on the binary and admin ports plus JWT token authentication; CA, certificate, secret key and tokens are generated under the state directory' }),
+    'tls-port': Flags.integer({ description: 'binary TLS port (with --secure)', default: 6651, min: 1, max: 65535 }),
+    'web-tls-port': Flags.integer({ description: 'admin HTTPS port (with --secure)', default: 8443, min: 1, max: 65535 }),
+    init: Flags.boolean({ description: 'create tenant, namespace, topics and policies once ready', default: true, allowNo: true }),
   };
 
   async run(): Promise<void> {
@@ -18,19 +27,36 @@ export default class BrokerUp extends BaseCommand {
     const spinner = new Spinner().start('Looking for a Pulsar distribution…');
     let r;
     try {
-      r = await brokerUp({ servicePort: flags.port, webPort: flags['web-port'], heapMb: flags['heap-mb'], onProgress: (t) => spinner.update(t) });
+      r = await brokerUp({
+        servicePort: flags.port, webPort: flags['web-port'], heapMb: flags['heap-mb'], init: flags.init,
+        ...(flags.secure ? { secure: { tlsPort: flags['tls-port'], webTlsPort: flags['web-tls-port'] } } : {}),
+        onProgress: (t) => spinner.update(t),
+        onInitStep: (s) => spinner.update(`miso init: ${s.name}`),
+      });
     } finally {
       spinner.stop();
     }
     const c = this.out.color;
-    this.out.result({ ...r.state, alreadyRunning: r.alreadyRunning, seconds: r.seconds, profile: r.profile }, () => {
+    this.out.result({ ...r.state, authToken: undefined, alreadyRunning: r.alreadyRunning, seconds: r.seconds, profile: r.profile, serviceUrl: r.serviceUrl, adminUrl: r.adminUrl, init: r.init, secure: r.secure }, () => {
       this.out.line(r.alreadyRunning
         ? `${c.green('✔')} Pulsar ${r.state.version} is already running (pid ${r.state.pid})`
         : `${c.green('✔')} Pulsar ${r.state.version} ready in ${r.seconds.toFixed(1)} s (pid ${r.state.pid})`);
-      this.out.line(`  service URL  ${r.state.serviceUrl}`);
-      this.out.line(`  admin URL    ${r.state.adminUrl}`);
+      this.out.line(`  service URL  ${r.serviceUrl}`);
+      this.out.line(`  admin URL    ${r.adminUrl}`);
+      if (r.secure) {
+        this.out.line(`  CA           ${r.secure.caFile}`);
+        this.out.line(`  admin token  ${r.secure.adminTokenFile} (other test tokens in ${r.secure.tokensDir})`);
+      }
       this.out.line(`  profile      ${r.profile}`);
+      if (r.init) {
+        const n = r.init.counts;
+        this.out.line(`  init         ${r.init.tenant}/${r.init.namespace}: ${n.created} created, ${n.exists} already there, ${n.updated} updated${n.failed ? `, ${c.red(`${n.failed} failed`)}` : ''}`);
+      }
       this.out.line(`  logs         miso broker logs -f`);
     });
+    if (r.init && !r.init.ok) {
+      const failed = r.init.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.detail ?? ''}`);
+      throw new MisoError(`the broker runs but init failed (${failed.join('; ')})`, { hint: 'Run `miso init` to see each step, or `miso doctor`.' });
+    }
   }
 }

@@ -23,6 +23,10 @@ describe('miso broker up | status | down', () => {
       expect(up.code).toBe(0);
       expect(up.stdout).toContain(`pulsar://127.0.0.1:${port}`);
       expect(up.stdout).toContain(`http://127.0.0.1:${webPort}`);
+      // broker up runs init: the tenant's eight topics exist and auto-creation is off there.
+      expect(up.stdout).toMatch(/init\s+miso-1-2025\/default: \d+ created/);
+      const topics = await (await fetch(`http://127.0.0.1:${webPort}/admin/v2/persistent/miso-1-2025/default`)).json() as string[];
+      expect(topics).toEqual(expect.arrayContaining(['persistent://miso-1-2025/default/campaign-commands', 'persistent://miso-1-2025/default/payment-events']));
 
       const status = await miso(['broker', 'status', '--json'], { env });
       const s = JSON.parse(status.stdout);
@@ -46,6 +50,48 @@ describe('miso broker up | status | down', () => {
     expect(await portFree(webPort)).toBe(true);
     const after = JSON.parse((await miso(['broker', 'status', '--json'], { env })).stdout);
     expect(after.running).toBe(false);
+  });
+
+  it('--secure starts TLS and token authentication, writes a profile that uses them, and refuses a bad token in one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-secure-'));
+    const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state') };
+    const [port, webPort] = await freePortPair();
+    const [tlsPort, webTlsPort] = await freePortPair();
+    const up = await miso(['broker', 'up', '--secure', '--port', String(port), '--web-port', String(webPort), '--tls-port', String(tlsPort), '--web-tls-port', String(webTlsPort), '--heap-mb', '256', '--json'], { env, timeoutMs: 240_000 });
+    try {
+      expect(up.code, up.stderr).toBe(0);
+      const r = JSON.parse(up.stdout);
+      expect(r.serviceUrl).toBe(`pulsar+ssl://127.0.0.1:${tlsPort}`);
+      expect(r.adminUrl).toBe(`https://127.0.0.1:${webTlsPort}`);
+      expect(r.init.ok).toBe(true);
+
+      // The profile alone (TLS CA + admin token) is enough for every check.
+      const doctor = await miso(['doctor'], { env });
+      expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+      expect(doctor.stdout).toMatch(/TLS ok/);
+      expect(doctor.stdout).toMatch(/CONNECT accepted with the token/);
+
+      // Without credentials the admin API answers 401.
+      const anon = await fetch(`http://127.0.0.1:${webPort}/admin/v2/tenants`);
+      expect(anon.status).toBe(401);
+
+      const wrong = await miso(['init', '--token', 'not-a-valid-token-at-all'], { env });
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stdout + wrong.stderr).toMatch(/refused the credentials .*401/);
+      for (const out of [up.stdout, up.stderr, doctor.stdout, doctor.stderr, wrong.stdout, wrong.stderr]) {
+        expect(out).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/); // no whole JWT anywhere
+      }
+    } finally {
+      await miso(['broker', 'down'], { env, timeoutMs: 120_000 });
+    }
+    expect(await portFree(tlsPort)).toBe(true);
+  });
+
+  it('reports a broker that is not running in one line with a next step', async () => {
+    const r = await miso(['init', '--admin-url', 'http://127.0.0.1:1', '--service-url', 'pulsar://127.0.0.1:1'], { env: { MISO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'miso-e2e-')) } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot reach the Pulsar admin API at http:\/\/127.0.0.1:1 .*— Start it with `miso broker up`/);
   });
 
   it('refuses to start on a port another process holds, with the cause and a next step', async () => {
