@@ -1,0 +1,72 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PulsarClient, type ConnectionStatus } from '../../../src/pulsar/index.js';
+import { TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../helpers/env.js';
+
+/**
+ * A TCP relay in front of the broker whose existing connections can be frozen: bytes stop
+ * flowing but the sockets stay open, like a peer that died without a FIN.
+ */
+function relay(target: { host: string; port: number }) {
+  const live = new Set<{ frozen: boolean; a: net.Socket; b: net.Socket }>();
+  const server = net.createServer((a) => {
+    const b = net.connect(target);
+    const pair = { frozen: false, a, b };
+    live.add(pair);
+    a.on('data', (d) => !pair.frozen && b.write(d));
+    b.on('data', (d) => !pair.frozen && a.write(d));
+    const end = () => {
+      a.destroy();
+      b.destroy();
+      live.delete(pair);
+    };
+    a.on('close', end).on('error', end);
+    b.on('close', end).on('error', end);
+  });
+  return {
+    listen: () => new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port))),
+    freezeAll: () => live.forEach((p) => (p.frozen = true)),
+    get connections() {
+      return live.size;
+    },
+    close: () => {
+      live.forEach((p) => (p.a.destroy(), p.b.destroy()));
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe('keep-alive', () => {
+  const [host, port] = TEST_SERVICE_URL.replace('pulsar://', '').split(':') as [string, string];
+  const r = relay({ host, port: Number(port) });
+  let serviceUrl: string;
+  beforeAll(async () => {
+    serviceUrl = `pulsar://127.0.0.1:${await r.listen()}`;
+  });
+  afterAll(() => r.close());
+
+  it('detects a silent dead connection by missing pongs, reconnects, and the producer carries on', async () => {
+    const statuses: ConnectionStatus[] = [];
+    const client = new PulsarClient({ serviceUrl, keepAliveIntervalMs: 300, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    client.status.on('status', (s) => statuses.push(s));
+    const topic = uniqueTopic('keepalive');
+    const producer = await client.createProducer({ topic, batching: false });
+    await producer.send({ payload: Buffer.from('before') });
+    const before = Date.now();
+    r.freezeAll();
+    await waitUntil(() => statuses.some((s) => s.state === 'disconnected'), { timeoutMs: 5000, what: 'dead connection detected' });
+    const detectedIn = Date.now() - before;
+    // Two silent keep-alive intervals, give or take the check period.
+    expect(detectedIn).toBeGreaterThanOrEqual(500);
+    expect(detectedIn).toBeLessThan(3000);
+    const id = await producer.send({ payload: Buffer.from('after') });
+    expect(id.entryId).toBeGreaterThanOrEqual(0n);
+    expect(statuses.map((s) => s.state)).toContain('reconnecting');
+    await waitUntil(() => client.status.current.state === 'connected');
+    const reader = await client.createReader({ topic, start: 'earliest' });
+    const got: string[] = [];
+    while (await reader.hasMessageAvailable()) got.push((await reader.readNext(5000))!.payload.toString());
+    expect(got).toEqual(['before', 'after']);
+    await client.close();
+  });
+});
