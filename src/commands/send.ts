@@ -24,7 +24,7 @@ export default class Send extends ConnectedCommand {
   // ...and oclif must pass unknown --flags through as arguments instead of refusing them.
   static '--' = false;
   static override args = {
-    type: Args.string({ description: 'message type, e.g. campaign.create (see `miso schemas list`)', options: typeChoices() }),
+    type: Args.string({ description: 'message type, e.g. campaign.create (see `miso schemas list`)', options: typeChoices(), ignoreStdin: true }),
   };
   static override flags = {
     data: Flags.string({ description: 'the payload (or a whole envelope) as JSON' }),
