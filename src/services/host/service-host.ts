@@ -1,0 +1,306 @@
+import type { AddressInfo } from 'node:net';
+import type { ServiceMode } from '../../config/index.js';
+import { Publisher } from '../../core/publisher.js';
+import { topicSchemaInfo, type AnyEnvelope, type TopicShortName } from '../../core/catalog/index.js';
+import { deadLetterTopic, serviceSubscription, topicName, type TopicScope } from '../../core/topics.js';
+import type { Consumer, Message, Producer, PulsarClient } from '../../pulsar/index.js';
+import type { ServiceStore } from '../store/store.js';
+import type { ServiceDefinition } from './definition.js';
+import { ServiceHttpServer } from './http.js';
+import { ServiceMetrics } from './metrics.js';
+import { OutboxRelay } from './outbox-relay.js';
+import { MessageProcessor, type Outcome } from './processor.js';
+
+/**
+ * Runs one service: the command consumer (event and hybrid modes), consumers of the event
+ * topics it follows, the outbox relay, and the HTTP server (health and metrics always; the
+ * service's REST routes in http and hybrid modes).
+ *
+ * Per message: decode → handle in one transaction (state + processed mark + outbox) →
+ * acknowledge. Transient failures are negatively acknowledged and come back after a delay;
+ * on the last allowed redelivery a still-failing message is dead-lettered with the error in a
+ * property, and bytes that do not decode are dead-lettered at once. Messages of one consumer
+ * are handled one at a time, which keeps per-key order on Key_Shared subscriptions.
+ */
+
+export interface ServiceHostOptions {
+  scope: TopicScope;
+  client: PulsarClient;
+  mode: ServiceMode;
+  /** HTTP port (0: any free port). */
+  port: number;
+  host?: string;
+  /** Key_Shared instead of Shared: several instances keep per-aggregate order. */
+  keyShared?: boolean;
+  /** Redeliveries before dead-lettering (the message is tried 1 + this many times). */
+  maxRedeliveries?: number;
+  /** Delay before a negatively acknowledged message comes back. */
+  nackDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+/** Property carrying why a message was dead-lettered by a service (the client's own DLQ adds REAL_TOPIC and ORIGIN_MESSAGE_ID). */
+export const DEAD_LETTER_REASON = 'MISO_DEAD_LETTER_REASON';
+export const DEAD_LETTER_SERVICE = 'MISO_DEAD_LETTER_SERVICE';
+
+interface Loop {
+  topic: TopicShortName;
+  consumer: Consumer;
+  done: Promise<void>;
+}
+
+export class ServiceHost<R> {
+  readonly metrics = new ServiceMetrics();
+  readonly processor: MessageProcessor<R>;
+  readonly relay: OutboxRelay;
+  private readonly publisher: Publisher;
+  private readonly http: ServiceHttpServer<R>;
+  private readonly loops: Loop[] = [];
+  private dlqProducer: Promise<Producer> | undefined;
+  private stopping = false;
+  private started = 0;
+  private address: AddressInfo | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    readonly def: ServiceDefinition<R>,
+    readonly store: ServiceStore<R>,
+    readonly opts: ServiceHostOptions,
+  ) {
+    this.log = opts.log ?? (() => {});
+    this.processor = new MessageProcessor(def, store, opts.scope, { maxRedeliveries: opts.maxRedeliveries ?? 3 });
+    this.publisher = new Publisher(opts.client, opts.scope, { producerName: () => this.producerName });
+    this.relay = new OutboxRelay(store, this.publisher, { metrics: this.metrics, log: (l) => this.log(`${def.name}: ${l}`), service: def.name });
+    const labels = { service: def.name };
+    this.metrics.outboxDepth.set(() => this.outboxDepthCache, labels);
+    this.metrics.brokerConnected.set(() => (opts.client.status.current.state === 'connected' ? 1 : 0), labels);
+    this.http = new ServiceHttpServer<R>({
+      routes: def.routes,
+      serveRoutes: opts.mode !== 'event',
+      health: () => this.health(),
+      metrics: () => this.metrics.registry.render(),
+      command: (env) => this.handleHttpCommand(env),
+      read: (fn) => store.read(fn),
+      write: (fn) => store.transaction((tx) => fn(tx.repo)),
+      modeHint: `this ${def.name} service runs in ${opts.mode} mode: send commands to the ${def.name}-commands topic (miso send), or start it with --mode hybrid`,
+    });
+  }
+
+  /** Stable per database, so broker deduplication recognises resends after a restart. */
+  get producerName(): string {
+    return `${this.def.name}-outbox-${this.store.storeId}`;
+  }
+
+  get url(): string | undefined {
+    return this.address ? `http://${this.address.address}:${this.address.port}` : undefined;
+  }
+
+  get commandTopic(): TopicShortName {
+    return `${this.def.name}-commands`;
+  }
+
+  get subscription(): string {
+    return serviceSubscription(this.def.name);
+  }
+
+  get deadLetterTopic(): string {
+    return deadLetterTopic(topicName(this.opts.scope, this.commandTopic), this.subscription);
+  }
+
+  private outboxDepthCache = 0;
+
+  async start(): Promise<void> {
+    this.started = Date.now();
+    this.address = await this.http.listen(this.opts.port, this.opts.host);
+    try {
+      // Producers first: a topic that does not exist (no `miso init`) stops the start here.
+      await this.publisher.warm(this.publishTopics());
+      this.relay.start();
+      for (const f of this.def.follows ?? []) await this.startLoop(f.topic as TopicShortName);
+      if (this.opts.mode !== 'http') await this.startLoop(this.commandTopic);
+    } catch (err) {
+      await this.stop().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** The topics this service may publish on (its events, follow-up commands). */
+  private publishTopics(): TopicShortName[] {
+    const topics = new Set<TopicShortName>([`${this.def.name}-events`]);
+    const followUps: Record<string, TopicShortName[]> = { tracking: ['commission-commands'], commission: ['payment-commands'] };
+    for (const t of followUps[this.def.name] ?? []) topics.add(t);
+    return [...topics];
+  }
+
+  private async startLoop(topic: TopicShortName): Promise<void> {
+    const isCommands = topic === this.commandTopic;
+    const full = topicName(this.opts.scope, topic);
+    const consumer = await this.opts.client.subscribe({
+      topic: full,
+      subscription: this.subscription,
+      type: this.opts.keyShared ? 'Key_Shared' : 'Shared',
+      // A new subscription starts at the beginning: commands sent before the first start are handled.
+      initialPosition: 'earliest',
+      nackRedeliveryDelayMs: this.opts.nackDelayMs ?? 500,
+      ...(isCommands ? { deadLetter: { maxRedeliverCount: this.opts.maxRedeliveries ?? 3, topic: this.deadLetterTopic } } : {}),
+      consumerName: `${this.def.name}-${process.pid}`,
+    });
+    const loop: Loop = { topic, consumer, done: Promise.resolve() };
+    loop.done = this.consume(loop);
+    this.loops.push(loop);
+  }
+
+  private async consume(loop: Loop): Promise<void> {
+    while (!this.stopping) {
+      let m: Message | undefined;
+      try {
+        m = await loop.consumer.receive(250);
+      } catch (err) {
+        if (this.stopping) break;
+        this.log(`${this.def.name}: receive on ${loop.topic} failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (!m) continue;
+      await this.handleMessage(loop, m);
+    }
+  }
+
+  private async handleMessage(loop: Loop, m: Message): Promise<void> {
+    const t0 = performance.now();
+    let writerSchema: string | undefined;
+    try {
+      if (m.schemaVersion) writerSchema = (await this.opts.client.getSchema(m.topic, m.schemaVersion))?.schema;
+    } catch (err) {
+      this.log(`${this.def.name}: cannot fetch the writer schema of ${m.messageId.toString()}: ${(err as Error).message}; retrying`);
+      loop.consumer.nack(m);
+      return;
+    }
+    const outcome = await this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount });
+    await this.settle(loop, m, outcome);
+    this.observe(outcome, performance.now() - t0);
+  }
+
+  private async settle(loop: Loop, m: Message, outcome: Outcome): Promise<void> {
+    const ack = () => loop.consumer.ack(m).catch((err: unknown) => this.log(`${this.def.name}: ack failed (${(err as Error).message}); the message will come again and be recognised`));
+    switch (outcome.kind) {
+      case 'accepted':
+      case 'rejected':
+        this.relay.notify();
+        await ack();
+        return;
+      case 'duplicate':
+      case 'ignored':
+        await ack();
+        return;
+      case 'retry':
+        this.log(`${this.def.name}: ${outcome.envelope.type} ${outcome.envelope.id} failed (delivery ${m.redeliveryCount + 1}): ${outcome.error.message}; will retry`);
+        loop.consumer.nack(m);
+        return;
+      case 'dead-letter':
+        if (loop.topic !== this.commandTopic) {
+          // Bad bytes on another service's event topic: nothing this service can fix or replay.
+          this.log(`${this.def.name}: skipping a message on ${loop.topic} that cannot be handled: ${outcome.reason}`);
+          await ack();
+          return;
+        }
+        try {
+          await this.deadLetter(m, outcome.reason);
+          await ack();
+        } catch (err) {
+          this.log(`${this.def.name}: could not dead-letter ${m.messageId.toString()}: ${(err as Error).message}; will retry`);
+          loop.consumer.nack(m);
+        }
+        return;
+    }
+  }
+
+  /** Republish to the dead-letter topic as the client would, plus why. */
+  private async deadLetter(m: Message, reason: string): Promise<void> {
+    this.dlqProducer ??= this.opts.client.createProducer({ topic: this.deadLetterTopic, schema: topicSchemaInfo(this.commandTopic), batching: false });
+    this.dlqProducer.catch(() => { this.dlqProducer = undefined; });
+    const producer = await this.dlqProducer;
+    await producer.send({
+      payload: m.payload,
+      properties: { ...m.properties, REAL_TOPIC: m.topic, ORIGIN_MESSAGE_ID: m.messageId.toString(), [DEAD_LETTER_REASON]: reason, [DEAD_LETTER_SERVICE]: this.def.name, REDELIVERY_COUNT: String(m.redeliveryCount) },
+      ...(m.key !== undefined ? { key: m.key } : {}),
+      ...(m.eventTime !== undefined ? { eventTime: m.eventTime } : {}),
+    });
+    this.log(`${this.def.name}: dead-lettered ${m.messageId.toString()} to ${this.deadLetterTopic}: ${reason}`);
+  }
+
+  private async handleHttpCommand(env: AnyEnvelope): Promise<Outcome> {
+    const t0 = performance.now();
+    const outcome = await this.processor.processEnvelope(env, { topic: this.commandTopic, redeliveryCount: 0, via: 'http' });
+    if (outcome.kind === 'accepted' || outcome.kind === 'rejected') this.relay.notify();
+    this.observe(outcome, performance.now() - t0);
+    return outcome;
+  }
+
+  private observe(outcome: Outcome, ms: number): void {
+    const type = outcome.envelope?.type ?? 'undecodable';
+    const labels = { service: this.def.name, type };
+    switch (outcome.kind) {
+      case 'accepted':
+      case 'ignored':
+        this.metrics.handled.inc(labels);
+        break;
+      case 'rejected':
+        this.metrics.handled.inc(labels);
+        this.metrics.rejected.inc({ ...labels, reason: outcome.reason.reasonCode });
+        break;
+      case 'duplicate':
+        this.metrics.duplicates.inc(labels);
+        break;
+      case 'retry':
+        this.metrics.retried.inc(labels);
+        break;
+      case 'dead-letter':
+        this.metrics.deadLettered.inc(labels);
+        break;
+    }
+    this.metrics.latency.observe(ms / 1000, { service: this.def.name });
+  }
+
+  async health(): Promise<{ status: 'ok' | 'degraded'; [k: string]: unknown }> {
+    const depth = await this.store.outboxDepth().catch(() => -1);
+    this.outboxDepthCache = depth;
+    const broker = this.opts.client.status.current;
+    const connected = broker.state === 'connected';
+    const stats = this.def.stats ? await this.store.read((repo) => this.def.stats!(repo)).catch(() => undefined) : undefined;
+    return {
+      status: connected && !this.stopping ? 'ok' : 'degraded',
+      service: this.def.name,
+      mode: this.opts.mode,
+      broker_connected: connected,
+      broker_state: broker.state,
+      topics_subscribed: this.loops.map((l) => ({ topic: topicName(this.opts.scope, l.topic), subscription: this.subscription })),
+      outbox_depth: depth,
+      outbox_error: this.relay.lastError ?? null,
+      producer_name: this.producerName,
+      database: this.store.location,
+      uptime_seconds: Math.round((Date.now() - this.started) / 1000),
+      ...(stats ? { stats } : {}),
+    };
+  }
+
+  /**
+   * Graceful stop: stop taking messages, let the message in hand finish, publish what is in the
+   * outbox (bounded wait), then close consumers, producers, the HTTP server and the store.
+   */
+  async stop(opts: { flushTimeoutMs?: number } = {}): Promise<{ outboxLeft: number }> {
+    if (this.stopping) return { outboxLeft: await this.store.outboxDepth().catch(() => -1) };
+    this.stopping = true;
+    await Promise.all(this.loops.map((l) => l.done));
+    await Promise.all(this.loops.map((l) => l.consumer.close().catch(() => {})));
+    await this.relay.flush(opts.flushTimeoutMs ?? 5000);
+    await this.relay.stop();
+    const outboxLeft = await this.store.outboxDepth().catch(() => -1);
+    await this.publisher.close();
+    if (this.dlqProducer) await (await this.dlqProducer.catch(() => undefined))?.close().catch(() => {});
+    await this.http.close();
+    await this.def.close?.();
+    await this.store.close();
+    return { outboxLeft };
+  }
+}
