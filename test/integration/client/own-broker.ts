@@ -37,9 +37,19 @@ export interface OwnBroker {
   destroy(): Promise<void>;
 }
 
-export async function startOwnBroker(extraConf: Record<string, string> = {}): Promise<OwnBroker> {
-  const dir = mkdtempSync(join(tmpdir(), 'miso-own-broker-'));
-  const [brokerPort, webPort, bkPort] = [await freePort(), await freePort(), await freePort()];
+export async function freePorts(n: number): Promise<number[]> {
+  const out: number[] = [];
+  while (out.length < n) {
+    const p = await freePort();
+    if (!out.includes(p)) out.push(p);
+  }
+  return out;
+}
+
+export async function startOwnBroker(extraConf: Record<string, string> = {}, opts: { adminToken?: string; dir?: string } = {}): Promise<OwnBroker> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'miso-own-broker-'));
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const [brokerPort, webPort, bkPort] = (await freePorts(3)) as [number, number, number];
   const conf = {
     brokerServicePort: String(brokerPort),
     webServicePort: String(webPort),
@@ -70,7 +80,8 @@ export async function startOwnBroker(extraConf: Record<string, string> = {}): Pr
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`own broker exited with ${proc.exitCode}; see ${dir}/logs`);
       try {
-        const res = await fetch(`${adminUrl}/admin/v2/namespaces/public`, { signal: AbortSignal.timeout(1000) });
+        const headers: Record<string, string> = opts.adminToken ? { authorization: `Bearer ${opts.adminToken}` } : {};
+        const res = await fetch(`${adminUrl}/admin/v2/namespaces/public`, { signal: AbortSignal.timeout(1000), headers });
         if (res.ok && ((await res.json()) as string[]).includes('public/default')) return;
       } catch {
         // not up yet
