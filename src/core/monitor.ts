@@ -13,6 +13,9 @@
 import type { ServiceName } from '../config/index.js';
 import { TOPIC_INFO, commandTopicOf, deadLetterTopics, isTopicShortName, shortTopicName, topicName, type TopicScope } from './topics.js';
 import { decode, specOf, PROPERTY } from './catalog/index.js';
+import { PulsarClient, type MessageId, type ReaderStart } from '../pulsar/index.js';
+import { AdminClient } from '../pulsar/admin.js';
+import type { ResolvedConfig } from '../config/index.js';
 
 /** How a message is shown: what it is in the system, not which topic carried it. */
 export type MessageKind = 'command' | 'event' | 'rejection' | 'dead-letter' | 'undecodable';
@@ -228,15 +231,13 @@ function oneLine(err: unknown): string {
 // ---- the real source -----------------------------------------------------------------------
 
 /** A reader as the monitor uses it (the client's `Reader` fits). */
-export interface MonitorReader extends AsyncIterable<RawMessage & { messageId: unknown }> {
+export interface MonitorReader extends AsyncIterable<RawMessage & { messageId: MessageId }> {
   close(): Promise<void>;
 }
 
-export type ReaderStart = 'earliest' | 'latest' | { publishTime: number } | { toString(): string };
-
-/** What the monitor needs of the Pulsar client (the client's `PulsarClient` fits). */
+/** What the monitor needs of the Pulsar client (`PulsarClient` fits). */
 export interface MonitorClient {
-  createReader(opts: { topic: string; start: never; receiverQueueSize?: number; startInclusive?: boolean }): Promise<MonitorReader>;
+  createReader(opts: { topic: string; start: ReaderStart; receiverQueueSize?: number; startInclusive?: boolean }): Promise<MonitorReader>;
   getSchema(topic: string, version?: Buffer): Promise<{ schema: string } | undefined>;
   close(): Promise<void>;
 }
@@ -278,7 +279,7 @@ export class PulsarMonitor implements DashboardSource {
   private sink: MonitorSink | undefined;
   private closed = false;
   private readonly readers = new Set<MonitorReader>();
-  private readonly lastDelivered = new Map<string, unknown>();
+  private readonly lastDelivered = new Map<string, MessageId>();
   private readonly schemaCache = new Map<string, Promise<string | undefined>>();
   private readonly loops: Promise<void>[] = [];
   private unwatch: (() => void) | undefined;
@@ -317,8 +318,9 @@ export class PulsarMonitor implements DashboardSource {
       let reader: MonitorReader | undefined;
       try {
         const last = this.lastDelivered.get(topic.short);
-        const start = last !== undefined ? last : (this.opts.start ?? 'latest');
-        reader = await this.opts.client.createReader({ topic: topic.name, start: start as never, ...(last !== undefined ? { startInclusive: false } : {}) });
+        // A recreated reader continues after the last message shown: nothing twice, nothing skipped.
+        const start: ReaderStart = last ?? this.opts.start ?? 'latest';
+        reader = await this.opts.client.createReader({ topic: topic.name, start, ...(last !== undefined ? { startInclusive: false } : {}) });
         if (this.closed) break;
         this.readers.add(reader);
         this.sink!.connection({ broker: 'connected' });
@@ -401,6 +403,33 @@ export class PulsarMonitor implements DashboardSource {
   }
 }
 
+/** The client's status stream, as far as the monitor needs it (`PulsarClient.status` fits). */
+export interface ClientStatusStream {
+  readonly current: { state: string; error?: Error };
+  on(event: 'status', listener: (s: { state: string; error?: Error }) => void): () => void;
+}
+
+const LINK_OF: Record<string, BrokerLinkState> = {
+  idle: 'connecting',
+  connected: 'connected',
+  reconnecting: 'reconnecting',
+  disconnected: 'disconnected',
+  closed: 'disconnected',
+};
+
+/** Adapt the client's status stream to the dashboard's broker link state. */
+export function watchClientStatus(status: ClientStatusStream): ClientStatusWatcher {
+  return (onChange) => {
+    const emit = (s: { state: string; error?: Error }): void => {
+      const detail = s.error ? String(s.error.message).split('\n')[0] : undefined;
+      onChange(LINK_OF[s.state] ?? 'connecting', detail);
+    };
+    // 'idle' only means no connection was needed yet: the readers will say when they connect.
+    if (status.current.state !== 'idle') emit(status.current);
+    return status.on('status', emit);
+  };
+}
+
 /** The topics the dashboard watches: the eight command and event topics and the four dead-letter topics. */
 export function watchedTopics(scope: TopicScope): WatchedTopic[] {
   return [
@@ -415,4 +444,37 @@ export function parseDuration(text: string): number | undefined {
   if (!m) return undefined;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * unit;
+}
+
+/**
+ * The dashboard's source for a resolved config: its own client (readers only) and admin
+ * client, the twelve watched topics, the client's status stream as the broker link state.
+ */
+export function createMonitor(cfg: ResolvedConfig, opts: { start?: 'latest' | { publishTime: number }; statsIntervalMs?: number } = {}): PulsarMonitor {
+  const client = new PulsarClient({
+    serviceUrl: cfg.serviceUrl,
+    ...(cfg.token !== undefined ? { token: cfg.token } : {}),
+    ...(cfg.tlsTrustCertsFile !== undefined ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
+    tlsAllowInsecure: cfg.tlsAllowInsecure,
+    // A dead broker should show within seconds, not after the default keep-alive window.
+    keepAliveIntervalMs: 5_000,
+    reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 },
+  });
+  const admin = new AdminClient({
+    adminUrl: cfg.adminUrl,
+    ...(cfg.token !== undefined ? { token: cfg.token } : {}),
+    ...(cfg.tlsTrustCertsFile !== undefined ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
+    tlsAllowInsecure: cfg.tlsAllowInsecure,
+    timeoutMs: 5_000,
+  });
+  return new PulsarMonitor({
+    info: { serviceUrl: cfg.serviceUrl, adminUrl: cfg.adminUrl, profile: cfg.profile, tenant: cfg.tenant, namespace: cfg.namespace },
+    topics: watchedTopics(cfg),
+    client,
+    admin,
+    watchStatus: watchClientStatus(client.status),
+    ownsClient: true,
+    ...(opts.start !== undefined ? { start: opts.start } : {}),
+    ...(opts.statsIntervalMs !== undefined ? { statsIntervalMs: opts.statsIntervalMs } : {}),
+  });
 }

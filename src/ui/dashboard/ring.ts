@@ -4,7 +4,9 @@
  * bounded memory no matter how long the session runs.
  */
 export class RingBuffer<T> {
-  private readonly items: (T | undefined)[];
+  // Grows up to capacity as items arrive: most workflows hold a handful of messages, and
+  // allocating the full capacity for each would churn the heap under a flood.
+  private readonly items: (T | undefined)[] = [];
   private start = 0;
   private count = 0;
   /** Items ever pushed, including those already dropped. */
@@ -12,7 +14,6 @@ export class RingBuffer<T> {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
-    this.items = new Array<T | undefined>(capacity);
   }
 
   get size(): number {
@@ -22,7 +23,8 @@ export class RingBuffer<T> {
   push(item: T): void {
     this.total++;
     if (this.count < this.capacity) {
-      this.items[(this.start + this.count) % this.capacity] = item;
+      // While not full, start is 0 and items fill the array in order.
+      this.items.push(item);
       this.count++;
     } else {
       this.items[this.start] = item;
@@ -58,7 +60,7 @@ export class RingBuffer<T> {
   }
 
   clear(): void {
-    this.items.fill(undefined);
+    this.items.length = 0;
     this.start = 0;
     this.count = 0;
   }

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+/**
+ * Dashboard benchmark: how many messages per second the dashboard's store + Ink rendering
+ * keeps up with, and what a steady 5k msg/s costs (CPU share, RSS over the run).
+ *
+ * Each message is real: Avro bytes of a catalog envelope (six per tracking workflow, with
+ * correlation and causation ids), decoded by the monitor's `observe`, pushed into the store,
+ * while the full dashboard renders at ≤ 10 frames/s into a 160×50 terminal that discards
+ * output. The broker is left out on purpose: this measures the dashboard, not the network.
+ *
+ * "Keeps up" at a rate means, over the phase: ≥ 98 % of the offered messages ingested on
+ * time, event-loop delay p99 < 250 ms (keys still answered), and ≥ 5 frames/s drawn.
+ *
+ * Run:  npm run build && node bench/dashboard/index.mjs [--duration 300] [--ramp-seconds 5]
+ * There is no peer tool to compare with (no Java/Python dashboard over these topics), so
+ * rows carry `peer: null`.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createElement } from 'react';
+import { render } from 'ink';
+
+const dist = new URL('../../dist/', import.meta.url);
+const { DashboardStore } = await import(new URL('ui/dashboard/store.js', dist));
+const { DashboardApp } = await import(new URL('ui/dashboard/App.js', dist));
+const { observe, watchedTopics } = await import(new URL('core/monitor.js', dist));
+const { newEnvelope, encode } = await import(new URL('core/catalog/index.js', dist));
+
+/** A terminal that throws the output away but looks like a 160×50 TTY to Ink. */
+class NullTerminal extends EventEmitter {
+  isTTY = true;
+  columns = 160;
+  rows = 50;
+  bytes = 0;
+  write(chunk, enc, cb) {
+    this.bytes += chunk.length;
+    if (typeof enc === 'function') enc();
+    else if (typeof cb === 'function') cb();
+    return true;
+  }
+}
+
+class NullKeyboard extends EventEmitter {
+  isTTY = true;
+  setRawMode() { return this; }
+  setEncoding() {}
+  resume() { return this; }
+  pause() { return this; }
+  ref() {}
+  unref() {}
+  read() { return null; }
+}
+
+/** A pool of encoded workflows: [watched topic, raw message] in the order services write them. */
+function messagePool(workflows) {
+  const scope = { tenant: 'miso-1-2025', namespace: 'default' };
+  const topics = new Map(watchedTopics(scope).map((t) => [t.short, t]));
+  const pool = [];
+  let entry = 0;
+  for (let i = 0; i < workflows; i++) {
+    const te = randomUUID();
+    const commission = randomUUID();
+    const c1 = newEnvelope('tracking.create_event.command.v1', { tracking_event_id: te, event_type: 'conversion', campaign_id: 'camp-1', video_id: 'vid-1', visitor_id: 'v', sale_amount_minor: 12500, currency: 'USD' });
+    const e1 = newEnvelope('tracking_event.created.v1', { ...c1.payload }, { causedBy: c1 });
+    const c2 = newEnvelope('commission.calculate.command.v1', { commission_id: commission, tracking_event_id: te, campaign_id: 'camp-1', video_id: 'vid-1', user_id: 'u', event_type: 'conversion', sale_amount_minor: 12500, currency: 'USD' }, { causedBy: e1 });
+    const e2 = newEnvelope('commission.calculated.v1', { commission_id: commission, tracking_event_id: te, campaign_id: 'camp-1', user_id: 'u', event_type: 'conversion', amount_minor: 1250, currency: 'USD', rule: 'conversion-10pct', rate_bps: 1000 }, { causedBy: c2 });
+    const c3 = newEnvelope('payment.process.command.v1', { payment_id: randomUUID(), commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', idempotency_key: commission }, { causedBy: e2 });
+    const e3 = newEnvelope('payment.processed.v1', { payment_id: c3.payload.payment_id, commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', status: 'paid', provider_reference: 'sim', idempotency_key: commission }, { causedBy: c3 });
+    for (const [short, env] of [['tracking-commands', c1], ['tracking-events', e1], ['commission-commands', c2], ['commission-events', e2], ['payment-commands', c3], ['payment-events', e3]]) {
+      const id = ++entry;
+      pool.push([topics.get(short), { messageId: { toString: () => `9:${id}:-1:-1` }, payload: encode(short, env), properties: {}, publishTime: Date.now() }]);
+    }
+  }
+  return { pool, topics: [...topics.values()] };
+}
+
+function mb(bytes) {
+  return Math.round((bytes / 1048576) * 10) / 10;
+}
+
+/**
+ * Offer `rate` msg/s for `seconds` to a live dashboard. Returns what it managed.
+ * Messages are pushed in small slices on a 5 ms cadence so rendering and input interleave
+ * as they would with readers delivering from sockets.
+ */
+async function phase({ store, pool, rate, seconds, frames }) {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const frames0 = frames.count;
+  const rss = [];
+  let sent = 0;
+  let cursor = 0;
+  let nextSample = t0;
+  const end = t0 + seconds * 1000;
+  while (performance.now() < end) {
+    const now = performance.now();
+    const due = Math.floor(((now - t0) / 1000) * rate);
+    // Deliver what is due, in slices, the way a socket's data events would.
+    const slice = Math.min(due - sent, Math.max(50, Math.ceil(rate / 100)));
+    for (let i = 0; i < slice; i++) {
+      const [topic, raw] = pool[cursor];
+      cursor = (cursor + 1) % pool.length;
+      store.message(observe(topic, { ...raw, publishTime: Date.now() }));
+    }
+    sent += Math.max(0, slice);
+    if (now >= nextSample) {
+      rss.push(process.memoryUsage().rss);
+      if (process.env.BENCH_HEAP && globalThis.gc) { globalThis.gc(); process.stderr.write(`heap ${mb(process.memoryUsage().heapUsed)} MB rss ${mb(rss.at(-1))} MB\n`); }
+      nextSample += 1000;
+    }
+    await new Promise((r) => setTimeout(r, due - sent > 0 ? 0 : 5));
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  loop.disable();
+  const offered = rate * wall;
+  const drawn = (frames.count - frames0) / wall;
+  return {
+    rate,
+    seconds: wall,
+    ingested: sent / wall,
+    onTime: sent / offered,
+    loopP99Ms: loop.percentile(99) / 1e6,
+    framesPerSec: drawn,
+    cpuShare: (cpu.user + cpu.system) / 1e6 / wall,
+    rss,
+    keptUp: sent / offered >= 0.98 && loop.percentile(99) / 1e6 < 250 && drawn >= 5,
+  };
+}
+
+export async function run(opts = {}) {
+  const soakSeconds = opts.durationSeconds ?? 300;
+  const rampSeconds = opts.rampSeconds ?? 5;
+  const log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
+  const { pool, topics } = messagePool(2_000);
+  const info = { serviceUrl: 'pulsar://127.0.0.1:6650', adminUrl: 'http://127.0.0.1:8080', profile: 'bench', tenant: 'miso-1-2025', namespace: 'default' };
+  const store = new DashboardStore(info, topics);
+  store.connection({ broker: 'connected', admin: 'ok' });
+  const stdout = new NullTerminal();
+  const frames = { count: 0 };
+  const ink = render(createElement(DashboardApp, { store, onQuit: () => {}, color: true }), {
+    stdout,
+    stdin: new NullKeyboard(),
+    stderr: new NullTerminal(),
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 30,
+    incrementalRendering: true,
+    onRender: () => {
+      frames.count++;
+    },
+  });
+
+  // Soak at 5k msg/s: CPU share and whether RSS stays flat.
+  const soak = await phase({ store, pool, rate: 5000, seconds: soakSeconds, frames });
+  const warm = soak.rss[Math.min(soak.rss.length - 1, Math.max(1, Math.floor(soak.rss.length * 0.2)))];
+  const last = soak.rss.at(-1);
+  const peak = Math.max(...soak.rss);
+  log(`soak 5000 msg/s for ${soak.seconds.toFixed(0)} s: ingested ${Math.round(soak.ingested)} msg/s, CPU ${(soak.cpuShare * 100).toFixed(1)} % of one core, ${soak.framesPerSec.toFixed(1)} frames/s, RSS after warm-up ${mb(warm)} MB → end ${mb(last)} MB (peak ${mb(peak)} MB), loop p99 ${soak.loopP99Ms.toFixed(0)} ms`);
+
+  // Ramp: double the rate until the dashboard no longer keeps up.
+  let best;
+  for (let rate = 2500; rate <= 640_000; rate *= 2) {
+    const r = await phase({ store, pool, rate, seconds: rampSeconds, frames });
+    log(`ramp ${String(rate).padStart(6)} msg/s: ingested ${Math.round(r.ingested)} (${(r.onTime * 100).toFixed(1)} % on time), loop p99 ${r.loopP99Ms.toFixed(0)} ms, ${r.framesPerSec.toFixed(1)} frames/s, CPU ${(r.cpuShare * 100).toFixed(0)} %, RSS ${mb(r.rss.at(-1))} MB → ${r.keptUp ? 'keeps up' : 'falls behind'}`);
+    if (!r.keptUp) break;
+    best = r;
+  }
+
+  ink.unmount();
+
+  return [
+    { name: 'dashboard: highest sustained ingest (store + render)', miso: best ? best.rate : 0, peer: null, unit: 'msg/s', ratio: null, goal: '≥ 10000', ok: (best?.rate ?? 0) >= 10_000 },
+    { name: 'dashboard: CPU share at 5k msg/s', miso: Math.round(soak.cpuShare * 1000) / 10, peer: null, unit: '% of one core', ratio: null },
+    { name: 'dashboard: RSS at 5k msg/s (end of run)', miso: mb(last), peer: null, unit: 'MB', ratio: null, goal: '< 200', ok: peak < 200 * 1048576 },
+    { name: 'dashboard: RSS growth after warm-up at 5k msg/s', miso: mb(last - warm), peer: null, unit: 'MB', ratio: null, goal: 'flat (bounded buffers)' },
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name, def) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : def;
+  };
+  const rows = await run({ durationSeconds: arg('duration', 300), rampSeconds: arg('ramp-seconds', 5) });
+  for (const r of rows) console.log(`${r.name.padEnd(52)} ${String(r.miso).padStart(9)} ${r.unit}${r.goal ? `  (goal ${r.goal}${r.ok === undefined ? '' : r.ok ? ', met' : ', NOT met'})` : ''}`);
+  process.exit(0);
+}
