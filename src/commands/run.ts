@@ -1,0 +1,78 @@
+import { Args, Flags } from '@oclif/core';
+import { ConnectedCommand } from '../cli/base.js';
+import { SERVICE_MODES, SERVICES } from '../config/index.js';
+import { initCluster } from '../core/init.js';
+import { MisoError } from '../errors.js';
+import { DEFAULT_PORTS, parseServices, shutdownSignal, startServices } from '../services/runner.js';
+
+export default class Run extends ConnectedCommand {
+  static override description = 'Run a service (or all four in one process): consume its command topic, publish its events, serve /health and /metrics';
+  static override examples = [
+    '<%= config.bin %> run payment',
+    '<%= config.bin %> run tracking --mode hybrid --port 9102',
+    '<%= config.bin %> run commission --key-shared --db ./commission-2.db --port 0',
+    '<%= config.bin %> run payment --payout-failure-rate 0.3',
+    '<%= config.bin %> run all --init',
+  ];
+  static override args = {
+    service: Args.string({ description: 'which service', options: [...SERVICES, 'all'], required: true }),
+  };
+  static override flags = {
+    mode: Flags.string({ description: 'event: consume the command topic; http: REST endpoints; hybrid: both (default: <SERVICE>_SERVICE_MODE, else event)', options: [...SERVICE_MODES] }),
+    port: Flags.integer({ description: `HTTP port for health, metrics and REST (default ${Object.values(DEFAULT_PORTS).join('/')}; 0 = any free port; with all, the first of four consecutive ports)`, min: 0, max: 65535 }),
+    host: Flags.string({ description: 'address the HTTP server binds to (0.0.0.0 in containers)', default: '127.0.0.1' }),
+    db: Flags.string({ description: 'database file of the service (default <state dir>/services/<service>.db)' }),
+    'data-dir': Flags.string({ description: 'directory for the databases of the services (one <service>.db each)' }),
+    'key-shared': Flags.boolean({ description: 'Key_Shared subscription: several instances keep per-aggregate order' }),
+    'payout-failure-rate': Flags.string({ description: 'payment: share of payout attempts the simulated provider fails transiently (0..1)' }),
+    'fail-next': Flags.integer({ description: 'payment: the next N payout attempts fail transiently', min: 0 }),
+    'provider-db': Flags.string({ description: "payment: the simulated payout provider's ledger file" }),
+    plans: Flags.string({ description: 'commission: JSON file of campaign commission plans' }),
+    init: Flags.boolean({ description: 'create tenant, namespace and topics first (as `miso init`)' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Run);
+    const cfg = this.settingsFrom(flags);
+    const services = parseServices(args.service);
+    const rate = flags['payout-failure-rate'] === undefined ? undefined : Number(flags['payout-failure-rate']);
+    if (flags.init) {
+      const report = await initCluster(cfg);
+      if (!report.ok) throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} failed`, { hint: 'Run `miso init` to see which step fails.' });
+    }
+    const ports = flags.port === undefined ? undefined : Object.fromEntries(services.map((s, i) => [s, flags.port === 0 ? 0 : flags.port! + i]));
+    const running = await startServices({
+      cfg,
+      services,
+      ...(flags.mode ? { mode: flags.mode as (typeof SERVICE_MODES)[number] } : {}),
+      ...(ports ? { ports } : {}),
+      host: flags.host,
+      ...(flags.db ? { db: flags.db } : {}),
+      ...(flags['data-dir'] ? { dataDir: flags['data-dir'] } : {}),
+      keyShared: flags['key-shared'],
+      ...(rate !== undefined ? { payoutFailureRate: rate } : {}),
+      ...(flags['fail-next'] !== undefined ? { failNext: flags['fail-next'] } : {}),
+      ...(flags['provider-db'] ? { providerDb: flags['provider-db'] } : {}),
+      ...(flags.plans ? { plansFile: flags.plans } : {}),
+      log: (l) => this.out.info(l),
+      clientLog: (l) => this.out.debug(l),
+    });
+    const c = this.out.color;
+    for (const h of running.hosts) {
+      const h1 = await h.health();
+      const topics = (h1.topics_subscribed as { topic: string }[]).map((t) => t.topic);
+      this.out.result({ event: 'started', ...h1, url: h.url }, () => {
+        this.out.line(`${c.green('●')} ${c.bold(h.def.name)} service  ${h.opts.mode} mode  ${h.url}/health  db ${h.store.location}`);
+        if (topics.length) this.out.line(`  ${c.dim(`consuming ${topics.join(', ')} as ${h.subscription} (${h.opts.keyShared ? 'Key_Shared' : 'Shared'})`)}`);
+      });
+    }
+    this.out.info(`Running on ${cfg.serviceUrl} (${cfg.tenant}/${cfg.namespace}). Ctrl-C stops gracefully.`);
+    const sig = await shutdownSignal();
+    this.out.info(`${sig}: stopping (finishing in-flight messages, publishing the outbox)…`);
+    const left = await running.stop();
+    const pending = Object.entries(left).filter(([, n]) => n > 0);
+    this.out.result({ event: 'stopped', outbox_left: left }, () => {
+      this.out.line(pending.length === 0 ? 'Stopped; every outbox is empty.' : `Stopped; unpublished messages are kept and go out on the next start: ${pending.map(([s, n]) => `${s} ${n}`).join(', ')}.`);
+    });
+  }
+}
