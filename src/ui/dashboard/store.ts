@@ -52,7 +52,7 @@ export interface WorkflowView {
   correlationId: string;
   status: WorkflowStatus;
   stages: StageView[];
-  /** First and last envelope timestamps seen. */
+  /** First and last broker publish times seen (one clock, as `miso trace` measures). */
   startedAt: number;
   lastAt: number;
   durationMs: number;
@@ -244,6 +244,7 @@ export class DashboardStore implements MonitorSink {
   // ---- workflow tracking ----------------------------------------------------------------
 
   private track(m: ObservedMessage): void {
+    const at = m.publishTime || m.timestamp;
     let wf = this.workflowMap.get(m.correlationId);
     if (wf) {
       // Re-insert so Map order is least-recently-active first.
@@ -251,8 +252,8 @@ export class DashboardStore implements MonitorSink {
     } else {
       wf = {
         correlationId: m.correlationId,
-        startedAt: m.timestamp,
-        lastAt: m.timestamp,
+        startedAt: at,
+        lastAt: at,
         lastSeenAt: this.now(),
         messages: new RingBuffer(this.limits.messagesPerWorkflow),
         stages: new Map(),
@@ -268,9 +269,9 @@ export class DashboardStore implements MonitorSink {
     this.workflowMap.set(m.correlationId, wf);
     wf.messages.push(m);
     wf.count++;
-    wf.startedAt = Math.min(wf.startedAt, m.timestamp);
-    if (m.timestamp >= wf.lastAt) {
-      wf.lastAt = m.timestamp;
+    wf.startedAt = Math.min(wf.startedAt, at);
+    if (at >= wf.lastAt) {
+      wf.lastAt = at;
       wf.lastType = m.type;
     }
     wf.lastSeenAt = this.now();

@@ -69,7 +69,7 @@ export function TopicsPanel({ rows, width, height, focused }: TopicsPanelProps) 
         return (
           <Box key={key}>
             <Text color={dlqAlert ? t.bad : missing ? t.warn : undefined}>
-              {fit(first ? label(row) + (missing ? ' (missing)' : '') : '', nameW, true)}{' '}
+              {fit(first ? label(row) : '', nameW, true)}{' '}
             </Text>
             <Text>{(first ? rate(row.rate) : '').padStart(rateW)} </Text>
             {sparkW > 0 ? <Text color={t.accent}>{first ? sparkline(row.spark, sparkW) : ' '.repeat(sparkW)} </Text> : null}
@@ -84,7 +84,11 @@ export function TopicsPanel({ rows, width, height, focused }: TopicsPanelProps) 
                 <Text color={s.consumers > 0 ? t.ok : t.bad}>{String(s.consumers).padStart(consW)}</Text>
               </>
             ) : (
-              <Text dimColor={t.dim}>{fit(first ? '(no subscription)' : '', subW, true)}</Text>
+              missing && first ? (
+                <Text color={t.warn}>topic missing — run `miso init`</Text>
+              ) : (
+                <Text dimColor={t.dim}>{fit(first ? '(no subscription)' : '', subW, true)}</Text>
+              )
             )}
           </Box>
         );
