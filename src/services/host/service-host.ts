@@ -177,8 +177,9 @@ export class ServiceHost<R> {
       return;
     }
     const outcome = await this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount });
-    await this.settle(loop, m, outcome);
+    // Counted before settling, so whoever sees the effects also sees them in /metrics.
     this.observe(outcome, performance.now() - t0);
+    await this.settle(loop, m, outcome);
   }
 
   private async settle(loop: Loop, m: Message, outcome: Outcome): Promise<void> {
