@@ -29,6 +29,7 @@ export default class Run extends ConnectedCommand {
     'provider-db': Flags.string({ description: "payment: the simulated payout provider's ledger file" }),
     plans: Flags.string({ description: 'commission: JSON file of campaign commission plans' }),
     init: Flags.boolean({ description: 'create tenant, namespace and topics first (as `miso init`)' }),
+    'nack-delay-ms': Flags.integer({ description: 'delay before a failed message is redelivered', min: 0, default: 500, hidden: true }),
   };
 
   async run(): Promise<void> {
@@ -54,6 +55,7 @@ export default class Run extends ConnectedCommand {
       ...(flags['fail-next'] !== undefined ? { failNext: flags['fail-next'] } : {}),
       ...(flags['provider-db'] ? { providerDb: flags['provider-db'] } : {}),
       ...(flags.plans ? { plansFile: flags.plans } : {}),
+      nackDelayMs: flags['nack-delay-ms'],
       log: (l) => this.out.info(l),
       clientLog: (l) => this.out.debug(l),
     });
