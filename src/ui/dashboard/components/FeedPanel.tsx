@@ -33,7 +33,7 @@ export function FeedPanel({ rows, width, height, focused, selected, paused, newS
       ) : (
         visible.map((m, i) => {
           const sel = focused && i === selected;
-          const line = `${clockTime(m.timestamp)} ${KIND_TAG[m.kind]} ${fit(m.type, typeW, true)} ${shortId(m.correlationId || '-').padEnd(8)} ${messageText(m)}`;
+          const line = `${clockTime(m.publishTime || m.timestamp)} ${KIND_TAG[m.kind]} ${fit(m.type, typeW, true)} ${shortId(m.correlationId || '-').padEnd(8)} ${messageText(m)}`;
           return (
             <Text key={`${m.messageId}/${m.topic}/${i}`} color={t.kind(m.kind)} inverse={sel} wrap="truncate">
               {fit(line, width)}
