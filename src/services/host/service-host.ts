@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { ServiceMode } from '../../config/index.js';
 import { Publisher } from '../../core/publisher.js';
+import { DLQ_PROPS } from '../../core/dlq.js';
 import { topicSchemaInfo, type AnyEnvelope, type TopicShortName } from '../../core/catalog/index.js';
 import { deadLetterTopic, serviceSubscription, topicName, type TopicScope } from '../../core/topics.js';
 import type { Consumer, Message, Producer, PulsarClient } from '../../pulsar/index.js';
@@ -39,9 +40,6 @@ export interface ServiceHostOptions {
   log?: (line: string) => void;
 }
 
-/** Property carrying why a message was dead-lettered by a service (the client's own DLQ adds REAL_TOPIC and ORIGIN_MESSAGE_ID). */
-export const DEAD_LETTER_REASON = 'MISO_DEAD_LETTER_REASON';
-export const DEAD_LETTER_SERVICE = 'MISO_DEAD_LETTER_SERVICE';
 
 interface Loop {
   topic: TopicShortName;
@@ -223,7 +221,14 @@ export class ServiceHost<R> {
     const producer = await this.dlqProducer;
     await producer.send({
       payload: m.payload,
-      properties: { ...m.properties, REAL_TOPIC: m.topic, ORIGIN_MESSAGE_ID: m.messageId.toString(), [DEAD_LETTER_REASON]: reason, [DEAD_LETTER_SERVICE]: this.def.name, REDELIVERY_COUNT: String(m.redeliveryCount) },
+      properties: {
+        ...m.properties,
+        [DLQ_PROPS.realTopic]: m.topic,
+        [DLQ_PROPS.originMessageId]: m.messageId.toString(),
+        [DLQ_PROPS.reason]: reason,
+        [DLQ_PROPS.service]: this.def.name,
+        [DLQ_PROPS.redeliveryCount]: String(m.redeliveryCount),
+      },
       ...(m.key !== undefined ? { key: m.key } : {}),
       ...(m.eventTime !== undefined ? { eventTime: m.eventTime } : {}),
     });

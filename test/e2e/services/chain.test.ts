@@ -67,6 +67,31 @@ describe('services as separate processes', () => {
     expect(trace.message_count).toBe(6);
   });
 
+  it('`miso dlq list/show/replay` as a user runs them', async () => {
+    const raw = await client.createProducer({ topic: `persistent://${scope.cfg.tenant}/ns/campaign-commands` });
+    const poison = await raw.send({ payload: Buffer.from('garbage'), properties: { type: 'campaign.create.command.v1' } });
+    await raw.close();
+    let listed: { id: string; origin_message_id: string; last_error: string; service: string }[] = [];
+    for (let i = 0; i < 100 && !listed.some((d) => d.origin_message_id === poison.toString()); i++) {
+      const r = await miso(['dlq', 'list', '--json', ...scope.flags], { env });
+      expect(r.code, r.stderr).toBe(0);
+      listed = JSON.parse(r.stdout);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const dl = listed.find((d) => d.origin_message_id === poison.toString())!;
+    expect(dl).toMatchObject({ service: 'campaign', last_error: expect.stringMatching(/cannot decode/) });
+    const shown = await miso(['dlq', 'show', dl.id, ...scope.flags], { env });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/undecodable/);
+    expect(shown.stdout).toContain(poison.toString());
+    const dry = await miso(['dlq', 'replay', dl.id, '--dry-run', ...scope.flags], { env });
+    expect(dry.stdout).toMatch(/would replay/);
+    const none = await miso(['dlq', 'replay', ...scope.flags], { env });
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr).toMatch(/say which dead letter.*--all/);
+  });
+
   it('kill -9 of commission and payment in the middle of 200 workflows: every commission paid exactly once', async () => {
     const total = 200;
     const sends: Promise<{ correlationId: string }>[] = [];

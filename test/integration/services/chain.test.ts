@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher } from '../../../src/core/publisher.js';
 import { deadLetterTopic, serviceSubscription, topicName } from '../../../src/core/topics.js';
 import { startServices, type RunningServices } from '../../../src/services/runner.js';
-import { DEAD_LETTER_REASON } from '../../../src/services/host/service-host.js';
+import { DLQ_PROPS } from '../../../src/core/dlq.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
 import type { ResolvedConfig } from '../../../src/config/index.js';
 import { waitUntil } from '../../helpers/env.js';
@@ -104,7 +104,7 @@ describe('services against the broker', () => {
     const [dead] = await readRaw(client, dlq, (s) => s.length >= 1);
     expect(dead!.payload.toString()).toBe('this is not an avro envelope');
     expect(dead!.properties).toMatchObject({ REAL_TOPIC: topicName(cfg, 'tracking-commands'), ORIGIN_MESSAGE_ID: poison.toString() });
-    expect(dead!.properties[DEAD_LETTER_REASON]).toMatch(/cannot decode/);
+    expect(dead!.properties[DLQ_PROPS.reason]).toMatch(/cannot decode/);
 
     const health = await getJson(`${url('tracking')}/health`);
     expect(health).toMatchObject({ status: 200, body: { status: 'ok', broker_connected: true } });

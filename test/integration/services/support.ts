@@ -84,3 +84,15 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
+
+/** How many messages a topic holds now (proves "nothing was sent"). */
+export async function countMessages(client: PulsarClient, topic: string): Promise<number> {
+  const reader = await client.createReader({ topic, start: 'earliest' });
+  let n = 0;
+  try {
+    while (await reader.hasMessageAvailable()) if (await reader.readNext(5000)) n++;
+  } finally {
+    await reader.close();
+  }
+  return n;
+}

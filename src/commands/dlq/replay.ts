@@ -1,0 +1,49 @@
+import { Args, Flags } from '@oclif/core';
+import { ConnectedCommand } from '../../cli/base.js';
+import { SERVICES, type ServiceName } from '../../config/index.js';
+import { findDeadLetter, listDeadLetters, replayDeadLetters } from '../../core/dlq.js';
+import { pulsarClientFor } from '../../core/publisher.js';
+import { parseDuration } from '../../core/tail.js';
+import { UsageError } from '../../errors.js';
+
+export default class DlqReplay extends ConnectedCommand {
+  static override description = 'Send dead letters back to the topic they came from (same command id and correlation id; safe to repeat)';
+  static override examples = [
+    '<%= config.bin %> dlq replay 1234:5:-1:-1',
+    '<%= config.bin %> dlq replay --all --service payment',
+    '<%= config.bin %> dlq replay --all --dry-run',
+  ];
+  static override args = {
+    id: Args.string({ description: 'dead-letter message id or command id (unique prefix of 6+ characters)' }),
+  };
+  static override flags = {
+    all: Flags.boolean({ description: 'replay every dead letter (of --service, newer than --since)' }),
+    service: Flags.string({ description: 'only this service', options: [...SERVICES], multiple: true }),
+    since: Flags.string({ description: 'only dead letters newer than this: 30m, 24h' }),
+    'dry-run': Flags.boolean({ description: 'say what would be replayed, send nothing' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(DlqReplay);
+    if (!args.id && !flags.all) throw new UsageError('say which dead letter to replay', { hint: 'Give an id (`miso dlq list`), or --all.' });
+    if (args.id && flags.all) throw new UsageError('give an id or --all, not both', { hint: '`miso dlq replay <id>` replays one; `--all` replays every one.' });
+    const cfg = this.settingsFrom(flags);
+    const since = flags.since ? Date.now() - parseDuration(flags.since) : undefined;
+    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    try {
+      const letters = await listDeadLetters(client, cfg, { ...(flags.service ? { services: flags.service as ServiceName[] } : {}), ...(since ? { since } : {}) });
+      const chosen = args.id ? [findDeadLetter(letters, args.id)] : letters;
+      const results = await replayDeadLetters(client, cfg, chosen, { dryRun: flags['dry-run'] });
+      this.out.result({ dry_run: flags['dry-run'], replayed: results }, () => {
+        const c = this.out.color;
+        for (const r of results) {
+          this.out.line(`${flags['dry-run'] ? c.yellow('would replay') : c.green('✔ replayed')} ${r.id} ${r.type ?? 'undecodable'} → ${r.to}${r.messageId ? c.dim(` as ${r.messageId}`) : ''}${r.correlationId ? c.dim(`  (trace: miso trace ${r.correlationId})`) : ''}`);
+        }
+        if (results.length === 0) this.out.line('Nothing to replay.');
+        else if (!flags['dry-run']) this.out.line(c.dim(`${results.length} replayed; each service handles a command id once, so a replay of something already handled changes nothing.`));
+      });
+    } finally {
+      await client.close();
+    }
+  }
+}
