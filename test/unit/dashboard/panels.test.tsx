@@ -58,7 +58,7 @@ describe('Header', () => {
     );
     const f = lastFrame()!;
     expect(f).toContain('○ reconnecting');
-    expect(f).toContain('⚠ broker reconnecting for 4.20s: connect ECONNREFUSED');
+    expect(f).toContain('⚠ broker reconnecting for 4.20s — retrying by itself, figures may be stale · connect ECONNREFUSED');
     expect(f).toContain('PAUSED');
     expect(f).toContain('filter: type:payment');
   });

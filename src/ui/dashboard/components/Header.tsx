@@ -31,10 +31,11 @@ export function Header({ info, connection, services, width, paused, filter, cloc
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate">
         <Text bold color={t.accent}>miso</Text>
-        {`  ${info.tenant}/${info.namespace} · profile ${info.profile ?? '(none)'} · broker ${info.serviceUrl}`}
-        <Text color={brokerUp ? t.ok : t.bad}> {brokerUp ? '●' : '○'} {BROKER_LABEL[connection.broker]}</Text>
-        {' · admin '}
+        {'  broker '}
+        <Text color={brokerUp ? t.ok : t.bad}>{brokerUp ? '●' : '○'} {BROKER_LABEL[connection.broker]}</Text>
+        {'  admin '}
         <Text color={adminUp ? t.ok : connection.admin === 'unknown' ? t.warn : t.bad}>{adminUp ? '●' : '○'} {connection.admin}</Text>
+        {`  ${info.tenant}/${info.namespace}  ${info.serviceUrl}${info.profile ? `  profile ${info.profile}` : ''}`}
       </Text>
       <Text wrap="truncate">
         {'services '}
@@ -49,7 +50,7 @@ export function Header({ info, connection, services, width, paused, filter, cloc
       </Text>
       {down ? (
         <Text color={t.bad} bold wrap="truncate">
-          {fit(`⚠ ${connection.broker !== 'connected' ? `broker ${BROKER_LABEL[connection.broker].toLowerCase()}` : 'admin API unreachable'} for ${duration(connection.sinceMs)}${connection.detail ? `: ${connection.detail}` : ''} — retrying by itself; data shown may be stale`, width)}
+          {fit(`⚠ ${connection.broker !== 'connected' ? `broker ${BROKER_LABEL[connection.broker].toLowerCase()}` : 'admin API unreachable'} for ${duration(connection.sinceMs)} — retrying by itself, figures may be stale${connection.detail ? ` · ${connection.detail}` : ''}`, width)}
         </Text>
       ) : null}
     </Box>
