@@ -181,16 +181,20 @@ export class ServiceHost<R> {
   }
 
   private async settle(loop: Loop, m: Message, outcome: Outcome): Promise<void> {
-    const ack = () => loop.consumer.ack(m).catch((err: unknown) => this.log(`${this.def.name}: ack failed (${(err as Error).message}); the message will come again and be recognised`));
+    // Not awaited: the client groups acknowledgements (sent within 10 ms) and closing the
+    // consumer flushes them. A lost ack only means a redelivery, which is recognised.
+    const ack = (): void => {
+      loop.consumer.ack(m).catch((err: unknown) => this.log(`${this.def.name}: ack failed (${(err as Error).message}); the message will come again and be recognised`));
+    };
     switch (outcome.kind) {
       case 'accepted':
       case 'rejected':
         this.relay.notify();
-        await ack();
+        ack();
         return;
       case 'duplicate':
       case 'ignored':
-        await ack();
+        ack();
         return;
       case 'retry':
         this.log(`${this.def.name}: ${outcome.envelope.type} ${outcome.envelope.id} failed (delivery ${m.redeliveryCount + 1}): ${outcome.error.message}; will retry`);
@@ -200,12 +204,12 @@ export class ServiceHost<R> {
         if (loop.topic !== this.commandTopic) {
           // Bad bytes on another service's event topic: nothing this service can fix or replay.
           this.log(`${this.def.name}: skipping a message on ${loop.topic} that cannot be handled: ${outcome.reason}`);
-          await ack();
+          ack();
           return;
         }
         try {
           await this.deadLetter(m, outcome.reason);
-          await ack();
+          ack();
         } catch (err) {
           this.log(`${this.def.name}: could not dead-letter ${m.messageId.toString()}: ${(err as Error).message}; will retry`);
           loop.consumer.nack(m);
