@@ -11,7 +11,7 @@ import { UsageError } from '../errors.js';
 import type { ClientContext } from './context.js';
 import type { Connection, ConsumerHandler } from './connection.js';
 import { AlreadyClosedError, ConnectionClosedError } from './errors.js';
-import { MessageId } from './message-id.js';
+import { MessageId, type BatchAckState } from './message-id.js';
 import { CommandType } from './protocol/commands.js';
 import {
   AckType,
@@ -123,10 +123,9 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
   private permitsToGrant = 0;
   private epoch = 0;
   private readonly backoff = new Backoff();
-  /** Batch entries partly acknowledged: entry → indexes still unacknowledged. */
-  private batchAcks = new Map<string, Set<number>>();
   private pendingAcks: MessageIdData[] = [];
-  private pendingAckWaiters: (() => void)[] = [];
+  /** One promise per group of acks, settled when the group is written. */
+  private ackGroup: { promise: Promise<void>; resolve: () => void } | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
   private nacked = new Map<string, { id: MessageId; due: number }>();
   private nackTimer: NodeJS.Timeout | undefined;
@@ -310,30 +309,28 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       this.discard(idData, AckValidationError.BatchDeSerializeError, n);
       return;
     }
-    // Copy the whole batch once; messages share it.
-    const base = Buffer.from(section.payload);
-    const baseOffset = section.payload.byteOffset;
     const ackSet = cmd.ack_set;
-    const unacked = new Set<number>();
-    const ids: MessageId[] = [];
+    const acked = new Uint8Array(n);
+    const state: BatchAckState = { remaining: 0, acked };
     let skipped = 0;
     const msgs: Message[] = [];
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       const id = new MessageId(idData.ledgerId, idData.entryId, this.partition, i, n);
-      if (ackSet && ackSet.length > 0 && !bitSet(ackSet, i)) {
+      // Indexes the broker already has as acknowledged (ack_set), compacted away or before a
+      // reader's start are not delivered; they count as acknowledged for the entry.
+      if ((ackSet && ackSet.length > 0 && !bitSet(ackSet, i)) || e.metadata.compacted_out || this.beforeStart(id)) {
+        acked[i] = 1;
         skipped++;
         continue;
       }
-      if (e.metadata.compacted_out || this.beforeStart(id)) {
-        skipped++;
-        continue;
-      }
-      const start = e.payload.byteOffset - baseOffset;
+      id.batchAck = state;
+      state.remaining++;
       const m: Message = {
         messageId: id,
         topic: this.topic,
-        payload: base.subarray(start, start + e.payload.length),
+        // A copy per message (small ones come from Node's pool): a kept message does not pin the frame.
+        payload: Buffer.from(e.payload),
         properties: propsOf(e.metadata.properties),
         publishTime: md.publish_time,
         redeliveryCount,
@@ -344,14 +341,9 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       const et = e.metadata.event_time ?? md.event_time;
       if (et) m.eventTime = et;
       if (md.schema_version && md.schema_version.length > 0) m.schemaVersion = md.schema_version;
-      unacked.add(i);
-      ids.push(id);
       msgs.push(m);
     }
     if (skipped > 0) this.grantPermits(skipped);
-    if (msgs.length === 0) return;
-    // Indexes skipped above were delivered before or are not ours; count them as acknowledged.
-    this.batchAcks.set(`${idData.ledgerId}:${idData.entryId}`, unacked);
     for (const m of msgs) this.deliver(m);
   }
 
@@ -395,7 +387,6 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
 
   private dropQueue(): void {
     this.queue.clear();
-    this.batchAcks.clear();
   }
 
   receive(timeoutMs?: number): Promise<Message | undefined> {
@@ -432,22 +423,27 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
   ack(m: Message): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new AlreadyClosedError('consumer'));
     const id = m.messageId;
-    this.nacked.delete(entryKey(id));
-    if (id.batchIndex >= 0) {
-      const key = entryKey(id);
-      const rest = this.batchAcks.get(key);
-      if (rest) {
-        rest.delete(id.batchIndex);
-        if (rest.size > 0) return Promise.resolve();
-        this.batchAcks.delete(key);
+    if (this.nacked.size > 0) this.nacked.delete(entryKey(id));
+    const batch = id.batchAck;
+    if (batch && id.batchIndex >= 0) {
+      if (batch.acked[id.batchIndex] === 0) {
+        batch.acked[id.batchIndex] = 1;
+        batch.remaining--;
       }
+      // The entry is acknowledged on the broker once every message of it is.
+      if (batch.remaining > 0) return Promise.resolve();
+      id.batchAck = undefined;
     }
     this.pendingAcks.push({ ledgerId: id.ledgerId, entryId: id.entryId });
-    return new Promise<void>((resolve) => {
-      this.pendingAckWaiters.push(resolve);
-      if (this.pendingAcks.length >= 1000) this.flushAcks();
-      else if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.flushAcks(), 10);
-    });
+    let group = this.ackGroup;
+    if (!group) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      group = this.ackGroup = { promise, resolve };
+    }
+    if (this.pendingAcks.length >= 1000) this.flushAcks();
+    else if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.flushAcks(), 10);
+    return group.promise;
   }
 
   /** Send grouped individual acks (when connected; otherwise after the resubscribe). */
@@ -458,11 +454,11 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     }
     if (this.pendingAcks.length === 0 || !this.cnx || this.state !== 'ready') return;
     const ids = this.pendingAcks;
-    const waiters = this.pendingAckWaiters;
+    const group = this.ackGroup;
     this.pendingAcks = [];
-    this.pendingAckWaiters = [];
+    this.ackGroup = undefined;
     this.cnx.sendCommand({ type: CommandType.ACK, ack: { consumer_id: this.consumerId, ack_type: AckType.Individual, message_id: ids } });
-    for (const w of waiters) w();
+    group?.resolve();
   }
 
   async ackCumulative(m: Message): Promise<void> {
@@ -523,7 +519,6 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       if (n.due <= now) {
         due.push({ ledgerId: n.id.ledgerId, entryId: n.id.entryId });
         this.nacked.delete(key);
-        this.batchAcks.delete(key);
       }
     }
     if (due.length === 0) return;
@@ -537,7 +532,6 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     // Exclusive/Failover: the broker rewinds to the first unacknowledged message. Drop what
     // we hold (it comes again) and ignore anything still in flight from before (epoch).
     const dropped = this.queue.clear().length;
-    this.batchAcks.clear();
     this.epoch++;
     this.cnx.sendCommand({
       type: CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES,
@@ -741,8 +735,8 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       this.cnx.sendCommand({ type: CommandType.ACK, ack: { consumer_id: this.consumerId, ack_type: AckType.Individual, message_id: this.pendingAcks } });
     }
     this.pendingAcks = [];
-    for (const w of this.pendingAckWaiters) w();
-    this.pendingAckWaiters = [];
+    this.ackGroup?.resolve();
+    this.ackGroup = undefined;
   }
 }
 

@@ -1,6 +1,14 @@
 import { UsageError } from '../errors.js';
 import type { MessageIdData } from './protocol/definitions.js';
 
+/** Acknowledgement progress of one delivered batch entry, shared by its messages. */
+export interface BatchAckState {
+  /** Messages of the entry not yet acknowledged by the application. */
+  remaining: number;
+  /** 1 where the message at that batch index was acknowledged (or never delivered). */
+  readonly acked: Uint8Array;
+}
+
 /**
  * Position of a message in a topic: ledger and entry in the managed ledger, the partition
  * index (-1 for a non-partitioned topic) and the index inside a batch (-1 when the entry
@@ -15,6 +23,9 @@ export class MessageId {
     /** Messages in the entry's batch, when known (used to ack a whole batch). */
     readonly batchSize: number = 0,
   ) {}
+
+  /** Set by the consumer on batched messages it delivered: the entry's shared ack state. */
+  batchAck: BatchAckState | undefined;
 
   /** Before the first message of any topic. */
   static readonly earliest = new MessageId(-1n, -1n, -1, -1);

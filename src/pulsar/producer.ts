@@ -20,8 +20,8 @@ import {
 } from './errors.js';
 import { MessageId } from './message-id.js';
 import { CommandType } from './protocol/commands.js';
-import type { CommandProducer, CommandSendError, CommandSendReceipt, KeyValue, MessageMetadata, SingleMessageMetadata } from './protocol/definitions.js';
-import { encodeBatchPayload, encodePayloadFrame } from './protocol/frame.js';
+import type { CommandProducer, CommandSendError, CommandSendReceipt, KeyValue, MessageMetadata } from './protocol/definitions.js';
+import { encodeBatchFrame, encodePayloadFrame, type BatchMessage } from './protocol/frame.js';
 import { announcesSchema, toProtoSchema } from './schema.js';
 import { Backoff } from './status.js';
 import { localTopicName, partitionIndexOf } from './topic-name.js';
@@ -42,27 +42,21 @@ export interface ProducerOptions {
   sendTimeoutMs?: number;
 }
 
-interface Callback {
+/** A message waiting for its receipt; also the batch entry written on the wire. */
+interface PendingMessage extends BatchMessage {
+  sequenceId: number;
   resolve: (id: MessageId) => void;
   reject: (err: Error) => void;
 }
 
 /** One entry on the wire: a single message or a batch. */
 interface OpSend {
-  sequenceId: bigint;
-  highestSequenceId: bigint;
-  numMessages: number;
+  sequenceId: number;
+  highestSequenceId: number;
   frame: Buffer;
-  callbacks: Callback[];
+  messages: PendingMessage[];
   batch: boolean;
   createdAt: number;
-}
-
-interface Batched {
-  metadata: SingleMessageMetadata;
-  payload: Buffer;
-  sequenceId: bigint;
-  cb: Callback;
 }
 
 type State = 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
@@ -76,6 +70,12 @@ function toKeyValues(props: Record<string, string> | undefined): KeyValue[] | un
   return keys.map((key) => ({ key, value: String(props[key]) }));
 }
 
+function hasOwnProps(props: Record<string, string> | undefined): boolean {
+  if (!props) return false;
+  for (const _ in props) return true;
+  return false;
+}
+
 export class ProducerImpl implements Producer, ProducerHandler {
   readonly topic: string;
   private state: State = 'connecting';
@@ -84,18 +84,19 @@ export class ProducerImpl implements Producer, ProducerHandler {
   private name: string | undefined;
   private userProvidedName: boolean;
   private version: Buffer | undefined;
-  private lastSeq = -1n;
-  private nextSeq = 0n;
+  // Sequence ids are numbers internally (exact below 2^53; larger explicit ids are refused).
+  private lastSeq = -1;
+  private nextSeq = 0;
   private epoch = 0;
   private readonly partition: number;
 
   private pending: OpSend[] = [];
   private inFlight = 0;
   private spaceWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  private flushWaiters: { until: bigint; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private flushWaiters: { until: number; resolve: () => void; reject: (e: Error) => void }[] = [];
 
   private readonly batching: { maxMessages: number; maxBytes: number; maxDelayMs: number } | undefined;
-  private batch: Batched[] = [];
+  private batch: PendingMessage[] = [];
   private batchBytes = 0;
   private batchKey: string | undefined;
   private batchTimer: NodeJS.Timeout | undefined;
@@ -137,7 +138,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
   }
 
   get lastSequenceId(): bigint {
-    return this.lastSeq;
+    return BigInt(this.lastSeq);
   }
 
   /** Messages waiting for their receipt (batched ones included). */
@@ -183,9 +184,9 @@ export class ProducerImpl implements Producer, ProducerHandler {
     const ok = res.producer_success!;
     this.name = ok.producer_name;
     if (ok.schema_version && ok.schema_version.length > 0) this.version = ok.schema_version;
-    const brokerLast = ok.last_sequence_id ?? -1n;
+    const brokerLast = ok.last_sequence_id ?? -1;
     if (brokerLast > this.lastSeq) this.lastSeq = brokerLast;
-    if (brokerLast + 1n > this.nextSeq && this.pending.length === 0 && this.batch.length === 0) this.nextSeq = brokerLast + 1n;
+    if (brokerLast + 1 > this.nextSeq && this.pending.length === 0 && this.batch.length === 0) this.nextSeq = brokerLast + 1;
     if ((this.state as State) === 'closed') {
       cnx.unregisterProducer(this.producerId);
       return;
@@ -223,47 +224,45 @@ export class ProducerImpl implements Producer, ProducerHandler {
       this.releaseSlots(1);
       return Promise.reject(new AlreadyClosedError('producer'));
     }
-    let seq: bigint;
+    let seq: number;
     if (msg.sequenceId !== undefined) {
-      seq = msg.sequenceId;
-      if (seq + 1n > this.nextSeq) this.nextSeq = seq + 1n;
+      if (msg.sequenceId < 0n || msg.sequenceId > BigInt(Number.MAX_SAFE_INTEGER)) {
+        this.releaseSlots(1);
+        return Promise.reject(new UsageError(`sequence id ${msg.sequenceId} is out of range`, { hint: 'Use sequence ids from 0 to 2^53-1.' }));
+      }
+      seq = Number(msg.sequenceId);
+      if (seq + 1 > this.nextSeq) this.nextSeq = seq + 1;
     } else {
       seq = this.nextSeq++;
     }
     return new Promise<MessageId>((resolve, reject) => {
-      const cb = { resolve, reject };
-      if (this.batching) this.addToBatch(msg, seq, cb);
-      else this.sendSingle(msg, seq, cb);
+      const m: PendingMessage = { payload: msg.payload, sequenceId: seq, resolve, reject };
+      if (msg.key !== undefined) m.key = msg.key;
+      if (hasOwnProps(msg.properties)) m.properties = msg.properties!;
+      if (msg.eventTime !== undefined && msg.eventTime > 0) m.eventTime = msg.eventTime;
+      if (this.batching) this.addToBatch(m);
+      else this.sendSingle(m);
     });
   }
 
-  private sendSingle(msg: OutgoingMessage, seq: bigint, cb: Callback): void {
-    const metadata: MessageMetadata = { producer_name: this.name ?? '', sequence_id: seq, publish_time: Date.now() };
-    const props = toKeyValues(msg.properties);
+  private sendSingle(m: PendingMessage): void {
+    const metadata: MessageMetadata = { producer_name: this.name ?? '', sequence_id: BigInt(m.sequenceId), publish_time: Date.now() };
+    const props = toKeyValues(m.properties);
     if (props) metadata.properties = props;
-    if (msg.key !== undefined) metadata.partition_key = msg.key;
-    if (msg.eventTime !== undefined && msg.eventTime > 0) metadata.event_time = msg.eventTime;
+    if (m.key !== undefined) metadata.partition_key = m.key;
+    if (m.eventTime !== undefined) metadata.event_time = m.eventTime;
     if (this.version) metadata.schema_version = this.version;
-    const frame = encodePayloadFrame(
-      { type: CommandType.SEND, send: { producer_id: this.producerId, sequence_id: seq } },
-      metadata,
-      msg.payload,
-    );
-    this.dispatch({ sequenceId: seq, highestSequenceId: seq, numMessages: 1, frame, callbacks: [cb], batch: false, createdAt: Date.now() });
+    const frame = encodePayloadFrame({ type: CommandType.SEND, send: { producer_id: this.producerId, sequence_id: m.sequenceId } }, metadata, m.payload);
+    this.dispatch({ sequenceId: m.sequenceId, highestSequenceId: m.sequenceId, frame, messages: [m], batch: false, createdAt: Date.now() });
   }
 
-  private addToBatch(msg: OutgoingMessage, seq: bigint, cb: Callback): void {
+  private addToBatch(m: PendingMessage): void {
     const b = this.batching!;
     // One key per batch: the broker routes a whole entry by its key (Key_Shared, partitions).
-    if (this.batch.length > 0 && msg.key !== this.batchKey) this.flushBatch();
-    const metadata: SingleMessageMetadata = { payload_size: msg.payload.length, sequence_id: seq };
-    const props = toKeyValues(msg.properties);
-    if (props) metadata.properties = props;
-    if (msg.key !== undefined) metadata.partition_key = msg.key;
-    if (msg.eventTime !== undefined && msg.eventTime > 0) metadata.event_time = msg.eventTime;
-    if (this.batch.length === 0) this.batchKey = msg.key;
-    this.batch.push({ metadata, payload: msg.payload, sequenceId: seq, cb });
-    this.batchBytes += msg.payload.length;
+    if (this.batch.length > 0 && m.key !== this.batchKey) this.flushBatch();
+    if (this.batch.length === 0) this.batchKey = m.key;
+    this.batch.push(m);
+    this.batchBytes += m.payload.length;
     if (this.batch.length >= b.maxMessages || this.batchBytes >= b.maxBytes) {
       this.flushBatch();
     } else if (this.batchTimer === undefined) {
@@ -283,35 +282,23 @@ export class ProducerImpl implements Producer, ProducerHandler {
     if (items.length === 0) return;
     this.batch = [];
     this.batchBytes = 0;
-    const first = items[0]!;
-    const last = items[items.length - 1]!;
+    const first = items[0]!.sequenceId;
+    const last = items[items.length - 1]!.sequenceId;
     const metadata: MessageMetadata = {
       producer_name: this.name ?? '',
-      sequence_id: first.sequenceId,
+      sequence_id: BigInt(first),
       publish_time: Date.now(),
       num_messages_in_batch: items.length,
-      highest_sequence_id: last.sequenceId,
+      highest_sequence_id: BigInt(last),
     };
     if (this.batchKey !== undefined) metadata.partition_key = this.batchKey;
     if (this.version) metadata.schema_version = this.version;
-    const payload = encodeBatchPayload(items);
-    const frame = encodePayloadFrame(
-      {
-        type: CommandType.SEND,
-        send: { producer_id: this.producerId, sequence_id: first.sequenceId, num_messages: items.length, highest_sequence_id: last.sequenceId },
-      },
+    const frame = encodeBatchFrame(
+      { type: CommandType.SEND, send: { producer_id: this.producerId, sequence_id: first, num_messages: items.length, highest_sequence_id: last } },
       metadata,
-      payload,
+      items,
     );
-    this.dispatch({
-      sequenceId: first.sequenceId,
-      highestSequenceId: last.sequenceId,
-      numMessages: items.length,
-      frame,
-      callbacks: items.map((i) => i.cb),
-      batch: true,
-      createdAt: Date.now(),
-    });
+    this.dispatch({ sequenceId: first, highestSequenceId: last, frame, messages: items, batch: true, createdAt: Date.now() });
   }
 
   private dispatch(op: OpSend): void {
@@ -345,12 +332,12 @@ export class ProducerImpl implements Producer, ProducerHandler {
     const mid = r.message_id;
     const ledger = mid?.ledgerId ?? -1n;
     const entry = mid?.entryId ?? -1n;
-    const n = op.callbacks.length;
-    for (let i = 0; i < n; i++) {
-      op.callbacks[i]!.resolve(new MessageId(ledger, entry, this.partition, op.batch ? i : -1, op.batch ? n : 0));
-    }
+    const msgs = op.messages;
+    const n = msgs.length;
+    if (op.batch) for (let i = 0; i < n; i++) msgs[i]!.resolve(new MessageId(ledger, entry, this.partition, i, n));
+    else msgs[0]!.resolve(new MessageId(ledger, entry, this.partition, -1, 0));
     if (op.highestSequenceId > this.lastSeq) this.lastSeq = op.highestSequenceId;
-    this.releaseSlots(op.numMessages);
+    this.releaseSlots(n);
     this.settleFlushWaiters();
   }
 
@@ -391,8 +378,8 @@ export class ProducerImpl implements Producer, ProducerHandler {
     this.pending = [];
     let n = 0;
     for (const op of ops) {
-      n += op.numMessages;
-      for (const cb of op.callbacks) cb.reject(err);
+      n += op.messages.length;
+      for (const m of op.messages) m.reject(err);
     }
     if (this.batch.length > 0) {
       const items = this.batch;
@@ -401,7 +388,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
       if (this.batchTimer) clearTimeout(this.batchTimer);
       this.batchTimer = undefined;
       n += items.length;
-      for (const i of items) i.cb.reject(err);
+      for (const i of items) i.reject(err);
     }
     for (const w of this.flushWaiters) w.reject(err);
     this.flushWaiters = [];
@@ -412,7 +399,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
     const head = this.pending[0];
     if (!head) return;
     if (Date.now() - head.createdAt > this.sendTimeoutMs) {
-      const count = this.pending.reduce((a, op) => a + op.numMessages, 0) + this.batch.length;
+      const count = this.pending.reduce((a, op) => a + op.messages.length, 0) + this.batch.length;
       this.failPending(
         new SendTimeoutError(`${count} message(s) to ${this.topic} were not confirmed by the broker within ${this.sendTimeoutMs} ms`, {
           hint: this.state === 'ready' ? 'The broker is slow or overloaded; retry.' : 'The broker is unreachable; check it with `miso doctor`.',

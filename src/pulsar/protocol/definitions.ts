@@ -366,7 +366,7 @@ export const CommandProducerDef: MessageDef = m('CommandProducer', [
 export interface CommandProducerSuccess {
   request_id: number;
   producer_name: string;
-  last_sequence_id?: bigint;
+  last_sequence_id?: number;
   schema_version?: Buffer;
   topic_epoch?: number;
   producer_ready?: boolean;
@@ -374,51 +374,52 @@ export interface CommandProducerSuccess {
 export const CommandProducerSuccessDef: MessageDef = m('CommandProducerSuccess', [
   { no: 1, name: 'request_id', type: 'uint64num', required: true },
   { no: 2, name: 'producer_name', type: 'string', required: true },
-  { no: 3, name: 'last_sequence_id', type: 'int64' },
+  { no: 3, name: 'last_sequence_id', type: 'int64num' },
   { no: 4, name: 'schema_version', type: 'bytes' },
   { no: 5, name: 'topic_epoch', type: 'uint64num' },
   { no: 6, name: 'producer_ready', type: 'bool' },
 ]);
 
+/** Sequence ids on the publish path are numbers: exact up to 2^53, which the producer enforces. */
 export interface CommandSend {
   producer_id: number;
-  sequence_id: bigint;
+  sequence_id: number;
   num_messages?: number;
-  highest_sequence_id?: bigint;
+  highest_sequence_id?: number;
   is_chunk?: boolean;
   marker?: boolean;
 }
 export const CommandSendDef: MessageDef = m('CommandSend', [
   { no: 1, name: 'producer_id', type: 'uint64num', required: true },
-  { no: 2, name: 'sequence_id', type: 'uint64', required: true },
+  { no: 2, name: 'sequence_id', type: 'uint64num', required: true },
   { no: 3, name: 'num_messages', type: 'int32' },
-  { no: 6, name: 'highest_sequence_id', type: 'uint64' },
+  { no: 6, name: 'highest_sequence_id', type: 'uint64num' },
   { no: 7, name: 'is_chunk', type: 'bool' },
   { no: 8, name: 'marker', type: 'bool' },
 ]);
 
 export interface CommandSendReceipt {
   producer_id: number;
-  sequence_id: bigint;
+  sequence_id: number;
   message_id?: MessageIdData;
-  highest_sequence_id?: bigint;
+  highest_sequence_id?: number;
 }
 export const CommandSendReceiptDef: MessageDef = m('CommandSendReceipt', [
   { no: 1, name: 'producer_id', type: 'uint64num', required: true },
-  { no: 2, name: 'sequence_id', type: 'uint64', required: true },
+  { no: 2, name: 'sequence_id', type: 'uint64num', required: true },
   { no: 3, name: 'message_id', type: 'message', message: () => MessageIdDataDef },
-  { no: 4, name: 'highest_sequence_id', type: 'uint64' },
+  { no: 4, name: 'highest_sequence_id', type: 'uint64num' },
 ]);
 
 export interface CommandSendError {
   producer_id: number;
-  sequence_id: bigint;
+  sequence_id: number;
   error: number;
   message: string;
 }
 export const CommandSendErrorDef: MessageDef = m('CommandSendError', [
   { no: 1, name: 'producer_id', type: 'uint64num', required: true },
-  { no: 2, name: 'sequence_id', type: 'uint64', required: true },
+  { no: 2, name: 'sequence_id', type: 'uint64num', required: true },
   { no: 3, name: 'error', type: 'enum', required: true },
   { no: 4, name: 'message', type: 'string', required: true },
 ]);

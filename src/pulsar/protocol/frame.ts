@@ -18,12 +18,11 @@ import { crc32c } from './crc32c.js';
 import {
   BrokerEntryMetadataDef,
   MessageMetadataDef,
-  SingleMessageMetadataDef,
   type BrokerEntryMetadata,
   type MessageMetadata,
   type SingleMessageMetadata,
 } from './definitions.js';
-import { decodeMessage, encodeInto, ProtoWriter, writeField } from './protobuf.js';
+import { decodeMessage, encodeInto, ProtoReader, ProtoWriter, writeField } from './protobuf.js';
 
 export const MAGIC_CRC32C = 0x0e01;
 export const MAGIC_BROKER_ENTRY_METADATA = 0x0e02;
@@ -95,27 +94,167 @@ export function encodePayloadFrame(cmd: BaseCommand, metadata: MessageMetadata, 
   return buf.subarray(0, w.pos);
 }
 
+/** One message of a batch, as the producer holds it. */
+export interface BatchMessage {
+  payload: Uint8Array;
+  sequenceId?: number;
+  key?: string;
+  properties?: Record<string, string>;
+  eventTime?: number;
+}
+
+/** A batch entry as read back: its SingleMessageMetadata and a view of its payload. */
 export interface BatchEntry {
   metadata: SingleMessageMetadata;
   payload: Uint8Array;
 }
 
-/** Concatenate batch entries: [size u32][SingleMessageMetadata][payload] each. */
-export function encodeBatchPayload(entries: readonly BatchEntry[]): Buffer {
-  let estimate = 0;
-  for (const e of entries) estimate += e.payload.length + 64;
-  const w = new ProtoWriter(estimate + 16);
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/**
+ * Write [size u32][SingleMessageMetadata][payload] per message. The metadata is written by
+ * hand (fields 1 properties, 2 partition_key, 3 payload_size, 5 event_time, 8 sequence_id):
+ * this runs once per message on the hot path of batched publishing.
+ */
+function writeBatchEntries(w: ProtoWriter, entries: readonly BatchMessage[]): void {
   for (const e of entries) {
     w.ensure(4);
     const sizeAt = w.pos;
     w.pos += 4;
-    encodeInto(w, SingleMessageMetadataDef, { ...e.metadata, payload_size: e.payload.length } as unknown as Record<string, unknown>);
+    const props = e.properties;
+    if (props) {
+      for (const k in props) {
+        const v = props[k]!;
+        const kl = Buffer.byteLength(k, 'utf8');
+        const vl = Buffer.byteLength(v, 'utf8');
+        w.tag(1, 2);
+        w.uint32(2 + varintSize(kl) + kl + varintSize(vl) + vl);
+        w.tag(1, 2);
+        w.string(k);
+        w.tag(2, 2);
+        w.string(v);
+      }
+    }
+    if (e.key !== undefined) {
+      w.tag(2, 2);
+      w.string(e.key);
+    }
+    w.tag(3, 0);
+    w.uint32(e.payload.length);
+    if (e.eventTime !== undefined && e.eventTime > 0) {
+      w.tag(5, 0);
+      w.uint64num(e.eventTime);
+    }
+    if (e.sequenceId !== undefined) {
+      w.tag(8, 0);
+      w.uint64num(e.sequenceId);
+    }
     w.buf.writeUInt32BE(w.pos - sizeAt - 4, sizeAt);
     w.ensure(e.payload.length);
     w.buf.set(e.payload, w.pos);
     w.pos += e.payload.length;
   }
+}
+
+function batchSizeEstimate(entries: readonly BatchMessage[]): number {
+  let n = 0;
+  for (const e of entries) n += e.payload.length + 24 + (e.key === undefined ? 0 : e.key.length * 3);
+  return n;
+}
+
+/** The batch payload alone (tests and tools; the producer uses `encodeBatchFrame`). */
+export function encodeBatchPayload(entries: readonly BatchMessage[]): Buffer {
+  const w = new ProtoWriter(batchSizeEstimate(entries) + 16);
+  writeBatchEntries(w, entries);
   return w.buf.subarray(0, w.pos);
+}
+
+/** A payload frame whose payload is a batch, written in one pass into one buffer. */
+export function encodeBatchFrame(cmd: BaseCommand, metadata: MessageMetadata, entries: readonly BatchMessage[]): Buffer {
+  const w = new ProtoWriter(batchSizeEstimate(entries) + 512);
+  w.pos = 8;
+  writeBaseCommand(w, cmd);
+  const commandEnd = w.pos;
+  w.ensure(10);
+  w.buf.writeUInt16BE(MAGIC_CRC32C, commandEnd);
+  const checksumAt = commandEnd + 2;
+  const metaSizeAt = checksumAt + 4;
+  w.pos = metaSizeAt + 4;
+  encodeInto(w, MessageMetadataDef, metadata as unknown as Record<string, unknown>);
+  const metaEnd = w.pos;
+  writeBatchEntries(w, entries);
+  const buf = w.buf;
+  buf.writeUInt32BE(w.pos - 4, 0);
+  buf.writeUInt32BE(commandEnd - 8, 4);
+  buf.writeUInt32BE(metaEnd - metaSizeAt - 4, metaSizeAt);
+  buf.writeUInt32BE(crc32c(buf, 0, metaSizeAt, w.pos), checksumAt);
+  return buf.subarray(0, w.pos);
+}
+
+/**
+ * SingleMessageMetadata, decoded by hand: it is read once per batched message on the
+ * consume path. Unknown fields are skipped like the generic decoder does.
+ */
+export function decodeSingleMessageMetadata(buf: Buffer, start: number, end: number): SingleMessageMetadata {
+  const r = new ProtoReader(buf, start, end);
+  const out: SingleMessageMetadata = { payload_size: -1 };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag) {
+      case 0x0a: {
+        // KeyValue{1 key, 2 value}
+        const len = r.uint32();
+        const kvEnd = r.pos + len;
+        if (kvEnd > end) throw new MalformedFrameError('SingleMessageMetadata.properties runs past the end of its message');
+        let key: string | undefined;
+        let value: string | undefined;
+        const kr = new ProtoReader(buf, r.pos, kvEnd);
+        while (kr.pos < kvEnd) {
+          const t = kr.uint32();
+          if (t === 0x0a) key = kr.bytesView().toString('utf8');
+          else if (t === 0x12) value = kr.bytesView().toString('utf8');
+          else kr.skip(t & 7);
+        }
+        if (key === undefined || value === undefined) throw new MalformedFrameError('KeyValue is missing its key or value');
+        (out.properties ??= []).push({ key, value });
+        r.pos = kvEnd;
+        break;
+      }
+      case 0x12:
+        out.partition_key = r.bytesView().toString('utf8');
+        break;
+      case 0x18:
+        out.payload_size = r.uint32() | 0;
+        break;
+      case 0x20:
+        out.compacted_out = r.uint64num() !== 0;
+        break;
+      case 0x28:
+        out.event_time = r.uint64num();
+        break;
+      case 0x30:
+        out.partition_key_b64_encoded = r.uint64num() !== 0;
+        break;
+      case 0x3a:
+        out.ordering_key = Buffer.from(r.bytesView());
+        break;
+      case 0x40:
+        out.sequence_id = r.uint64();
+        break;
+      case 0x48:
+        out.null_value = r.uint64num() !== 0;
+        break;
+      case 0x50:
+        out.null_partition_key = r.uint64num() !== 0;
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  if (out.payload_size < 0) throw new MalformedFrameError('SingleMessageMetadata is missing required field payload_size');
+  return out;
 }
 
 /** Split a batch payload into its `count` entries. Payload views share the input buffer. */
@@ -127,7 +266,7 @@ export function decodeBatchPayload(payload: Buffer, count: number): BatchEntry[]
     const metaSize = payload.readUInt32BE(pos);
     pos += 4;
     if (pos + metaSize > payload.length) throw new MalformedFrameError(`batch entry ${i} metadata runs past the batch`);
-    const metadata = decodeMessage<SingleMessageMetadata>(SingleMessageMetadataDef, payload, pos, pos + metaSize);
+    const metadata = decodeSingleMessageMetadata(payload, pos, pos + metaSize);
     pos += metaSize;
     const size = metadata.payload_size;
     if (size < 0 || pos + size > payload.length) throw new MalformedFrameError(`batch entry ${i} payload runs past the batch`);

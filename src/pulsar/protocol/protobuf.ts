@@ -219,6 +219,18 @@ export class ProtoReader {
 
   /** Varint as an unsigned 64-bit bigint. */
   uint64(): bigint {
+    // Fast path: values that fit in 7 varint bytes (49 bits) are exact as numbers.
+    const start = this.pos;
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      if (this.pos >= this.end) this.truncated('varint');
+      const b = this.buf[this.pos++]!;
+      n += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return BigInt(n);
+      mul *= 128;
+    }
+    this.pos = start;
     let result = 0n;
     let shift = 0n;
     for (let i = 0; i < 10; i++) {

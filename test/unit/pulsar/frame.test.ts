@@ -5,6 +5,7 @@ import { crc32c } from '../../../src/pulsar/protocol/crc32c.js';
 import {
   decodeBatchPayload,
   decodeFrame,
+  encodeBatchFrame,
   encodeBatchPayload,
   encodeCommandFrame,
   encodePayloadFrame,
@@ -57,7 +58,7 @@ describe('frame encoding', () => {
 
   it('encodes a SEND payload frame with its CRC32C byte for byte', () => {
     const frame = encodePayloadFrame(
-      { type: CommandType.SEND, send: { producer_id: 1, sequence_id: 0n } },
+      { type: CommandType.SEND, send: { producer_id: 1, sequence_id: 0 } },
       { producer_name: 'p', sequence_id: 0n, publish_time: 1 },
       Buffer.from('hi'),
     );
@@ -71,7 +72,7 @@ describe('frame decoding', () => {
       command: { type: CommandType.CONNECT, connect: { client_version: 'miso', protocol_version: 21 } },
     });
     const send = decodeFrame(SEND_FRAME.subarray(4));
-    expect(send.command).toEqual({ type: CommandType.SEND, send: { producer_id: 1, sequence_id: 0n } });
+    expect(send.command).toEqual({ type: CommandType.SEND, send: { producer_id: 1, sequence_id: 0 } });
     expect(send.payload?.metadata).toEqual({ producer_name: 'p', sequence_id: 0n, publish_time: 1 });
     expect(send.payload?.payload.toString()).toBe('hi');
     expect(send.payload?.checksummed).toBe(true);
@@ -101,21 +102,45 @@ describe('frame decoding', () => {
 
   it('round-trips a batch of entries', () => {
     const entries = [
-      { metadata: { payload_size: 0, partition_key: 'k1', properties: [{ key: 'a', value: '1' }], sequence_id: 7n }, payload: Buffer.from('one') },
-      { metadata: { payload_size: 0, event_time: 1_732_000_000_000 }, payload: Buffer.alloc(300, 0x41) },
-      { metadata: { payload_size: 0 }, payload: Buffer.alloc(0) },
+      { payload: Buffer.from('one'), key: 'k1', properties: { a: '1', 'ключ': 'значение' }, sequenceId: 7 },
+      { payload: Buffer.alloc(300, 0x41), eventTime: 1_732_000_000_000 },
+      { payload: Buffer.alloc(0) },
     ];
     const back = decodeBatchPayload(encodeBatchPayload(entries), 3);
     expect(back.map((e) => e.metadata)).toEqual([
-      { payload_size: 3, partition_key: 'k1', properties: [{ key: 'a', value: '1' }], sequence_id: 7n },
+      { payload_size: 3, partition_key: 'k1', properties: [{ key: 'a', value: '1' }, { key: 'ключ', value: 'значение' }], sequence_id: 7n },
       { payload_size: 300, event_time: 1_732_000_000_000 },
       { payload_size: 0 },
     ]);
     expect(back.map((e) => Buffer.from(e.payload).toString('hex'))).toEqual(entries.map((e) => e.payload.toString('hex')));
   });
 
+  it('writes a batch entry byte for byte', () => {
+    // [size 00000008] SingleMessageMetadata{partition_key "k" (12 01 6b), payload_size 2 (18 02), sequence_id 5 (40 05)} [payload "hi"]
+    expect(encodeBatchPayload([{ payload: Buffer.from('hi'), key: 'k', sequenceId: 5 }]).toString('hex')).toBe('00000007' + '12016b' + '1802' + '4005' + '6869');
+  });
+
+  it('a batch frame decodes to the same messages as its parts', () => {
+    const frame = encodeBatchFrame(
+      { type: CommandType.SEND, send: { producer_id: 3, sequence_id: 10, num_messages: 2, highest_sequence_id: 11 } },
+      { producer_name: 'p', sequence_id: 10n, publish_time: 5, num_messages_in_batch: 2, highest_sequence_id: 11n },
+      [
+        { payload: Buffer.from('a'), sequenceId: 10 },
+        { payload: Buffer.from('b'), sequenceId: 11, properties: { x: 'y' } },
+      ],
+    );
+    const f = decodeFrame(frame.subarray(4));
+    expect(f.command.send).toEqual({ producer_id: 3, sequence_id: 10, num_messages: 2, highest_sequence_id: 11 });
+    expect(f.payload!.metadata.num_messages_in_batch).toBe(2);
+    const entries = decodeBatchPayload(f.payload!.payload, 2);
+    expect(entries.map((e) => [Buffer.from(e.payload).toString(), e.metadata.sequence_id, e.metadata.properties])).toEqual([
+      ['a', 10n, undefined],
+      ['b', 11n, [{ key: 'x', value: 'y' }]],
+    ]);
+  });
+
   it('rejects a batch that claims more entries than it holds', () => {
-    const batch = encodeBatchPayload([{ metadata: { payload_size: 0 }, payload: Buffer.from('x') }]);
+    const batch = encodeBatchPayload([{ payload: Buffer.from('x') }]);
     expect(() => decodeBatchPayload(batch, 2)).toThrow(MalformedFrameError);
     expect(() => decodeBatchPayload(batch.subarray(0, batch.length - 1), 1)).toThrow(MalformedFrameError);
   });
@@ -213,7 +238,7 @@ describe('streaming parser', () => {
   });
 
   it('checksum covers the metadata size, metadata and payload', () => {
-    const f = encodePayloadFrame({ type: CommandType.SEND, send: { producer_id: 9, sequence_id: 5n } }, { producer_name: 'x', sequence_id: 5n, publish_time: 2 }, Buffer.alloc(1000, 7));
+    const f = encodePayloadFrame({ type: CommandType.SEND, send: { producer_id: 9, sequence_id: 5 } }, { producer_name: 'x', sequence_id: 5n, publish_time: 2 }, Buffer.alloc(1000, 7));
     const cmdSize = f.readUInt32BE(4);
     const crcAt = 8 + cmdSize + 2;
     expect(f.readUInt16BE(8 + cmdSize)).toBe(0x0e01);
