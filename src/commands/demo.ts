@@ -49,6 +49,7 @@ export default class Demo extends ConnectedCommand {
       workflows: report.workflows.map(traceJson),
     }, () => {
       if (report.brokerStarted) this.out.line(`${c.green('✔')} started the local broker (stop it with \`miso broker down\`)`);
+      if (report.reused) this.out.line(`${c.green('✔')} using the services an earlier \`miso demo --keep\` left running`);
       this.out.line(`${c.green('✔')} services: ${report.services.map((s) => `${s.service} ${c.dim(s.url)}`).join(', ')}`);
       if (!flags.quiet) {
         this.out.line();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,8 @@ export interface DemoReport {
   campaignId: string;
   services: DemoService[];
   kept: boolean;
+  /** The services were left running by an earlier `miso demo --keep` and were used as they are. */
+  reused: boolean;
   setup: Trace;
   workflows: Trace[];
   complete: boolean;
@@ -79,8 +81,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   }
 
   const dataDir = opts.dataDir ?? join(paths.stateDir(), 'demo');
-  step('starting the four services (miso run …)');
-  const services = await startDemoServices(cfg, dataDir, opts);
+  const reused = await keptServices(dataDir);
+  if (reused) step('using the services an earlier `miso demo --keep` left running');
+  else step('starting the four services (miso run …)');
+  const services = reused ?? await startDemoServices(cfg, dataDir, opts);
   const client = pulsarClientFor(cfg);
   const pub = new Publisher(client, cfg);
   let watch: WorkflowWatch | undefined;
@@ -125,7 +129,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       brokerStarted,
       campaignId,
       services: services.map(({ service, pid, url, log }) => ({ service, pid, url, log })),
-      kept: Boolean(opts.keep),
+      kept: Boolean(opts.keep) || reused !== undefined,
+      reused: reused !== undefined,
       setup: setupTrace,
       workflows: run.traces,
       complete: run.complete,
@@ -137,11 +142,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     await watch?.close().catch(() => {});
     await pub.close().catch(() => {});
     await client.close().catch(() => {});
-    if (!opts.keep) {
+    if (reused) {
+      // Not ours to stop: they run until the user stops them.
+    } else if (!opts.keep) {
       step('stopping the services');
       await stopServices(services);
     } else {
-      for (const s of services) s.child.unref();
+      for (const s of services) s.child?.unref();
+      writeFileSync(keptFile(dataDir), JSON.stringify(services.map(({ service, pid, url, log }) => ({ service, pid, url, log })), null, 2));
     }
   }
 }
@@ -162,7 +170,38 @@ async function ensureBroker(cfg: ResolvedConfig, step: (t: string) => void): Pro
   return { serviceUrl: up.serviceUrl, adminUrl: up.adminUrl };
 }
 
-interface Child extends DemoService { child: ChildProcess }
+interface Child extends DemoService { child?: ChildProcess }
+
+function keptFile(dataDir: string): string {
+  return join(dataDir, 'kept-services.json');
+}
+
+/** Services a previous `--keep` run left, when all four still run and answer. */
+async function keptServices(dataDir: string): Promise<Child[] | undefined> {
+  const file = keptFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  let list: DemoService[];
+  try {
+    list = JSON.parse(readFileSync(file, 'utf8')) as DemoService[];
+  } catch {
+    list = [];
+  }
+  const ok = list.length === SERVICES.length && (await Promise.all(list.map(async (s) => processAlive(s.pid) && (await health(s.url)) !== undefined))).every(Boolean);
+  if (!ok) {
+    rmSync(file, { force: true });
+    return undefined;
+  }
+  return list;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function startDemoServices(cfg: ResolvedConfig, dataDir: string, opts: DemoOptions): Promise<Child[]> {
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
@@ -202,7 +241,7 @@ async function startDemoServices(cfg: ResolvedConfig, dataDir: string, opts: Dem
 async function waitHealthy(c: Child, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: number | null | undefined;
-  c.child.once('exit', (code) => { exited = code; });
+  c.child?.once('exit', (code) => { exited = code; });
   while (Date.now() < deadline) {
     if (exited !== undefined) throw new ProcessError(`the ${c.service} service exited (code ${exited}) while starting`, { hint: `See its log: ${c.log}` });
     try {
@@ -216,10 +255,11 @@ async function waitHealthy(c: Child, timeoutMs: number): Promise<void> {
 
 async function stopServices(children: Child[]): Promise<void> {
   await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-    if (c.child.exitCode !== null || c.child.signalCode !== null) return resolve();
-    const t = setTimeout(() => { c.child.kill('SIGKILL'); }, 15_000);
-    c.child.once('exit', () => { clearTimeout(t); resolve(); });
-    c.child.kill('SIGTERM');
+    const child = c.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+    const t = setTimeout(() => { child.kill('SIGKILL'); }, 15_000);
+    child.once('exit', () => { clearTimeout(t); resolve(); });
+    child.kill('SIGTERM');
   })));
 }
 

@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../../errors.js';
@@ -26,6 +26,7 @@ export class SqliteStore<R> implements ServiceStore<R> {
   readonly db: DatabaseSync;
   private readonly repo: R;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly lockFile: string | undefined;
   private closed = false;
   private readonly stmts: {
     processed: StatementSync;
@@ -45,32 +46,40 @@ export class SqliteStore<R> implements ServiceStore<R> {
         throw new ConfigError(`cannot create the directory for ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Choose a writable place with --db.' });
       }
     }
+    if (opts.file !== ':memory:') this.lockFile = lockDatabase(opts.file);
     try {
-      this.db = new DatabaseSync(opts.file);
+      this.db = openDatabase(opts.file);
     } catch (err) {
-      throw new ConfigError(`cannot open database ${opts.file}: ${(err as Error).message}`, { hint: 'Choose a writable file with --db.' });
+      if (this.lockFile) rmSync(this.lockFile, { force: true });
+      throw err;
     }
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-    migrate(this.db, [...CORE_MIGRATIONS, ...opts.migrations], opts.file);
+    try {
+      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+      migrate(this.db, [...CORE_MIGRATIONS, ...opts.migrations], opts.file);
 
-    const meta = this.db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string } | undefined;
-    if (meta) {
-      this.storeId = meta.value;
-    } else {
-      this.storeId = randomBytes(4).toString('hex');
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('store_id', ?)").run(this.storeId);
+      const meta = this.db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string } | undefined;
+      if (meta) {
+        this.storeId = meta.value;
+      } else {
+        this.storeId = randomBytes(4).toString('hex');
+        this.db.prepare("INSERT INTO meta (key, value) VALUES ('store_id', ?)").run(this.storeId);
+      }
+
+      this.stmts = {
+        processed: this.db.prepare('SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?'),
+        markProcessed: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?)'),
+        enqueue: this.db.prepare('INSERT INTO outbox (topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+        pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time FROM outbox ORDER BY id LIMIT ?'),
+        publish: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
+        depth: this.db.prepare('SELECT COUNT(*) AS n FROM outbox'),
+      };
+      this.stmts.pending.setReadBigInts(true);
+      this.repo = opts.repo(this.db);
+    } catch (err) {
+      this.db.close();
+      if (this.lockFile) rmSync(this.lockFile, { force: true });
+      throw err;
     }
-
-    this.stmts = {
-      processed: this.db.prepare('SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?'),
-      markProcessed: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?)'),
-      enqueue: this.db.prepare('INSERT INTO outbox (topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time FROM outbox ORDER BY id LIMIT ?'),
-      publish: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
-      depth: this.db.prepare('SELECT COUNT(*) AS n FROM outbox'),
-    };
-    this.stmts.pending.setReadBigInts(true);
-    this.repo = opts.repo(this.db);
   }
 
   /** Serialise: one transaction (or read) at a time on the single connection. */
@@ -160,5 +169,50 @@ export class SqliteStore<R> implements ServiceStore<R> {
       this.closed = true;
       this.db.close();
     }).catch(() => undefined);
+    if (this.lockFile) rmSync(this.lockFile, { force: true });
+  }
+}
+
+/**
+ * One process per database: a second service on the same file would publish under the same
+ * outbox producer name (refused by the broker) and interleave its transactions. The lock is a
+ * file holding the owner's pid; a lock left by a process that is gone (kill -9) is taken over.
+ */
+function lockDatabase(file: string): string {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return lock;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new ConfigError(`cannot lock database ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Choose a writable place with --db.' });
+      }
+      const owner = Number(readFileSync(lock, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
+        throw new ConfigError(`database ${file} is in use by process ${owner} (another \`miso run\` of this service?)`, {
+          hint: 'Stop that process, or give this instance its own database with --db (and its own --port).',
+        });
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new ConfigError(`cannot lock database ${file}`, { hint: 'Another process keeps taking the lock; stop it, or use --db.' });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function openDatabase(file: string): DatabaseSync {
+  try {
+    return new DatabaseSync(file);
+  } catch (err) {
+    throw new ConfigError(`cannot open database ${file}: ${(err as Error).message}`, { hint: 'Choose a writable file with --db.' });
   }
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -117,5 +118,35 @@ describe('sqlite service store', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toContain('plain-file/sub/x.db');
     expect((err as ConfigError).hint).toContain('--db');
+  });
+});
+
+describe('one process per database', () => {
+  it('refuses a second store on a database in use, names the owner, and frees it on close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'miso-lock-'));
+    try {
+      const file = join(dir, 'svc.db');
+      const first = new SqliteStore({ file, migrations: [], repo: () => ({}) });
+      expect(() => new SqliteStore({ file, migrations: [], repo: () => ({}) })).toThrow(new RegExp(`in use by process ${process.pid}`));
+      await first.close();
+      const again = new SqliteStore({ file, migrations: [], repo: () => ({}) });
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes over a lock left by a process that is gone (kill -9)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'miso-lock-'));
+    try {
+      const file = join(dir, 'svc.db');
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+      writeFileSync(`${file}.lock`, String(gone));
+      const store = new SqliteStore({ file, migrations: [], repo: () => ({}) });
+      expect(readFileSync(`${file}.lock`, 'utf8')).toBe(String(process.pid));
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
