@@ -12,20 +12,26 @@
  * time, event-loop delay p99 < 250 ms (keys still answered), and ≥ 5 frames/s drawn.
  *
  * Run:  npm run build && node bench/dashboard/index.mjs [--duration 300] [--ramp-seconds 5]
+ * (the soak at 5k msg/s runs first, on a fresh process, then the ramp; a screen capture
+ * under load is written to bench/out/dashboard-capture.txt).
  * There is no peer tool to compare with (no Java/Python dashboard over these topics), so
  * rows carry `peer: null`.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createElement } from 'react';
-import { render } from 'ink';
+import { render, renderToString } from 'ink';
 
 const dist = new URL('../../dist/', import.meta.url);
 const { DashboardStore } = await import(new URL('ui/dashboard/store.js', dist));
 const { DashboardApp } = await import(new URL('ui/dashboard/App.js', dist));
 const { observe, watchedTopics } = await import(new URL('core/monitor.js', dist));
 const { newEnvelope, encode } = await import(new URL('core/catalog/index.js', dist));
+const { DASHBOARD_NODE_FLAGS } = await import(new URL('ui/dashboard/run.js', dist));
 
 /** A terminal that throws the output away but looks like a 160×50 TTY to Ink. */
 class NullTerminal extends EventEmitter {
@@ -131,7 +137,8 @@ async function phase({ store, pool, rate, seconds, frames }) {
   };
 }
 
-export async function run(opts = {}) {
+/** The measurement itself, in this process (run it under the dashboard's Node flags). */
+export async function measure(opts = {}) {
   const soakSeconds = opts.durationSeconds ?? 300;
   const rampSeconds = opts.rampSeconds ?? 5;
   const log = opts.log ?? ((line) => process.stderr.write(line + '\n'));
@@ -172,6 +179,12 @@ export async function run(opts = {}) {
 
   ink.unmount();
 
+  // A picture of the screen under load, for the README.
+  const capture = renderToString(createElement(DashboardApp, { store, onQuit: () => {}, color: false, size: { columns: 160, rows: 50 } }), { columns: 160 });
+  const outDir = fileURLToPath(new URL('../out/', import.meta.url));
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(`${outDir}dashboard-capture.txt`, capture + '\n');
+
   return [
     { name: 'dashboard: highest sustained ingest (store + render)', miso: best ? best.rate : 0, peer: null, unit: 'msg/s', ratio: null, goal: '≥ 10000', ok: (best?.rate ?? 0) >= 10_000 },
     { name: 'dashboard: CPU share at 5k msg/s', miso: Math.round(soak.cpuShare * 1000) / 10, peer: null, unit: '% of one core', ratio: null },
@@ -180,12 +193,32 @@ export async function run(opts = {}) {
   ];
 }
 
+/**
+ * Run the measurement in a child process started the way `miso dashboard` runs (its Node
+ * flags, React's production build), so CPU and RSS are the dashboard's own. Returns rows for
+ * bench/run-all.mjs: `{ name, miso, peer, unit, ratio }`.
+ */
+export async function run(opts = {}) {
+  const args = [...DASHBOARD_NODE_FLAGS, fileURLToPath(import.meta.url), '--child', '--duration', String(opts.durationSeconds ?? 300), '--ramp-seconds', String(opts.rampSeconds ?? 5)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`dashboard bench child exited with ${code}`);
+  return JSON.parse(out);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name, def) => {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : def;
   };
-  const rows = await run({ durationSeconds: arg('duration', 300), rampSeconds: arg('ramp-seconds', 5) });
+  const opts = { durationSeconds: arg('duration', 300), rampSeconds: arg('ramp-seconds', 5) };
+  if (process.argv.includes('--child')) {
+    process.stdout.write(JSON.stringify(await measure(opts)));
+    process.exit(0);
+  }
+  const rows = await run(opts);
   for (const r of rows) console.log(`${r.name.padEnd(52)} ${String(r.miso).padStart(9)} ${r.unit}${r.goal ? `  (goal ${r.goal}${r.ok === undefined ? '' : r.ok ? ', met' : ', NOT met'})` : ''}`);
   process.exit(0);
 }

@@ -20,11 +20,13 @@ const CURSOR_SHOW = '\u001B[?25h';
 
 /**
  * Node flags the dashboard runs with. Under a steady flood V8 grows the young generation to
- * its maximum (over 100 MB on a machine with plenty of memory) although the dashboard keeps
- * only a few MB alive; a small young generation keeps the process well under 200 MB RSS at
- * the cost of more, cheaper scavenges.
+ * its maximum (over 100 MB on a machine with plenty of memory) and lets the old generation
+ * swell long before collecting it, although the dashboard keeps only tens of MB alive (its
+ * buffers are bounded: worst case ~100 MB with every workflow at its message cap). A small
+ * young generation and an old-generation cap keep the process under 200 MB RSS at the cost of
+ * more, cheaper collections.
  */
-export const DASHBOARD_NODE_FLAGS = ['--max-semi-space-size=8'] as const;
+export const DASHBOARD_NODE_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=192'] as const;
 
 /**
  * Run this same command again under DASHBOARD_NODE_FLAGS (and React's production build),

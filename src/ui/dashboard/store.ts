@@ -30,7 +30,7 @@ export interface StoreLimits {
   backlogSamples: number;
 }
 
-export const DEFAULT_LIMITS: StoreLimits = { feed: 1000, workflows: 500, messagesPerWorkflow: 100, backlogSamples: 30 };
+export const DEFAULT_LIMITS: StoreLimits = { feed: 1000, workflows: 500, messagesPerWorkflow: 64, backlogSamples: 30 };
 
 /** One minute of per-second counts. */
 export const RATE_WINDOW_S = 60;
