@@ -4,7 +4,7 @@ import { DEFAULTS } from '../config/index.js';
 import { runDemo } from '../services/demo.js';
 import { renderTrace, traceJson } from '../ui/render/trace.js';
 import { Spinner } from '../ui/spinner.js';
-import { MisoError } from '../errors.js';
+import { MisoError, UsageError } from '../errors.js';
 
 export default class Demo extends ConnectedCommand {
   static override description = 'See the whole system work: broker (started if needed), init, the four services as separate processes, a scripted workflow, its traces and totals';
@@ -23,7 +23,7 @@ export default class Demo extends ConnectedCommand {
     const { flags } = await this.parse(Demo);
     const cfg = this.settingsFrom(flags);
     const rate = flags['payout-failure-rate'] === undefined ? undefined : Number(flags['payout-failure-rate']);
-    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new MisoError(`--payout-failure-rate must be from 0 to 1, got ${flags['payout-failure-rate']}`, { hint: 'For example 0.3.', exitCode: 2 });
+    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new UsageError(`--payout-failure-rate must be a number from 0 to 1, got "${flags['payout-failure-rate']}"`, { hint: 'For example --payout-failure-rate 0.3.' });
     const spinner = new Spinner().start('Starting the demo…');
     let report;
     try {

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { ConnectedCommand } from '../cli/base.js';
 import { SERVICE_MODES, SERVICES } from '../config/index.js';
 import { initCluster } from '../core/init.js';
-import { MisoError } from '../errors.js';
+import { MisoError, UsageError } from '../errors.js';
 import { DEFAULT_PORTS, parseServices, shutdownSignal, startServices } from '../services/runner.js';
 
 export default class Run extends ConnectedCommand {
@@ -37,6 +37,9 @@ export default class Run extends ConnectedCommand {
     const cfg = this.settingsFrom(flags);
     const services = parseServices(args.service);
     const rate = flags['payout-failure-rate'] === undefined ? undefined : Number(flags['payout-failure-rate']);
+    if (rate !== undefined && !(rate >= 0 && rate <= 1)) {
+      throw new UsageError(`--payout-failure-rate must be a number from 0 to 1, got "${flags['payout-failure-rate']}"`, { hint: 'For example --payout-failure-rate 0.3 fails 30 % of payout attempts.' });
+    }
     if (flags.init) {
       const report = await initCluster(cfg);
       if (!report.ok) throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} failed`, { hint: 'Run `miso init` to see which step fails.' });
