@@ -6,13 +6,13 @@ import { UnreachableError, UsageError } from '../errors.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { ConsumerImpl, type ConsumerOptions } from './consumer.js';
 import type { ClientContext, Closable } from './context.js';
-import { AlreadyClosedError, brokerError, ConnectionClosedError, OperationTimeoutError, TopicNotFoundError } from './errors.js';
+import { AlreadyClosedError, brokerError, TopicNotFoundError } from './errors.js';
 import { MultiTopicConsumer } from './multi-consumer.js';
 import { PartitionedProducer } from './partitioned-producer.js';
 import { ProducerImpl, type ProducerOptions } from './producer.js';
 import { CommandType } from './protocol/commands.js';
 import { LookupType, type CommandGetSchema } from './protocol/definitions.js';
-import { ReaderImpl, type ReaderOptions } from './reader.js';
+import { PartitionedReader, ReaderImpl, type ReaderOptions } from './reader.js';
 import { fromProtoSchema } from './schema.js';
 import { Backoff, StatusStream } from './status.js';
 import { fullTopicName, partitionTopicName } from './topic-name.js';
@@ -155,10 +155,7 @@ export class PulsarClient {
     this.assertOpen();
     const topic = fullTopicName(opts.topic);
     const partitions = await this.partitionCount(topic);
-    if (partitions > 0) {
-      throw new UsageError(`${topic} is partitioned; read its partitions (${partitionTopicName(topic, 0)}, ...) one by one`);
-    }
-    const reader = new ReaderImpl(this.ctx, { ...opts, topic });
+    const reader = partitions > 0 ? PartitionedReader.create(this.ctx, { ...opts, topic }, partitions) : new ReaderImpl(this.ctx, { ...opts, topic });
     this.handles.add(reader);
     try {
       await reader.start();
@@ -337,15 +334,12 @@ export class PulsarClient {
         return await fn();
       } catch (err) {
         const retriable = (err as { retriable?: boolean }).retriable === true;
-        const fatal = err instanceof UnreachableError || err instanceof AlreadyClosedError || this.closed;
-        // A producer-name clash or an exclusive subscription held elsewhere is the user's to fix.
-        const userConflict = (err as { serverError?: string }).serverError === 'ProducerBusy' || (err as { serverError?: string }).serverError === 'ConsumerBusy';
-        if (!retriable || fatal || userConflict) throw err;
+        // Nobody listening, or a clash the user has to resolve (a producer name in use, an
+        // exclusive subscription held elsewhere): report at once instead of waiting.
+        const serverError = (err as { serverError?: string }).serverError;
+        const fatal = err instanceof UnreachableError || err instanceof AlreadyClosedError || serverError === 'ProducerBusy' || serverError === 'ConsumerBusy';
         const delay = backoff.next();
-        if (Date.now() + delay > deadline) {
-          if (err instanceof ConnectionClosedError || err instanceof OperationTimeoutError) throw err;
-          throw err;
-        }
+        if (!retriable || fatal || this.closed || Date.now() + delay > deadline) throw err;
         this.log(`${what}: ${(err as Error).message}; retrying in ${delay} ms`);
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -357,7 +351,7 @@ export class PulsarClient {
     this.status.emit({ state: 'reconnecting' });
     return () => {
       this.reconnectingHandles.delete(handle);
-      if (this.reconnectingHandles.size === 0 && !this.closed) this.status.emit({ state: 'connected' });
+      if (this.reconnectingHandles.size === 0 && !this.closed && this.connections.size > 0) this.status.emit({ state: 'connected' });
     };
   }
 }

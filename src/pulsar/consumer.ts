@@ -64,6 +64,8 @@ const SUB_TYPES: Record<SubscriptionType, number> = {
   Key_Shared: SubType.Key_Shared,
 };
 
+const CLOSE_TIMEOUT_MS = 3_000;
+
 type State = 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
 /** FIFO with O(1) push/shift. */
@@ -712,6 +714,8 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
           { type: CommandType.CLOSE_CONSUMER, close_consumer: { consumer_id: this.consumerId, request_id: requestId } },
           requestId,
           `closing the consumer on ${this.topic}`,
+          // Closing must not hang on a dead broker: the broker drops our state with the connection anyway.
+          CLOSE_TIMEOUT_MS,
         );
       } catch (err) {
         if (!(err instanceof ConnectionClosedError)) this.ctx.log(`closing consumer on ${this.topic}: ${(err as Error).message}`);

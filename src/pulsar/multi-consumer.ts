@@ -26,6 +26,11 @@ export class MultiTopicConsumer implements Consumer {
 
   async start(): Promise<void> {
     await Promise.all(this.parts.map((p) => p.start()));
+    this.attach();
+  }
+
+  /** Begin merging from parts that were started elsewhere (readers start their own). */
+  attach(): void {
     for (const p of this.parts) void this.pump(p);
   }
 
@@ -51,6 +56,16 @@ export class MultiTopicConsumer implements Consumer {
 
   private idle: (() => void)[] = [];
   private buffer: Message[] = [];
+
+  /** Messages taken from a part but not handed out yet. */
+  get hasBuffered(): boolean {
+    return this.buffer.length > 0 || this.parts.some((p) => !p.queueEmpty);
+  }
+
+  /** Forget taken-but-unread messages (a seek makes them stale). */
+  dropBuffered(): void {
+    this.buffer = [];
+  }
 
   receive(timeoutMs?: number): Promise<Message | undefined> {
     const b = this.buffer.shift();

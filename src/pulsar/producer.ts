@@ -61,6 +61,7 @@ interface OpSend {
 
 type State = 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
+const CLOSE_TIMEOUT_MS = 3_000;
 const DEFAULT_BATCH = { maxMessages: 1000, maxBytes: 128 * 1024, maxDelayMs: 1 };
 
 function toKeyValues(props: Record<string, string> | undefined): KeyValue[] | undefined {
@@ -486,6 +487,8 @@ export class ProducerImpl implements Producer, ProducerHandler {
           { type: CommandType.CLOSE_PRODUCER, close_producer: { producer_id: this.producerId, request_id: requestId } },
           requestId,
           `closing the producer on ${this.topic}`,
+          // Closing must not hang on a dead broker: the broker drops our state with the connection anyway.
+          CLOSE_TIMEOUT_MS,
         );
       } catch (err) {
         if (!(err instanceof ConnectionClosedError)) this.ctx.log(`closing producer on ${this.topic}: ${(err as Error).message}`);

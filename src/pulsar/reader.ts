@@ -7,6 +7,8 @@ import { UsageError } from '../errors.js';
 import { ConsumerImpl } from './consumer.js';
 import type { ClientContext } from './context.js';
 import { MessageId } from './message-id.js';
+import { MultiTopicConsumer } from './multi-consumer.js';
+import { partitionTopicName } from './topic-name.js';
 import type { Message, Reader } from './types.js';
 
 export type ReaderStart = 'earliest' | 'latest' | MessageId | { publishTime: number };
@@ -23,7 +25,8 @@ export interface ReaderOptions {
 
 export class ReaderImpl implements Reader {
   readonly topic: string;
-  private readonly consumer: ConsumerImpl;
+  /** The non-durable subscription underneath (partitioned readers merge these). */
+  readonly consumer: ConsumerImpl;
   private readonly startTime: number | undefined;
   private readonly startId: MessageId;
   private readonly inclusive: boolean;
@@ -100,5 +103,63 @@ export class ReaderImpl implements Reader {
   close(): Promise<void> {
     this.ctx.unregister(this);
     return this.consumer.close();
+  }
+}
+
+/**
+ * Reader over every partition of a partitioned topic, merged into one stream (order is kept
+ * per partition, not across). Starts at earliest, latest or a publish time; a message id
+ * names one partition only, so it is refused here, as is seeking to one.
+ */
+export class PartitionedReader implements Reader {
+  private readonly merged: MultiTopicConsumer;
+
+  constructor(
+    private readonly ctx: ClientContext,
+    readonly topic: string,
+    private readonly readers: ReaderImpl[],
+  ) {
+    this.merged = new MultiTopicConsumer(
+      topic,
+      'reader',
+      readers.map((r) => r.consumer),
+    );
+  }
+
+  static create(ctx: ClientContext, opts: ReaderOptions & { topic: string }, partitions: number): PartitionedReader {
+    if (opts.start instanceof MessageId) {
+      throw new UsageError(`${opts.topic} is partitioned: start its reader at earliest, latest or a publish time, or read one partition from a message id`);
+    }
+    const readers = Array.from({ length: partitions }, (_, i) => new ReaderImpl(ctx, { ...opts, topic: partitionTopicName(opts.topic, i) }));
+    return new PartitionedReader(ctx, opts.topic, readers);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.readers.map((r) => r.start()));
+    this.merged.attach();
+  }
+
+  readNext(timeoutMs?: number): Promise<Message | undefined> {
+    return this.merged.receive(timeoutMs);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return this.merged[Symbol.asyncIterator]();
+  }
+
+  async hasMessageAvailable(): Promise<boolean> {
+    const answers = await Promise.all(this.readers.map((r) => r.hasMessageAvailable()));
+    return answers.some(Boolean) || this.merged.hasBuffered;
+  }
+
+  async seek(to: MessageId | { publishTime: number }): Promise<void> {
+    if (to instanceof MessageId) throw new UsageError(`${this.topic} is partitioned: seek it by publish time`);
+    this.merged.dropBuffered();
+    await Promise.all(this.readers.map((r) => r.seek(to)));
+  }
+
+  async close(): Promise<void> {
+    this.ctx.unregister(this);
+    await this.merged.close();
   }
 }

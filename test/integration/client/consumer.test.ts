@@ -324,5 +324,19 @@ describe('partitioned topics', () => {
     const again = await client.subscribe({ topic, subscription: 'sub', type: 'Shared' });
     expect(await again.receive(700)).toBeUndefined();
     await again.close();
+
+    // A reader over all partitions: everything once, in order within each partition.
+    const reader = await client.createReader({ topic, start: 'earliest' });
+    const read: Message[] = [];
+    while (await reader.hasMessageAvailable()) read.push((await reader.readNext(5000))!);
+    expect(text(read).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`).sort());
+    for (let part = 0; part < 3; part++) {
+      const ids = read.filter((m) => m.messageId.partition === part).map((m) => m.messageId);
+      for (let i = 1; i < ids.length; i++) expect(ids[i]!.compare(ids[i - 1]!)).toBe(1);
+    }
+    await reader.seek({ publishTime: 0 });
+    expect((await reader.readNext(5000))?.payload.toString()).toMatch(/^m\d+$/);
+    await reader.close();
+    await expect(client.createReader({ topic, start: ids[0]! })).rejects.toThrow(/partitioned/);
   });
 });

@@ -69,4 +69,18 @@ describe('keep-alive', () => {
     expect(got).toEqual(['before', 'after']);
     await client.close();
   });
+
+  it('a message the broker never confirms fails with a send timeout, not a hang', async () => {
+    const client = new PulsarClient({ serviceUrl, keepAliveIntervalMs: 60_000 });
+    const producer = await client.createProducer({ topic: uniqueTopic('sendtimeout'), batching: false, sendTimeoutMs: 500 });
+    await producer.send({ payload: Buffer.from('ok') });
+    r.freezeAll();
+    const started = Date.now();
+    const err = await producer.send({ payload: Buffer.from('lost') }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('SendTimeoutError');
+    expect((err as { retriable: boolean }).retriable).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await client.close();
+  });
 });
