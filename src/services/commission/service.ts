@@ -122,6 +122,7 @@ interface CalculateCommissionPayload {
 export function commissionService(): ServiceDefinition<CommissionRepo> {
   return {
     name: 'commission',
+    sendsTo: ['payment-commands'],
     migrations: commissionMigrations,
     sqliteRepo: sqliteCommissionRepo,
     commands: {

@@ -103,6 +103,8 @@ export interface ServiceDefinition<R> {
   sqliteRepo(db: DatabaseSync): R;
   /** Command type → handler. */
   commands: Record<string, Handler<R>>;
+  /** Command topics (short names) this service sends follow-up commands to. */
+  sendsTo?: readonly string[];
   /** Event topics (short names) this service follows with its own subscription, and handlers by type. */
   follows?: { topic: string; handlers: Record<string, Handler<R>> }[];
   routes: Route<R>[];

@@ -124,10 +124,7 @@ export class ServiceHost<R> {
 
   /** The topics this service may publish on (its events, follow-up commands). */
   private publishTopics(): TopicShortName[] {
-    const topics = new Set<TopicShortName>([`${this.def.name}-events`]);
-    const followUps: Record<string, TopicShortName[]> = { tracking: ['commission-commands'], commission: ['payment-commands'] };
-    for (const t of followUps[this.def.name] ?? []) topics.add(t);
-    return [...topics];
+    return [`${this.def.name}-events`, ...((this.def.sendsTo ?? []) as TopicShortName[])];
   }
 
   private async startLoop(topic: TopicShortName): Promise<void> {

@@ -125,6 +125,7 @@ interface CreateTrackingEventPayload {
 export function trackingService(): ServiceDefinition<TrackingRepo> {
   return {
     name: 'tracking',
+    sendsTo: ['commission-commands'],
     migrations: trackingMigrations,
     sqliteRepo: sqliteTrackingRepo,
     commands: {
