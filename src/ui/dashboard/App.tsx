@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { Box, Text, useInput, useStdout } from 'ink';
 import type { ObservedMessage } from '../../core/monitor.js';
 import type { DashboardStore } from './store.js';
@@ -14,6 +14,7 @@ import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/TooSmall.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { clockTime, fit } from './format.js';
 import { traceLines } from './trace-lines.js';
+import { INITIAL_UI, reduceKey, selectedIndex, type KeyContext, type UiState } from './keys.js';
 
 /** Turns a workflow's messages into the lines of its causal tree (see `trace-lines.ts`). */
 export type TraceLayout = (messages: ObservedMessage[], color: boolean) => string[];
@@ -33,8 +34,6 @@ export interface DashboardAppProps {
   tickMs?: number;
 }
 
-type Panel = 'workflows' | 'feed' | 'topics';
-const PANELS: Panel[] = ['workflows', 'feed', 'topics'];
 
 /**
  * Re-render when the store changes, at most once per `intervalMs`, so a flood of messages
@@ -103,15 +102,10 @@ function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size
   const t = useTheme();
   const frame = useStoreFrames(store, frameIntervalMs, tickMs);
   const { columns, rows } = useTerminalSize(fixedSize);
-  const [focus, setFocus] = useState<Panel>('workflows');
-  const [view, setView] = useState<'main' | 'trace' | 'help'>('main');
-  const [filterText, setFilterText] = useState('');
-  const [editingFilter, setEditingFilter] = useState(false);
-  const [pausedAt, setPausedAt] = useState<number | undefined>(undefined);
-  const [wfSel, setWfSel] = useState<{ index: number; id: string | undefined }>({ index: 0, id: undefined });
-  const [feedSel, setFeedSel] = useState(0);
-  const [openId, setOpenId] = useState<string | undefined>(undefined);
-  const [traceScroll, setTraceScroll] = useState(0);
+  // Screen state lives in a ref that keys update at once (see keys.ts); bump() redraws.
+  const ui = useRef<UiState>(INITIAL_UI);
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  const { focus, view, filterText, editingFilter, pausedAt, feedIndex: feedSel, openId, traceScroll } = ui.current;
   const quitting = useRef(false);
 
   const filter = useMemo(() => parseFilter(filterText), [filterText]);
@@ -135,9 +129,7 @@ function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size
   const feed = store.feed(Math.max(1, feedH - 1), filter, pausedAt);
 
   // Keep the workflow selection on the same workflow while rows move.
-  let wfIndex = wfSel.id ? workflows.findIndex((w) => w.correlationId === wfSel.id) : -1;
-  if (wfIndex < 0) wfIndex = Math.min(wfSel.index, Math.max(0, workflows.length - 1));
-  const selectedWorkflow = workflows[wfIndex];
+  const wfIndex = selectedIndex(ui.current.workflow, workflows);
 
   const quit = (): void => {
     if (quitting.current) return;
@@ -145,70 +137,16 @@ function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size
     onQuit();
   };
 
-  const moveWorkflow = (delta: number): void => {
-    if (workflows.length === 0) return;
-    const i = Math.max(0, Math.min(workflows.length - 1, wfIndex + delta));
-    setWfSel({ index: i, id: workflows[i]?.correlationId });
-  };
-
-  const open = (correlationId: string | undefined): void => {
-    if (!correlationId) return;
-    setOpenId(correlationId);
-    setTraceScroll(0);
-    setView('trace');
-  };
+  // What the user sees is what keys act on, even before the next frame.
+  const seen = useRef<KeyContext>({ workflows, feed: feed.rows, feedTotal: feed.total });
+  seen.current = { workflows, feed: feed.rows, feedTotal: feed.total };
 
   useInput((input, key) => {
-    if (key.ctrl && input === 'c') return quit();
-    if (editingFilter) {
-      if (key.escape) {
-        setFilterText('');
-        setEditingFilter(false);
-      } else if (key.return) setEditingFilter(false);
-      else if (key.backspace || key.delete) setFilterText((f) => f.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setFilterText((f) => f + input);
-      return;
-    }
-    if (input === 'q') return quit();
-    if (view === 'help') {
-      setView('main');
-      return;
-    }
-    if (view === 'trace') {
-      if (key.escape || key.backspace || key.leftArrow) setView('main');
-      else if (key.downArrow || input === 'j') setTraceScroll((s) => s + 1);
-      else if (key.upArrow || input === 'k') setTraceScroll((s) => Math.max(0, s - 1));
-      else if (input === '?') setView('help');
-      return;
-    }
-    if (input === '?') return setView('help');
-    if (input === '/') {
-      setEditingFilter(true);
-      return;
-    }
-    if (input === 'p') {
-      setPausedAt((p) => (p === undefined ? store.feed(0).total : undefined));
-      return;
-    }
-    if (key.escape) {
-      setFilterText('');
-      return;
-    }
-    if (key.tab || key.rightArrow || key.leftArrow) {
-      const dir = key.leftArrow || key.shift ? -1 : 1;
-      setFocus((f) => PANELS[(PANELS.indexOf(f) + dir + PANELS.length) % PANELS.length]!);
-      return;
-    }
-    const down = key.downArrow || input === 'j';
-    const up = key.upArrow || input === 'k';
-    if (focus === 'workflows') {
-      if (down) moveWorkflow(1);
-      else if (up) moveWorkflow(-1);
-      else if (key.return) open(selectedWorkflow?.correlationId);
-    } else if (focus === 'feed') {
-      if (down) setFeedSel((s) => Math.min(s + 1, Math.max(0, feed.rows.length - 1)));
-      else if (up) setFeedSel((s) => Math.max(0, s - 1));
-      else if (key.return) open(feed.rows[Math.min(feedSel, feed.rows.length - 1)]?.correlationId);
+    const next = reduceKey(ui.current, input, key, seen.current);
+    if (next === 'quit') return quit();
+    if (next !== ui.current) {
+      ui.current = next;
+      bump();
     }
   });
 

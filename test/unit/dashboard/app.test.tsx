@@ -3,6 +3,7 @@ import { render } from 'ink-testing-library';
 import { DashboardApp } from '../../../src/ui/dashboard/App.js';
 import { DashboardStore } from '../../../src/ui/dashboard/store.js';
 import { INFO, TOPICS, msg, trackingWorkflow } from './fixtures.js';
+import { waitUntil } from '../../helpers/env.js';
 
 const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F' };
 
@@ -26,7 +27,16 @@ function setup(opts: { columns?: number; rows?: number; workflows?: number } = {
       await settle();
     }
   };
-  return { store, onQuit, ui, press, frame: () => ui.lastFrame() ?? '' };
+  const frame = () => ui.lastFrame() ?? '';
+  /** Wait for the screen to show something (frames follow keys and data asynchronously). */
+  const until = async (check: (f: string) => boolean, what: string) => {
+    try {
+      await waitUntil(() => check(frame()), { what, timeoutMs: 5000, intervalMs: 10 });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${frame()}`);
+    }
+  };
+  return { store, onQuit, ui, press, frame, until };
 }
 
 /** The line of the workflows panel that carries the selection mark. */
@@ -36,8 +46,8 @@ function selectedWorkflow(frame: string): string | undefined {
 
 describe('DashboardApp keys', () => {
   it('draws every panel in one screen', async () => {
-    const { frame, ui } = setup();
-    await settle();
+    const { frame, ui, until } = setup();
+    await until((f) => f.includes(' Live feed '), 'first frame');
     const f = frame();
     expect(f).toContain('miso-1-2025/default');
     expect(f).toContain(' Topics ');
@@ -49,49 +59,53 @@ describe('DashboardApp keys', () => {
   });
 
   it('moves the workflow selection with arrows and j/k, and keeps it on the same workflow as rows move', async () => {
-    const { press, frame, store, ui } = setup();
-    await settle();
-    expect(selectedWorkflow(frame())).toBe('wf000002');
+    const { press, frame, store, ui, until } = setup();
+    const selected = (id: string) => until((f) => selectedWorkflow(f) === id, `selection on ${id}`);
+    await selected('wf000002');
     await press('j');
-    expect(selectedWorkflow(frame())).toBe('wf000001');
+    await selected('wf000001');
     await press(KEY.down);
-    expect(selectedWorkflow(frame())).toBe('wf000000');
+    await selected('wf000000');
     await press(KEY.down); // already at the bottom
+    await settle(50);
     expect(selectedWorkflow(frame())).toBe('wf000000');
     await press('k');
-    expect(selectedWorkflow(frame())).toBe('wf000001');
+    await selected('wf000001');
     // A new workflow arrives on top: the selection stays on wf000001.
     for (const m of trackingWorkflow('wfnew001', 1_700_000_100_000)) store.message(m);
-    await settle(50);
-    expect(frame()).toContain('wfnew001');
+    await until((f) => f.includes('wfnew001'), 'the new workflow');
     expect(selectedWorkflow(frame())).toBe('wf000001');
     await press(KEY.up, KEY.up);
-    expect(selectedWorkflow(frame())).toBe('wfnew001');
+    await selected('wfnew001');
     ui.unmount();
   });
 
   it('opens the selected workflow with Enter and goes back with Esc', async () => {
-    const { press, frame, ui } = setup();
-    await settle();
-    await press('j', KEY.enter);
-    expect(frame()).toContain('Workflow wf000001');
+    const { press, frame, ui, until } = setup();
+    await until((f) => selectedWorkflow(f) === 'wf000002', 'first frame');
+    await press('j');
+    await until((f) => selectedWorkflow(f) === 'wf000001', 'selection moved');
+    await press(KEY.enter);
+    await until((f) => f.includes('Workflow wf000001'), 'the trace view');
     // The causal tree, as `miso trace` draws it: each reply indented under its cause.
     expect(frame()).toMatch(/\n *tracking\.create_event\.command\.v1 tracking-commands/);
     expect(frame()).toMatch(/\n +└─ payment\.processed\.v1 payment-events [\d:.]+ \+4 ms/);
     expect(frame()).not.toContain(' Live feed ');
     await press(KEY.esc);
-    await settle(50);
-    expect(frame()).toContain(' Live feed ');
-    expect(frame()).not.toContain('Workflow wf000001');
+    await until((f) => f.includes(' Live feed ') && !f.includes('Workflow wf000001'), 'back to the panels');
     ui.unmount();
   });
 
   it('filters with / (typing, Backspace, Enter) and clears with Esc', async () => {
-    const { press, frame, ui } = setup();
-    await settle();
-    await press('/', 'c', 'i', 'd', ':', 'w', 'f', '0', '0', '0', '0', '0', '1', 'x', KEY.backspace);
-    expect(frame()).toContain('/cid:wf000001█');
+    const { press, frame, ui, until } = setup();
+    await until((f) => f.includes('wf000002'), 'first frame');
+    await press('/');
+    await until((f) => f.includes('/█'), 'the filter prompt');
+    for (const c of 'cid:wf000001x') await press(c);
+    await press(KEY.backspace);
+    await until((f) => f.includes('/cid:wf000001█'), 'the typed filter');
     await press(KEY.enter);
+    await until((f) => f.includes('filter: cid:wf000001'), 'the filter applied');
     const f = frame();
     expect(f).toContain('filter: cid:wf000001');
     expect(f).toContain('wf000001');
@@ -99,71 +113,74 @@ describe('DashboardApp keys', () => {
     expect(f).not.toContain('wf000000');
     expect(f).toContain('filtered');
     await press(KEY.esc);
-    await settle(50);
-    expect(frame()).toContain('wf000002');
-    expect(frame()).not.toContain('filter:');
+    await until((f) => f.includes('wf000002') && !f.includes('filter:'), 'the filter cleared');
     ui.unmount();
   });
 
   it('pauses the feed with p and resumes with p', async () => {
-    const { press, frame, store, ui } = setup();
-    await settle();
+    const { press, frame, store, ui, until } = setup();
+    await until((f) => f.includes(' Live feed '), 'first frame');
     await press('p');
+    await until((f) => f.includes('PAUSED · 0 new'), 'paused');
     store.message(msg({ type: 'campaign.created.v1', correlationId: 'late0001', payload: { name: 'Late' } }));
-    await settle(50);
-    expect(frame()).toContain('PAUSED · 1 new');
+    await until((f) => f.includes('PAUSED · 1 new'), 'the new message counted');
     expect(frame()).not.toContain('name=Late');
     await press('p');
-    expect(frame()).toContain('name=Late');
-    expect(frame()).not.toContain('PAUSED');
+    await until((f) => f.includes('name=Late') && !f.includes('PAUSED'), 'resumed');
     ui.unmount();
   });
 
   it('switches panel with Tab and opens a workflow from the live feed', async () => {
-    const { press, frame, ui } = setup();
-    await settle();
-    await press(KEY.tab, 'j', 'j', 'j', 'j', 'j', 'j', KEY.enter);
-    // The feed is newest first: 6 messages per workflow, so the 7th line belongs to wf000001.
-    expect(frame()).toContain('Workflow wf000001');
+    const { press, ui, until } = setup();
+    await until((f) => f.includes(' Live feed '), 'first frame');
+    await press(KEY.tab);
+    // The focused feed shows its selection as an inverse line; move 6 down: 6 messages per
+    // workflow, newest first, so the 7th line belongs to wf000001.
+    for (let i = 0; i < 6; i++) await press('j');
+    await press(KEY.enter);
+    await until((f) => f.includes('Workflow wf000001'), 'the trace of the selected feed line');
     ui.unmount();
   });
 
   it('shows help with ? and closes it with any key', async () => {
-    const { press, frame, ui } = setup();
-    await settle();
+    const { press, frame, ui, until } = setup();
+    await until((f) => f.includes(' Live feed '), 'first frame');
     await press('?');
-    expect(frame()).toContain(' Keys ');
+    await until((f) => f.includes(' Keys '), 'the help');
     expect(frame()).toContain('pause / resume the live feed');
     await press('x');
-    expect(frame()).not.toContain(' Keys ');
+    await until((f) => !f.includes(' Keys ') && f.includes(' Live feed '), 'the help closed');
     ui.unmount();
   });
 
   it('quits with q and with Ctrl+C, once', async () => {
-    const { press, onQuit, ui } = setup();
-    await settle();
+    const { press, onQuit, ui, until } = setup();
+    await until((f) => f.includes(' Live feed '), 'first frame');
     await press('q');
+    await waitUntil(() => onQuit.mock.calls.length > 0, { what: 'quit' });
     await press('\u0003');
+    await settle(50);
     expect(onQuit).toHaveBeenCalledTimes(1);
     ui.unmount();
   });
 
   it('does not quit while typing a filter containing q', async () => {
-    const { press, onQuit, frame, ui } = setup();
-    await settle();
-    await press('/', 'q');
+    const { press, onQuit, ui, until } = setup();
+    await until((f) => f.includes(' Live feed '), 'first frame');
+    await press('/');
+    await until((f) => f.includes('/█'), 'the filter prompt');
+    await press('q');
+    await until((f) => f.includes('/q█'), 'q typed into the filter');
     expect(onQuit).not.toHaveBeenCalled();
-    expect(frame()).toContain('/q█');
     ui.unmount();
   });
 
   it('says when the terminal is too small', async () => {
-    const { frame, ui, onQuit, press } = setup({ columns: 60, rows: 15 });
-    await settle();
-    expect(frame()).toContain('Terminal too small (60×15)');
+    const { frame, ui, onQuit, press, until } = setup({ columns: 60, rows: 15 });
+    await until((f) => f.includes('Terminal too small (60×15)'), 'the too-small message');
     expect(frame().replace(/\s+/g, ' ')).toContain('or use `miso tail` for plain lines');
     await press('q');
-    expect(onQuit).toHaveBeenCalled();
+    await waitUntil(() => onQuit.mock.calls.length > 0, { what: 'quit' });
     ui.unmount();
   });
 
