@@ -92,6 +92,31 @@ describe('services as separate processes', () => {
     expect(none.stderr).toMatch(/say which dead letter.*--all/);
   });
 
+  it('SIGTERM in the middle of 100 workflows: in-flight work finished, outbox published, nothing lost on restart', async () => {
+    const total = 100;
+    const sends: Promise<{ correlationId: string }>[] = [];
+    let code: number | null | undefined;
+    let stopped: { event: string; outbox_left: Record<string, number> } | undefined;
+    for (let i = 0; i < total; i++) {
+      sends.push(pub.sendCommand('tracking.create_event', { event_type: 'click', campaign_id: 'camp', video_id: 'vid', visitor_id: `t${i}` }));
+      if (i === 40) {
+        const victim = procs.get('commission')!;
+        code = await victim.stop();
+        stopped = victim.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.event === 'stopped');
+        await start('commission');
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(code).toBe(0);
+    expect(stopped).toEqual({ event: 'stopped', outbox_left: { commission: 0 } });
+    const ids = new Set((await Promise.all(sends)).map((s) => s.correlationId));
+    const mine = (s: { env: { correlation_id: string } }) => ids.has(s.env.correlation_id);
+    const paid = await readUntil(client, scope.cfg, 'payment-events', (s) => s.filter(mine).length >= total, { timeoutMs: 60_000 });
+    expect(paid.filter(mine)).toHaveLength(total);
+    const calculated = await readUntil(client, scope.cfg, 'commission-events', (s) => s.filter(mine).length >= total);
+    expect(calculated.filter(mine)).toHaveLength(total);
+  }, 120_000);
+
   it('kill -9 of commission and payment in the middle of 200 workflows: every commission paid exactly once', async () => {
     const total = 200;
     const sends: Promise<{ correlationId: string }>[] = [];

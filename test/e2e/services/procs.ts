@@ -7,6 +7,7 @@ export interface ServiceProcess {
   child: ChildProcess;
   url: string;
   stderr: () => string;
+  stdout: () => string;
   /** SIGTERM and wait: the graceful path. */
   stop(): Promise<number | null>;
   /** kill -9: no cleanup at all. */
@@ -45,6 +46,7 @@ export async function startServiceProcess(service: string, args: string[], env: 
     child,
     url,
     stderr: () => err,
+    stdout: () => out,
     stop: async () => {
       child.kill('SIGTERM');
       return exited;
