@@ -49,7 +49,12 @@ export default class Send extends ConnectedCommand {
       if (def.char) chars.set(def.char, def.type === 'option');
     }
     const { tokens: fieldTokens } = fieldTokensOf(this.argv, known, chars);
-    const jsonText = flags.data ?? (flags.file ? readInput(flags.file) : !process.stdin.isTTY && !fieldTokens.length && !type ? readInput('-') : undefined);
+    let jsonText = flags.data ?? (flags.file ? readInput(flags.file) : undefined);
+    // Piped input without fields: the payloads (or envelopes) come on stdin.
+    if (jsonText === undefined && !fieldTokens.length && !process.stdin.isTTY) {
+      const piped = readInput('-');
+      if (piped.trim() !== '' || !type) jsonText = piped;
+    }
     const batch = prepareBatch({
       ...(type ? { type } : {}), fieldTokens, ...(jsonText !== undefined ? { jsonText, jsonSource: flags.data ? '--data' : flags.file === '-' || !flags.file ? 'stdin' : flags.file } : {}),
       ...(flags['correlation-id'] ? { correlationId: flags['correlation-id'] } : {}),

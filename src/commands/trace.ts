@@ -52,7 +52,7 @@ export default class Trace extends ConnectedCommand {
       };
       if (found.length) show();
       if (!flags.follow) { await closeReaders(scan.readers); return; }
-      if (!found.length && !this.out.json) this.out.info(`waiting for workflow ${id}… (Ctrl-C to stop)`);
+      if (!found.length) this.out.info(`waiting for workflow ${id}… (Ctrl-C to stop)`);
       for await (const m of followWorkflow(client, scan.readers, id, abort.signal)) {
         if (!m.envelope) continue;
         found.push(toTraceMessage(m));
