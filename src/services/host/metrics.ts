@@ -133,6 +133,7 @@ export class ServiceMetrics {
   readonly duplicates: Counter;
   readonly published: Counter;
   readonly latency: Histogram;
+  readonly publishDelay: Histogram;
   readonly outboxDepth: Gauge;
   readonly brokerConnected: Gauge;
 
@@ -145,6 +146,7 @@ export class ServiceMetrics {
     this.duplicates = r.counter('miso_messages_duplicate_total', 'Redelivered messages recognised as already processed and acknowledged again.');
     this.published = r.counter('miso_outbox_published_total', 'Outbox messages persisted by the broker, by topic.');
     this.latency = r.histogram('miso_handler_duration_seconds', 'Time to handle one message, from receipt to commit.');
+    this.publishDelay = r.histogram('miso_outbox_publish_delay_seconds', 'Time from the commit that wrote an outbox message to the broker confirming it.');
     this.outboxDepth = r.gauge('miso_outbox_depth', 'Messages written but not yet published.');
     this.brokerConnected = r.gauge('miso_broker_connected', '1 when the service holds a broker connection.');
   }

@@ -111,6 +111,7 @@ export class OutboxRelay {
           ...(row.key !== undefined ? { key: row.key } : {}),
         });
         this.opts.metrics?.published.inc({ service: this.opts.service ?? '', topic: shortTopicName(row.topic) });
+        this.opts.metrics?.publishDelay.observe(Math.max(0, Date.now() - row.createdAt) / 1000, { service: this.opts.service ?? '' });
       });
       const results = await Promise.allSettled(sends);
       // Rows up to the first failure are on the broker (one producer per topic sends in order);

@@ -27,6 +27,12 @@ export class SqliteStore<R> implements ServiceStore<R> {
   private readonly repo: R;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lockFile: string | undefined;
+  /**
+   * A second, read-only connection for the outbox relay: in WAL mode it sees committed rows
+   * only and never waits behind the handlers' transactions on the main connection.
+   */
+  private readonly reader: DatabaseSync | undefined;
+  private readonly readerStmts: { pending: StatementSync; depth: StatementSync } | undefined;
   private closed = false;
   private readonly stmts: {
     processed: StatementSync;
@@ -69,13 +75,23 @@ export class SqliteStore<R> implements ServiceStore<R> {
         processed: this.db.prepare('SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?'),
         markProcessed: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?)'),
         enqueue: this.db.prepare('INSERT INTO outbox (topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-        pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time FROM outbox ORDER BY id LIMIT ?'),
+        pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox ORDER BY id LIMIT ?'),
         publish: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
         depth: this.db.prepare('SELECT COUNT(*) AS n FROM outbox'),
       };
       this.stmts.pending.setReadBigInts(true);
       this.repo = opts.repo(this.db);
+      if (opts.file !== ':memory:') {
+        this.reader = new DatabaseSync(opts.file, { readOnly: true });
+        this.reader.exec('PRAGMA busy_timeout = 5000;');
+        this.readerStmts = {
+          pending: this.reader.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox ORDER BY id LIMIT ?'),
+          depth: this.reader.prepare('SELECT COUNT(*) AS n FROM outbox'),
+        };
+        this.readerStmts.pending.setReadBigInts(true);
+      }
     } catch (err) {
+      this.reader?.close();
       this.db.close();
       if (this.lockFile) rmSync(this.lockFile, { force: true });
       throw err;
@@ -129,19 +145,12 @@ export class SqliteStore<R> implements ServiceStore<R> {
   }
 
   async pendingOutbox(limit: number): Promise<OutboxRow[]> {
-    // Reads committed rows only: the relay runs between transactions, never inside one.
-    return this.exclusive(async () => {
-      const rows = this.stmts.pending.all(limit) as { id: bigint; topic: string; type: string; msg_key: string | null; properties: string; payload: Uint8Array; event_time: bigint }[];
-      return rows.map((r) => ({
-        id: r.id,
-        topic: r.topic,
-        type: r.type,
-        key: r.msg_key ?? undefined,
-        properties: JSON.parse(r.properties) as Record<string, string>,
-        payload: Buffer.from(r.payload),
-        eventTime: Number(r.event_time),
-      }));
-    });
+    if (this.readerStmts) {
+      if (this.closed) throw new Error(`store ${this.location} is closed`);
+      return toRows(this.readerStmts.pending.all(limit));
+    }
+    // In memory there is one connection: read between transactions, never inside one.
+    return this.exclusive(async () => toRows(this.stmts.pending.all(limit)));
   }
 
   async markPublished(ids: readonly bigint[]): Promise<void> {
@@ -159,14 +168,16 @@ export class SqliteStore<R> implements ServiceStore<R> {
   }
 
   async outboxDepth(): Promise<number> {
-    // A count does not need the queue: SQLite answers from committed pages between statements.
-    const r = this.stmts.depth.get() as { n: number };
+    if (this.closed) throw new Error(`store ${this.location} is closed`);
+    // Committed rows on the reader; in memory, possibly a transaction's own rows too (a gauge).
+    const r = (this.readerStmts ?? this.stmts).depth.get() as { n: number };
     return r.n;
   }
 
   async close(): Promise<void> {
     await this.exclusive(async () => {
       this.closed = true;
+      this.reader?.close();
       this.db.close();
     }).catch(() => undefined);
     if (this.lockFile) rmSync(this.lockFile, { force: true });
@@ -215,4 +226,19 @@ function openDatabase(file: string): DatabaseSync {
   } catch (err) {
     throw new ConfigError(`cannot open database ${file}: ${(err as Error).message}`, { hint: 'Choose a writable file with --db.' });
   }
+}
+
+type PendingRow = { id: bigint; topic: string; type: string; msg_key: string | null; properties: string; payload: Uint8Array; event_time: bigint; created_at: bigint };
+
+function toRows(rows: unknown[]): OutboxRow[] {
+  return (rows as PendingRow[]).map((r) => ({
+    id: r.id,
+    topic: r.topic,
+    type: r.type,
+    key: r.msg_key ?? undefined,
+    properties: JSON.parse(r.properties) as Record<string, string>,
+    payload: Buffer.from(r.payload),
+    eventTime: Number(r.event_time),
+    createdAt: Number(r.created_at),
+  }));
 }

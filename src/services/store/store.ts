@@ -22,6 +22,8 @@ export interface OutboxEntry {
 /** An outbox row. Its id is the sequence id the relay publishes it with. */
 export interface OutboxRow extends OutboxEntry {
   id: bigint;
+  /** When the row was written (ms), for the publish-delay metric. */
+  createdAt: number;
 }
 
 /** How a processed message ended, recorded with its id so a redelivery is recognised. */
