@@ -4,8 +4,7 @@ import { ConnectedCommand } from '../cli/base.js';
 import { pulsarClientFor } from '../core/publisher.js';
 import { parseStart, parseWhere, scan, tailSources } from '../core/tail.js';
 import { resolveMessageType } from '../core/catalog/index.js';
-import { jsonRecord, prettyLine, tableRow, TABLE_HEAD } from '../ui/render/message.js';
-import { jsonReplacer } from '../ui/output.js';
+import { jsonLine, prettyLine, tableRow, TABLE_HEAD } from '../ui/render/message.js';
 import { LineWriter } from '../ui/render/writer.js';
 
 export default class Tail extends ConnectedCommand {
@@ -59,9 +58,8 @@ export default class Tail extends ConnectedCommand {
         onCaughtUp: () => { if (follow && !this.out.json) this.out.info(this.out.color.dim(`— following ${sources.length} topic${sources.length > 1 ? 's' : ''} (Ctrl-C to stop) —`)); },
       });
       for await (const m of messages) {
-        if (this.out.json) await writer.line(JSON.stringify(jsonRecord(m), jsonReplacer));
-        else if (table) table.push(tableRow(m));
-        else await writer.line(prettyLine(m, this.out.color));
+        const wait = this.out.json ? writer.line(jsonLine(m)) : table ? void table.push(tableRow(m)) : writer.line(prettyLine(m, this.out.color));
+        if (wait) await wait;
         if (flags.limit && ++shown >= flags.limit) abort.abort();
       }
       if (table) await writer.line(table.toString());

@@ -125,7 +125,9 @@ export function decode(topic: TopicShortName, bytes: Uint8Array, writerSchema?: 
     branch = union.single;
     payload = raw.payload;
   }
-  const env = { ...raw, payload } as Record<string, unknown>;
+  // raw is a fresh object from avsc: put the unwrapped payload in place rather than copy it.
+  raw.payload = payload;
+  const env = raw;
   const type = String(raw.type);
   const spec = specOf(type);
   if (!spec) throw new DecodeError(`message type "${type}" on ${topic} is not in this catalog (a newer producer?)`, { topic, partial: env });

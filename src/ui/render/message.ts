@@ -132,6 +132,30 @@ export function jsonRecord(m: ShownMessage): Record<string, unknown> {
   return { ...m.envelope, meta };
 }
 
+let lastIsoMs = NaN;
+let lastIso = '';
+function iso(ms: number): string {
+  // Messages of one batch share a publish time: format it once.
+  if (ms !== lastIsoMs) { lastIsoMs = ms; lastIso = new Date(ms).toISOString(); }
+  return lastIso;
+}
+
+/**
+ * `JSON.stringify(jsonRecord(m))`, built without copying the envelope: the hot path of
+ * `miso tail --json`. Decoded envelopes hold only JSON-safe values (strings, numbers, null).
+ */
+export function jsonLine(m: ShownMessage): string {
+  let meta = `{"topic":${JSON.stringify(m.topic)},"publish_time":"${iso(m.publishTime)}"`;
+  if (m.messageId !== undefined) meta += `,"message_id":"${m.messageId}"`;
+  if (m.key !== undefined) meta += `,"key":${JSON.stringify(m.key)}`;
+  if (m.deadLetter) meta += ',"dead_letter":true';
+  if (m.error) meta += `,"error":${JSON.stringify(m.error)}`;
+  meta += '}';
+  if (!m.envelope) return `{"meta":${meta}}`;
+  const env = JSON.stringify(m.envelope);
+  return `${env.slice(0, -1)},"meta":${meta}}`;
+}
+
 /** Columns for `--table`. */
 export const TABLE_HEAD = ['time', 'topic', 'type', 'workflow', 'key', 'details'];
 export function tableRow(m: ShownMessage): string[] {

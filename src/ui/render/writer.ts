@@ -13,16 +13,17 @@ export class LineWriter {
 
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout, private readonly chunkBytes = 256 * 1024) {}
 
-  /** Queue one line; resolves at once unless the stream asked us to wait. */
-  async line(text: string): Promise<void> {
+  /** Queue one line; returns a promise only when the caller must wait (a chunk is being written). */
+  line(text: string): Promise<void> | undefined {
     this.buf.push(text);
     this.size += text.length + 1;
-    if (this.size >= this.chunkBytes) await this.flush();
-    else if (!this.scheduled) {
+    if (this.size >= this.chunkBytes) return this.flush();
+    if (!this.scheduled) {
       // Live messages trickle in: do not hold them back longer than one tick.
       this.scheduled = true;
       setImmediate(() => { this.scheduled = false; void this.flush(); });
     }
+    return undefined;
   }
 
   async flush(): Promise<void> {

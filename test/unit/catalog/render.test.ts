@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { Chalk } from 'chalk';
 import { buildTrace, type TraceMessage } from '../../../src/core/trace.js';
 import { renderTrace, traceJson, ms } from '../../../src/ui/render/trace.js';
-import { prettyLine, jsonRecord, money, keyFields, tableRow } from '../../../src/ui/render/message.js';
+import { prettyLine, jsonRecord, jsonLine, money, keyFields, tableRow } from '../../../src/ui/render/message.js';
 import { newEnvelope } from '../../../src/core/catalog/index.js';
 import { SAMPLES } from './samples.js';
 
@@ -64,5 +64,17 @@ describe('message rendering', () => {
     const bad = { topic: 'persistent://t/ns/campaign-events', publishTime: 0, messageId: '1:3:-1:-1', error: 'cannot decode: truncated' };
     expect(prettyLine(bad, plain)).toMatch(/UNDECODABLE +1:3:-1:-1 cannot decode: truncated$/);
     expect(jsonRecord(bad)).toEqual({ meta: { topic: bad.topic, publish_time: '1970-01-01T00:00:00.000Z', message_id: '1:3:-1:-1', error: 'cannot decode: truncated' } });
+  });
+});
+
+describe('jsonLine (the fast NDJSON path)', () => {
+  it('equals JSON.stringify(jsonRecord(m)) for decoded, dead-letter and undecodable messages', () => {
+    const env = newEnvelope('payment.processed.v1', SAMPLES['payment.processed.v1'], { correlationId: 'wf "quoted"' });
+    const cases = [
+      { topic: 'persistent://t/ns/payment-events', publishTime: Date.UTC(2025, 4, 6, 7, 8, 9, 10), messageId: '5:6:-1:2', key: 'co-1', envelope: env },
+      { topic: 'persistent://t/ns/payment-commands-payment-service-DLQ', publishTime: 5, messageId: '5:7:-1:-1', deadLetter: true, envelope: env },
+      { topic: 'persistent://t/ns/payment-events', publishTime: 6, error: 'cannot decode "x"' },
+    ];
+    for (const c of cases) expect(jsonLine(c)).toBe(JSON.stringify(jsonRecord(c)));
   });
 });
