@@ -104,6 +104,21 @@ describe('miso send / tail / trace as processes', () => {
   });
 });
 
+describe('load: send --count --rate', () => {
+  it('sends N copies with fresh ids, in order, and reports them', async () => {
+    const topic = topicName(scope.cfg, 'tracking-commands');
+    const before = await countMessages(client, topic);
+    const r = await miso(['send', 'tracking.create_event', '--event-type', 'view', '--campaign-id', 'c1', '--video-id', 'v1', '--visitor-id', 'x', '--count', '25', '--rate', '200', '--json', ...ns], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const sent = (JSON.parse(r.stdout) as { sent: { id: string; correlation_id: string; message_id: string }[] }).sent;
+    expect(sent).toHaveLength(25);
+    expect(new Set(sent.map((s) => s.id)).size).toBe(25);
+    expect(await countMessages(client, topic)).toBe(before + 25);
+    const human = await miso(['send', 'tracking.create_event', '--event-type', 'view', '--campaign-id', 'c1', '--video-id', 'v1', '--visitor-id', 'x', '--count', '3', ...ns], { env });
+    expect(human.stdout).toMatch(/^✔ sent 3 messages \(3 workflows\)$/m);
+  });
+});
+
 describe('bad input: one line, non-zero exit, nothing sent', () => {
   async function commandsOnTopic(): Promise<number> {
     return countMessages(client, topicName(scope.cfg, 'campaign-commands'));

@@ -78,3 +78,10 @@ describe('jsonLine (the fast NDJSON path)', () => {
     for (const c of cases) expect(jsonLine(c)).toBe(JSON.stringify(jsonRecord(c)));
   });
 });
+
+describe('send progress', () => {
+  it('draws a bar with count and rate', async () => {
+    const { progressBar } = await import('../../../src/ui/render/send.js');
+    expect(progressBar({ sent: 50, total: 100, elapsedMs: 500 })).toBe(`\r[${'#'.repeat(15)}${' '.repeat(15)}] 50/100  100/s`);
+  });
+});
