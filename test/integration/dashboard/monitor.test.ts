@@ -96,6 +96,21 @@ describe('PulsarMonitor on the real broker', () => {
     await waitUntil(() => sub('payment-commands', 'payment-service')?.consumers === 0, { what: 'consumer gone' });
   });
 
+  it('with a start time, fills the screen with what was published since then', async () => {
+    const earlier = trackingChain();
+    for (const step of earlier) await publisher.publish(step.env, { topic: step.topic });
+    const late = createMonitor(scope.cfg, { start: { publishTime: Date.now() - 60_000 }, statsIntervalMs: 60_000 });
+    const lateStore = new DashboardStore(late.info, late.topics);
+    try {
+      await late.start(lateStore);
+      await waitUntil(() => lateStore.workflow(earlier[0]!.env.correlation_id)?.status === 'done', { what: 'history replayed' });
+      // Everything since the start time, not only the last workflow.
+      expect(lateStore.workflowCount).toBeGreaterThanOrEqual(4);
+    } finally {
+      await late.close();
+    }
+  });
+
   it('closes every reader on close: no reader subscription is left on the broker', async () => {
     await monitor.close();
     await waitUntil(async () => {

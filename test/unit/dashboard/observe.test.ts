@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { observe, type WatchedTopic } from '../../../src/core/monitor.js';
+import { observe, parseDuration, watchClientStatus, watchedTopics, type WatchedTopic } from '../../../src/core/monitor.js';
+import { StatusStream } from '../../../src/pulsar/status.js';
 import { encode, newEnvelope, messageProperties, envelopeSchemaText } from '../../../src/core/catalog/index.js';
 
 const topic = (short: string, role: WatchedTopic['role'], service: WatchedTopic['service']): WatchedTopic => ({ short, name: `persistent://t/ns/${short}`, role, service });
@@ -63,3 +64,34 @@ describe('observe', () => {
   });
 });
 
+
+describe('monitor helpers', () => {
+  it('parses --since durations', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('10m')).toBe(600_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('2d')).toBe(172_800_000);
+    expect(parseDuration('10')).toBeUndefined();
+    expect(parseDuration('yesterday')).toBeUndefined();
+  });
+
+  it('watches the eight topics and the four dead-letter topics of a namespace', () => {
+    const topics = watchedTopics({ tenant: 't1', namespace: 'n1' });
+    expect(topics).toHaveLength(12);
+    expect(topics.filter((t) => t.role === 'dead-letter').map((t) => t.name)).toContain('persistent://t1/n1/payment-commands-payment-service-DLQ');
+    expect(topics.find((t) => t.short === 'commission-events')).toMatchObject({ role: 'events', service: 'commission' });
+  });
+
+  it('turns the client status stream into the broker link state', () => {
+    const status = new StatusStream();
+    const seen: string[] = [];
+    const stop = watchClientStatus(status)((state, detail) => seen.push(detail ? `${state}: ${detail}` : state));
+    expect(seen).toEqual([]); // idle: nothing to say until a reader connects
+    status.emit({ state: 'connected' });
+    status.emit({ state: 'disconnected', error: new Error('connection reset\nstack…') });
+    status.emit({ state: 'reconnecting', attempt: 1 });
+    stop();
+    status.emit({ state: 'connected' });
+    expect(seen).toEqual(['connected', 'disconnected: connection reset', 'reconnecting']);
+  });
+});
