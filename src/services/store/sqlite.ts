@@ -75,7 +75,7 @@ export class SqliteStore<R> implements ServiceStore<R> {
         processed: this.db.prepare('SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?'),
         markProcessed: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?)'),
         enqueue: this.db.prepare('INSERT INTO outbox (topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-        pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox ORDER BY id LIMIT ?'),
+        pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
         publish: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
         depth: this.db.prepare('SELECT COUNT(*) AS n FROM outbox'),
       };
@@ -85,7 +85,7 @@ export class SqliteStore<R> implements ServiceStore<R> {
         this.reader = new DatabaseSync(opts.file, { readOnly: true });
         this.reader.exec('PRAGMA busy_timeout = 5000;');
         this.readerStmts = {
-          pending: this.reader.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox ORDER BY id LIMIT ?'),
+          pending: this.reader.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
           depth: this.reader.prepare('SELECT COUNT(*) AS n FROM outbox'),
         };
         this.readerStmts.pending.setReadBigInts(true);
@@ -144,13 +144,13 @@ export class SqliteStore<R> implements ServiceStore<R> {
     };
   }
 
-  async pendingOutbox(limit: number): Promise<OutboxRow[]> {
+  async pendingOutbox(limit: number, afterId = 0n): Promise<OutboxRow[]> {
     if (this.readerStmts) {
       if (this.closed) throw new Error(`store ${this.location} is closed`);
-      return toRows(this.readerStmts.pending.all(limit));
+      return toRows(this.readerStmts.pending.all(afterId, limit));
     }
     // In memory there is one connection: read between transactions, never inside one.
-    return this.exclusive(async () => toRows(this.stmts.pending.all(limit)));
+    return this.exclusive(async () => toRows(this.stmts.pending.all(afterId, limit)));
   }
 
   async markPublished(ids: readonly bigint[]): Promise<void> {

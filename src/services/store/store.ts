@@ -59,8 +59,8 @@ export interface ServiceStore<R> {
   transaction<T>(fn: (tx: StoreTx<R>) => Promise<T>): Promise<T>;
   /** Read-only access for queries (HTTP GETs): sees committed state only. */
   read<T>(fn: (repo: R) => Promise<T>): Promise<T>;
-  /** The oldest unpublished outbox rows, in id order. */
-  pendingOutbox(limit: number): Promise<OutboxRow[]>;
+  /** The oldest unpublished outbox rows with an id above `afterId`, in id order. */
+  pendingOutbox(limit: number, afterId?: bigint): Promise<OutboxRow[]>;
   /** Rows the broker has persisted: removed from the outbox. */
   markPublished(ids: readonly bigint[]): Promise<void>;
   outboxDepth(): Promise<number>;
