@@ -80,6 +80,13 @@ export async function run(opts = {}) {
   const env = { MISO_CONFIG_DIR: join(home, 'config'), MISO_STATE_DIR: join(home, 'state'), PULSAR_SERVICE_URL: serviceUrl, PULSAR_ADMIN_URL: adminUrl };
   const ns = ['--tenant', tenant, '--namespace', 'ns'];
   const rows = [];
+  // The dev broker deletes topics without subscriptions after a minute of inactivity; this
+  // run writes to some topics only minutes after init.
+  await admin.ensureTenant(tenant, { allowedClusters: await admin.clusters() });
+  await admin.ensureNamespace({ tenant, namespace: 'ns' });
+  await admin.http.request('POST', `/admin/v2/namespaces/${tenant}/ns/inactiveTopicPolicies`, {
+    body: { inactiveTopicDeleteMode: 'delete_when_no_subscriptions', maxInactiveDurationSeconds: 60, deleteWhileInactive: false }, what: 'keep inactive topics',
+  });
   const init = await initCluster(cfg, { admin });
   if (!init.ok) throw new Error(`init failed: ${JSON.stringify(init.steps.filter((s) => s.status === 'failed'))}`);
   const client = pulsarClientFor(cfg);
@@ -92,10 +99,9 @@ export async function run(opts = {}) {
     }
     let javaSend = [];
     if (existsSync(JAVA_CLIENT)) {
-      const topic = topicName(cfg, 'tracking-events'); // any existing topic; the Java tool sends a plain message to a topic of its own
+      // The Java tool sends a plain message to a topic of its own (it cannot build our envelope).
       const javaTopic = `persistent://${tenant}/ns/java-produce`;
       await admin.createTopic(javaTopic);
-      void topic;
       for (let i = 0; i < sends; i++) javaSend.push(await timed(JAVA_CLIENT, ['--url', serviceUrl, 'produce', '-m', `bench ${i}`, '-n', '1', javaTopic]));
     }
     const ms = median(misoSend);

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { readFileSync } from 'node:fs';
 import { ConnectedCommand } from '../cli/base.js';
 import { UsageError } from '../errors.js';
-import { fieldTokensOf, prepareBatch, resolveMessageType, specOf, typeChoices, type MessageType } from '../core/catalog/index.js';
+import { fieldTokensOf, prepareBatch, resolveMessageType, specOf, typeChoices, TOPICS, type MessageType } from '../core/catalog/index.js';
 import { TimeoutError } from '../errors.js';
 import type { Published, WaitResult } from '../core/publisher.js';
 import { parseDuration } from '../core/tail.js';
@@ -37,6 +37,7 @@ export default class Send extends ConnectedCommand {
     count: Flags.integer({ description: 'send the message this many times (fresh ids each time)', min: 1, default: 1 }),
     rate: Flags.integer({ description: 'at most this many messages per second', min: 1 }),
     'continue-on-error': Flags.boolean({ description: 'send the valid lines of a batch even if some are invalid' }),
+    topic: Flags.string({ description: 'the topic, for a message type that travels on several (command.rejected)', options: [...TOPICS] }),
   };
 
   async run(): Promise<void> {
@@ -72,6 +73,7 @@ export default class Send extends ConnectedCommand {
       });
     }
     for (const e of batch.errors) this.out.info(`skipped ${e.message}`);
+    if (flags.topic) for (const m of batch.messages) m.topic ??= flags.topic;
 
     const cfg = this.settingsFrom(flags);
     const client = pulsarClientFor(cfg, (l) => this.out.debug(l));

@@ -7,6 +7,7 @@
 
 import type { TopicShortName } from '../topics.js';
 import type { ServiceName } from '../../config/index.js';
+import { UsageError } from '../../errors.js';
 
 // Topic names are decided in src/core/topics.ts; re-exported so catalog users need one import.
 export {
@@ -157,7 +158,9 @@ export function typesOnTopic(topic: TopicShortName): MessageType[] {
 export function topicOf(type: MessageType, owner?: ServiceName): TopicShortName {
   const spec = byType.get(type)!;
   if (spec.topics.length === 1) return spec.topics[0]!;
-  if (!owner) throw new Error(`${type} travels on several topics; say which service publishes it`);
+  if (!owner) {
+    throw new UsageError(`${type} travels on several topics (${spec.topics.join(', ')})`, { hint: 'Say which one: `miso send` takes --topic <topic>; in code pass the publishing service.' });
+  }
   return `${owner}-events`;
 }
 

@@ -11,6 +11,11 @@ export async function freshScope(prefix = 'cat'): Promise<{ cfg: ResolvedConfig;
   const tenant = uniqueName(prefix);
   const cfg = resolveConfig({ serviceUrl: TEST_SERVICE_URL, adminUrl: TEST_ADMIN_URL, tenant, namespace: 'ns' });
   const admin = new AdminClient(cfg);
+  // The dev broker deletes topics without subscriptions after a minute of inactivity
+  // (brokerDeleteInactiveTopicsEnabled); keep this namespace's topics for the whole file.
+  await admin.ensureTenant(tenant, { allowedClusters: await admin.clusters() });
+  await admin.ensureNamespace({ tenant, namespace: 'ns' });
+  await keepInactiveTopics(admin, tenant, 'ns');
   const report = await initCluster(cfg, { admin });
   if (!report.ok) throw new Error(`init failed: ${JSON.stringify(report.steps.filter((s) => s.status === 'failed'))}`);
   return {
@@ -38,4 +43,12 @@ export async function countMessages(client: import('../../../src/pulsar/index.js
     await reader.close();
   }
   return n;
+}
+
+/** Namespace policy: never delete inactive topics (the broker default deletes them after 60 s). */
+export async function keepInactiveTopics(admin: AdminClient, tenant: string, namespace: string): Promise<void> {
+  await admin.http.request('POST', `/admin/v2/namespaces/${tenant}/${namespace}/inactiveTopicPolicies`, {
+    body: { inactiveTopicDeleteMode: 'delete_when_no_subscriptions', maxInactiveDurationSeconds: 60, deleteWhileInactive: false },
+    what: `keep inactive topics of ${tenant}/${namespace}`,
+  });
 }
