@@ -211,9 +211,15 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       consumer_epoch: this.epoch,
     };
     if (this.opts.consumerName !== undefined) subscribe.consumer_name = this.opts.consumerName;
-    if (!durable && this.startId) subscribe.start_message_id = this.subscribeStart(this.startId, this.startInclusive);
     // Anything still queued is stale: the broker redelivers what was not acknowledged.
     this.dropQueue();
+    // A reader resumes after the last message the application took, which may have moved on
+    // while we were disconnected (it kept reading the queue). Decide it now, not at the loss.
+    if (!durable && this.lastDequeued) {
+      this.startId = this.lastDequeued;
+      this.startInclusive = false;
+    }
+    if (!durable && this.startId) subscribe.start_message_id = this.subscribeStart(this.startId, this.startInclusive);
     this.filterStart = true;
     this.connects++;
     cnx.registerConsumer(this.consumerId, this);
@@ -597,11 +603,6 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     if (this.state !== 'ready') return;
     this.cnx = undefined;
     this.state = 'reconnecting';
-    // A reader resumes after the last message the application took.
-    if (!(this.opts.durable ?? true) && this.lastDequeued) {
-      this.startId = this.lastDequeued;
-      this.startInclusive = false;
-    }
     void this.reconnectLoop();
   }
 

@@ -26,6 +26,8 @@ function relay(target: { host: string; port: number }) {
   return {
     listen: () => new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as net.AddressInfo).port))),
     freezeAll: () => live.forEach((p) => (p.frozen = true)),
+    /** Cut every connection at once (RST), like a network failure. */
+    dropAll: () => live.forEach((p) => (p.a.destroy(), p.b.destroy())),
     get connections() {
       return live.size;
     },
@@ -67,6 +69,30 @@ describe('keep-alive', () => {
     const got: string[] = [];
     while (await reader.hasMessageAvailable()) got.push((await reader.readNext(5000))!.payload.toString());
     expect(got).toEqual(['before', 'after']);
+    await client.close();
+  });
+
+  it('a reader that keeps reading its queue while disconnected resumes after the last message it took', async () => {
+    const client = new PulsarClient({ serviceUrl, reconnect: { initialDelayMs: 300, maxDelayMs: 300 } });
+    const topic = uniqueTopic('resume');
+    const producer = await client.createProducer({ topic, batching: { maxMessages: 7, maxDelayMs: 5 } });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => producer.send({ payload: Buffer.from(String(i)) })));
+    const reader = await client.createReader({ topic, start: 'earliest', receiverQueueSize: 100 });
+    const got: string[] = [];
+    for (let i = 0; i < 10; i++) got.push((await reader.readNext(5000))!.payload.toString());
+    r.dropAll();
+    const impl = reader as unknown as { consumer: { isConnected: boolean } };
+    await waitUntil(() => !impl.consumer.isConnected, { what: 'the loss noticed' });
+    // During the reconnect backoff the queue still holds messages; take them.
+    while (got.length < 300) {
+      const m = await reader.readNext(10_000);
+      if (!m) break;
+      got.push(m.payload.toString());
+    }
+    expect(got).toEqual(Array.from({ length: 300 }, (_, i) => String(i)));
+    // Once resubscribed, nothing it already took comes again.
+    await waitUntil(() => impl.consumer.isConnected, { what: 'reader resubscribed' });
+    expect(await reader.readNext(1000)).toBeUndefined();
     await client.close();
   });
 
