@@ -25,6 +25,7 @@ import {
   type KeyValue,
   type MessageIdData,
 } from './protocol/definitions.js';
+import { decompress } from './protocol/compression.js';
 import { decodeBatchPayload, type PayloadSection } from './protocol/frame.js';
 import { Backoff } from './status.js';
 import { partitionIndexOf } from './topic-name.js';
@@ -286,6 +287,16 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     const md = section.metadata;
     const idData = cmd.message_id;
     const redeliveryCount = cmd.redelivery_count ?? 0;
+    let payload = section.payload;
+    if (md.compression) {
+      try {
+        payload = decompress(md.compression, payload, md.uncompressed_size ?? 0);
+      } catch (err) {
+        this.ctx.log(`dropping an undecodable message on ${this.topic}: ${(err as Error).message}`);
+        this.discard(idData, AckValidationError.DecompressionError, md.num_messages_in_batch ?? 1);
+        return;
+      }
+    }
     if (md.num_messages_in_batch === undefined) {
       const id = new MessageId(idData.ledgerId, idData.entryId, this.partition, -1);
       if (this.beforeStart(id)) {
@@ -295,7 +306,7 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       const m: Message = {
         messageId: id,
         topic: this.topic,
-        payload: Buffer.from(section.payload),
+        payload: Buffer.from(payload),
         properties: propsOf(md.properties),
         publishTime: md.publish_time,
         redeliveryCount,
@@ -311,7 +322,7 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     const n = md.num_messages_in_batch;
     let entries;
     try {
-      entries = decodeBatchPayload(section.payload, n);
+      entries = decodeBatchPayload(payload, n);
     } catch (err) {
       this.ctx.log(`dropping an undecodable batch on ${this.topic}: ${(err as Error).message}`);
       this.discard(idData, AckValidationError.BatchDeSerializeError, n);

@@ -155,4 +155,28 @@ c.close()
     // The Python client batched them: several messages share an entry.
     expect(new Set(got.map((g) => `${g.m.messageId.ledgerId}:${g.m.messageId.entryId}`)).size).toBeLessThan(5);
   }, 90_000);
+
+  it('messages compressed by Python (LZ4, ZLIB, ZSTD, SNAPPY; batched and not) are decompressed', async () => {
+    const topic = uniqueTopic('py-compressed');
+    const script = `
+import sys, pulsar
+c = pulsar.Client(sys.argv[1])
+for name in ['LZ4', 'ZLib', 'ZSTD', 'SNAPPY']:
+    for batching in [False, True]:
+        p = c.create_producer(sys.argv[2], compression_type=getattr(pulsar.CompressionType, name), batching_enabled=batching, batching_max_publish_delay_ms=20)
+        for i in range(3):
+            p.send_async((('%s-%s-%d ' % (name, batching, i)) * 40).encode(), None)
+        p.flush()
+        p.close()
+c.close()
+`;
+    await run(PYTHON, ['-c', script, javaUrl, topic], { timeout: 60_000 });
+    const reader = await client.createReader({ topic, start: 'earliest' });
+    const got: string[] = [];
+    while (await reader.hasMessageAvailable()) got.push((await reader.readNext(5000))!.payload.toString());
+    await reader.close();
+    const expected: string[] = [];
+    for (const name of ['LZ4', 'ZLib', 'ZSTD', 'SNAPPY']) for (const b of ['False', 'True']) for (let i = 0; i < 3; i++) expected.push(`${name}-${b}-${i} `.repeat(40));
+    expect(got).toEqual(expected);
+  }, 90_000);
 });
