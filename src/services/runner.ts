@@ -4,6 +4,7 @@ import { paths, resolveServiceMode, SERVICES, type ResolvedConfig, type ServiceM
 import { pulsarClientFor } from '../core/publisher.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { PulsarClient } from '../pulsar/index.js';
+import { AdminClient } from '../pulsar/admin.js';
 import { campaignService } from './campaign/service.js';
 import { commissionService } from './commission/service.js';
 import { validatePlan, type CommissionPlan } from './commission/rules.js';
@@ -132,6 +133,7 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
   const ownClient = !opts.client;
   const client = opts.client ?? pulsarClientFor(opts.cfg, opts.clientLog ? (l) => opts.clientLog!(`pulsar: ${l}`) : undefined);
   const hosts: ServiceHost<unknown>[] = [];
+  const admin = new AdminClient(opts.cfg);
   const stopAll = async (): Promise<Record<string, number>> => {
     const left: Record<string, number> = {};
     // Reverse order: the end of the chain finishes before the services feeding it.
@@ -159,6 +161,7 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
         ...(opts.maxRedeliveries !== undefined ? { maxRedeliveries: opts.maxRedeliveries } : {}),
         ...(opts.nackDelayMs !== undefined ? { nackDelayMs: opts.nackDelayMs } : {}),
         ...(opts.log ? { log: opts.log } : {}),
+        ensureTopic: async (topic) => { await admin.ensureTopic(topic); },
       });
       hosts.push(host);
       try {

@@ -4,7 +4,7 @@ import { Publisher } from '../../core/publisher.js';
 import { DLQ_PROPS } from '../../core/dlq.js';
 import { topicSchemaInfo, type AnyEnvelope, type TopicShortName } from '../../core/catalog/index.js';
 import { deadLetterTopic, serviceSubscription, topicName, type TopicScope } from '../../core/topics.js';
-import type { Consumer, Message, Producer, PulsarClient } from '../../pulsar/index.js';
+import { TopicNotFoundError, type Consumer, type Message, type Producer, type PulsarClient } from '../../pulsar/index.js';
 import type { ServiceStore } from '../store/store.js';
 import type { ServiceDefinition } from './definition.js';
 import { ServiceHttpServer } from './http.js';
@@ -37,6 +37,11 @@ export interface ServiceHostOptions {
   maxRedeliveries?: number;
   /** Delay before a negatively acknowledged message comes back. */
   nackDelayMs?: number;
+  /**
+   * Create a topic that should exist but does not (admin API). The broker deletes empty topics
+   * nobody uses after a while, dead-letter topics included; the service recreates its own.
+   */
+  ensureTopic?: (topic: string) => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -112,13 +117,36 @@ export class ServiceHost<R> {
     this.address = await this.http.listen(this.opts.port, this.opts.host);
     try {
       // Producers first: a topic that does not exist (no `miso init`) stops the start here.
-      await this.publisher.warm(this.publishTopics());
+      await this.warmProducers();
+      // The dead-letter producer up front: a missing topic shows now, and a connected producer
+      // keeps the (usually empty) topic from being deleted as inactive.
+      await this.deadLetterProducer();
       this.relay.start();
       for (const f of this.def.follows ?? []) await this.startLoop(f.topic as TopicShortName);
       if (this.opts.mode !== 'http') await this.startLoop(this.commandTopic);
     } catch (err) {
       await this.stop().catch(() => {});
       throw err;
+    }
+  }
+
+  /**
+   * Producers of every topic this service publishes on. The broker deletes empty topics nobody
+   * has used for a while; when one is gone the service recreates it (admin API) and tries again.
+   */
+  private async warmProducers(): Promise<void> {
+    try {
+      await this.publisher.warm(this.publishTopics());
+    } catch (err) {
+      const missing = err instanceof TopicNotFoundError || (err as { cause?: unknown }).cause instanceof TopicNotFoundError;
+      if (!missing || !this.opts.ensureTopic) throw err;
+      try {
+        for (const t of this.publishTopics()) await this.opts.ensureTopic(topicName(this.opts.scope, t));
+      } catch {
+        // Not recreated (no tenant or namespace, no permission): the original error says what to do.
+        throw err;
+      }
+      await this.publisher.warm(this.publishTopics());
     }
   }
 
@@ -215,11 +243,23 @@ export class ServiceHost<R> {
     }
   }
 
+  private deadLetterProducer(): Promise<Producer> {
+    if (!this.dlqProducer) {
+      const create = () => this.opts.client.createProducer({ topic: this.deadLetterTopic, schema: topicSchemaInfo(this.commandTopic), batching: false });
+      const p = create().catch(async (err: unknown) => {
+        if (!(err instanceof TopicNotFoundError) || !this.opts.ensureTopic) throw err;
+        await this.opts.ensureTopic(this.deadLetterTopic).catch(() => { throw err; });
+        return create();
+      });
+      p.catch(() => { if (this.dlqProducer === p) this.dlqProducer = undefined; });
+      this.dlqProducer = p;
+    }
+    return this.dlqProducer;
+  }
+
   /** Republish to the dead-letter topic as the client would, plus why. */
   private async deadLetter(m: Message, reason: string): Promise<void> {
-    this.dlqProducer ??= this.opts.client.createProducer({ topic: this.deadLetterTopic, schema: topicSchemaInfo(this.commandTopic), batching: false });
-    this.dlqProducer.catch(() => { this.dlqProducer = undefined; });
-    const producer = await this.dlqProducer;
+    const producer = await this.deadLetterProducer();
     await producer.send({
       payload: m.payload,
       properties: {

@@ -83,4 +83,36 @@ describe('dead letters', () => {
     await waitUntil(async () => /miso_messages_duplicate_total\{service="payment",type="payment.process.command.v1"\} 1/.test((await getJson(`${url('payment')}/metrics`)).body));
     expect((await getJson(`${url('payment')}/payments?commission_id=k-dlq`)).body.payments).toHaveLength(1);
   });
+
+  it('recreates its dead-letter topic when the broker has deleted it as inactive', async () => {
+    const { AdminClient } = await import('../../../src/pulsar/admin.js');
+    const { deadLetterTopicOf } = await import('../../../src/core/dlq.js');
+    const admin = new AdminClient(scope.cfg);
+    const dlq = deadLetterTopicOf(scope.cfg, 'commission');
+    await admin.deleteTopic(dlq, { force: true });
+    expect(await admin.topics({ tenant: scope.cfg.tenant, namespace: 'ns' })).not.toContain(dlq);
+    const commission = await startServices({ cfg: scope.cfg, client, services: ['commission'], db: `${scope.dataDir}/commission-recreate.db`, ports: { commission: 0 } });
+    try {
+      expect(await admin.topics({ tenant: scope.cfg.tenant, namespace: 'ns' })).toContain(dlq);
+      const raw = await client.createProducer({ topic: topicName(scope.cfg, 'commission-commands') });
+      await raw.send({ payload: Buffer.from('not avro') });
+      await raw.close();
+      await waitUntil(async () => (await listDeadLetters(client, scope.cfg, { services: ['commission'] })).length === 1, { what: 'the poison message in the recreated topic' });
+    } finally {
+      await commission.stop();
+    }
+  });
+
+  it('recreates an event topic the broker deleted while no service used it', async () => {
+    const { AdminClient } = await import('../../../src/pulsar/admin.js');
+    const admin = new AdminClient(scope.cfg);
+    const events = topicName(scope.cfg, 'commission-events');
+    await admin.deleteTopic(events, { force: true }).catch(() => {});
+    const commission = await startServices({ cfg: scope.cfg, client, services: ['commission'], db: `${scope.dataDir}/commission-events.db`, ports: { commission: 0 } });
+    try {
+      expect(await admin.topics({ tenant: scope.cfg.tenant, namespace: 'ns' })).toContain(events);
+    } finally {
+      await commission.stop();
+    }
+  });
 });
