@@ -114,7 +114,9 @@ export async function run(opts = {}) {
     const pub = new Publisher(client, cfg, { batching: { maxMessages: 1000, maxDelayMs: 10 } });
     const cmd = newEnvelope('tracking.create_event.command.v1', { tracking_event_id: 'te', event_type: 'view', campaign_id: 'c', video_id: 'v', visitor_id: 'x' });
     await fill(pub, tailMessages, (i) => ({
-      env: newEnvelope('tracking_event.created.v1', { tracking_event_id: `te-${i}`, event_type: i % 3 === 0 ? 'conversion' : 'view', campaign_id: `c-${i % 50}`, video_id: `v-${i % 200}`, visitor_id: `visitor-${i}`, sale_amount_minor: i % 3 === 0 ? 1999 : null }, { causedBy: cmd }),
+      // The key is the tracking event id and the client batches runs of one key (Key_Shared
+      // routes a whole entry by its key), so runs of 200 messages share one id here.
+      env: newEnvelope('tracking_event.created.v1', { tracking_event_id: `te-${Math.floor(i / 200)}`, event_type: i % 3 === 0 ? 'conversion' : 'view', campaign_id: `c-${i % 50}`, video_id: `v-${i % 200}`, visitor_id: `visitor-${i}`, sale_amount_minor: i % 3 === 0 ? 1999 : null }, { causedBy: cmd }),
       opts: {},
     }), log);
     const tailTopic = topicName(cfg, 'tracking-events');
@@ -141,17 +143,20 @@ export async function run(opts = {}) {
     const pc = newEnvelope('payment.process.command.v1', { payment_id: 'p-wf', commission_id: 'co-wf', user_id: 'u', amount_minor: 500, idempotency_key: 'co-wf' }, { causedBy: cc });
     const pe = newEnvelope('payment.processed.v1', { payment_id: 'p-wf', commission_id: 'co-wf', user_id: 'u', amount_minor: 500, status: 'paid', provider_reference: 'ref', idempotency_key: 'co-wf' }, { causedBy: pc });
     chain.push(ev, cc, ce, pc, pe);
+    // Keys repeat in runs of 200 (g) so the client batches them, as above.
     const noiseTypes = [
-      (i) => newEnvelope('campaign.created.v1', { campaign_id: `c-${i}`, user_id: 'u', name: `Campaign ${i}` }),
-      (i) => newEnvelope('commission.calculated.v1', { commission_id: `co-${i}`, tracking_event_id: `te-${i}`, campaign_id: 'c', user_id: 'u', event_type: 'view', amount_minor: 1, rule: 'default.view' }),
-      (i) => newEnvelope('payment.processed.v1', { payment_id: `p-${i}`, commission_id: `co-${i}`, user_id: 'u', amount_minor: 1, status: 'paid', idempotency_key: `co-${i}` }),
-      (i) => newEnvelope('tracking.create_event.command.v1', { tracking_event_id: `te-${i}`, event_type: 'click', campaign_id: 'c', video_id: 'v', visitor_id: 'x' }),
+      (i, g) => newEnvelope('campaign.created.v1', { campaign_id: `c-${g}`, user_id: 'u', name: `Campaign ${i}` }),
+      (i, g) => newEnvelope('commission.calculated.v1', { commission_id: `co-${i}`, tracking_event_id: `te-${g}`, campaign_id: 'c', user_id: 'u', event_type: 'view', amount_minor: 1, rule: 'default.view' }),
+      (i, g) => newEnvelope('payment.processed.v1', { payment_id: `p-${i}`, commission_id: `co-${g}`, user_id: 'u', amount_minor: 1, status: 'paid', idempotency_key: `co-${i}` }),
+      (i, g) => newEnvelope('tracking.create_event.command.v1', { tracking_event_id: `te-${g}`, event_type: 'click', campaign_id: 'c', video_id: 'v', visitor_id: 'x' }),
     ];
     const every = Math.max(1, Math.floor(others / chain.length));
     await fill(pub, others + chain.length, (i) => {
       const k = Math.floor(i / every);
       if (i % every === 0 && k < chain.length) return { env: chain[k], opts: {} };
-      return { env: noiseTypes[i % noiseTypes.length](i), opts: {} };
+      // Runs of 200 messages of one type (and one key) at a time.
+      const run = Math.floor(i / 200);
+      return { env: noiseTypes[run % noiseTypes.length](i, run), opts: {} };
     }, log);
     await pub.close();
     const traceRuns = [];

@@ -152,20 +152,43 @@ export class MessageDecoder {
 
   constructor(private readonly client: PulsarClient) {}
 
+  /** The last version seen per topic: consecutive messages almost always share it. */
+  private last = new Map<string, { version: Buffer; schema: string | undefined }>();
+
+  private keyOf(m: Message): string {
+    return `${m.topic}\u0000${m.schemaVersion!.toString('hex')}`;
+  }
+
   /** Make sure the writer schema of `m` is known (one broker round trip per new version). */
   prepare(m: Message): Promise<void> | undefined {
     if (!m.schemaVersion || m.schemaVersion.length === 0) return undefined;
-    const key = `${m.topic}\u0000${m.schemaVersion.toString('hex')}`;
-    if (this.schemas.has(key)) return undefined;
+    const last = this.last.get(m.topic);
+    if (last && last.version.equals(m.schemaVersion)) return undefined;
+    const key = this.keyOf(m);
+    if (this.schemas.has(key)) {
+      this.last.set(m.topic, { version: Buffer.from(m.schemaVersion), schema: this.schemas.get(key) ?? undefined });
+      return undefined;
+    }
     let p = this.pending.get(key);
     if (!p) {
-      p = this.client.getSchema(m.topic, m.schemaVersion).then(
+      const version = Buffer.from(m.schemaVersion);
+      p = this.client.getSchema(m.topic, version).then(
         (s) => { this.schemas.set(key, s && s.type === 'AVRO' ? s.schema : null); },
         () => { this.schemas.set(key, null); },
-      ).finally(() => this.pending.delete(key));
+      ).finally(() => {
+        this.pending.delete(key);
+        this.last.set(m.topic, { version, schema: this.schemas.get(key) ?? undefined });
+      });
       this.pending.set(key, p);
     }
     return p;
+  }
+
+  private writerSchemaOf(m: Message): string | undefined {
+    if (!m.schemaVersion || m.schemaVersion.length === 0) return undefined;
+    const last = this.last.get(m.topic);
+    if (last && last.version.equals(m.schemaVersion)) return last.schema;
+    return this.schemas.get(this.keyOf(m)) ?? undefined;
   }
 
   /** The message decoded (after `prepare`); never throws. */
@@ -177,7 +200,7 @@ export class MessageDecoder {
     };
     const as = source.decodeAs ?? originOf(m);
     if (!as) return { ...base, error: 'not a catalog topic: no schema to decode it with' };
-    const writer = m.schemaVersion && m.schemaVersion.length ? this.schemas.get(`${m.topic}\u0000${m.schemaVersion.toString('hex')}`) ?? undefined : undefined;
+    const writer = this.writerSchemaOf(m);
     try {
       return { ...base, envelope: decode(as, m.payload, writer) };
     } catch (err) {
@@ -297,16 +320,29 @@ export async function* scanReaders(client: PulsarClient, open: OpenReader[], opt
   };
 
   try {
-    // History: k-way merge by publish time over the readers that still have messages.
-    interface Head { o: OpenReader; m: Message | undefined; done: boolean }
-    const heads: Head[] = open.map((o) => ({ o, m: undefined, done: false }));
-    const fill = async (h: Head): Promise<void> => {
-      if (h.m || h.done) return;
-      if (!(await h.o.reader.hasMessageAvailable())) { h.done = true; return; }
-      h.m = await h.o.reader.readNext();
-      if (!h.m) h.done = true;
-    };
-    if (opts.start !== 'latest') {
+    if (opts.start !== 'latest' && open.length === 1) {
+      // One topic: read straight through (the common `tail <topic> --json` case, kept lean).
+      const { reader, source } = open[0]!;
+      while (!aborted && await reader.hasMessageAvailable()) {
+        const m = await reader.readNext();
+        if (!m) break;
+        const pre = prefilter(m, opts.filter);
+        if (pre === false) continue;
+        const wait = decoder.prepare(m);
+        if (wait) await wait;
+        const t = decoder.decode(m, source);
+        if (pre === true || postfilter(t, opts.filter)) yield t;
+      }
+    } else if (opts.start !== 'latest') {
+      // History: k-way merge by publish time over the readers that still have messages.
+      interface Head { o: OpenReader; m: Message | undefined; done: boolean }
+      const heads: Head[] = open.map((o) => ({ o, m: undefined, done: false }));
+      const fill = async (h: Head): Promise<void> => {
+        if (h.m || h.done) return;
+        if (!(await h.o.reader.hasMessageAvailable())) { h.done = true; return; }
+        h.m = await h.o.reader.readNext();
+        if (!h.m) h.done = true;
+      };
       await Promise.all(heads.map(fill));
       for (;;) {
         if (aborted) return;
@@ -320,8 +356,9 @@ export async function* scanReaders(client: PulsarClient, open: OpenReader[], opt
         await fill(best);
       }
     }
+    if (aborted) return;
     opts.onCaughtUp?.();
-    if (!opts.follow || aborted) return;
+    if (!opts.follow) return;
 
     // Live: whichever reader has the next message.
     const aborter = new Promise<undefined>((resolve) => {
