@@ -8,8 +8,10 @@
  *   consumer memory      peak RSS of a consumer draining a 100k-message backlog
  *
  * Run: `npm run build && node_modules/.bin/node bench/client/client-bench.mjs`
- * (env: MISO_BENCH_SERVICE_URL, MISO_BENCH_ADMIN_URL, PULSAR_HOME).
- * `runClientBench()` returns `{ name, miso, peer, unit, ratio }[]` for bench/run-all.mjs.
+ * (env: MISO_BENCH_SERVICE_URL / MISO_TEST_SERVICE_URL, the admin URL likewise, PULSAR_HOME).
+ * `runClientBench()` (also `run()` from ./index.mjs) returns `{ name, miso, peer, unit, ratio }[]`
+ * for bench/run-all.mjs. Ratios are miso / peer: above 1 is better for throughput, below 1
+ * for latency and memory (whose "peer" is the 100 MB goal).
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,8 +24,8 @@ const root = join(here, '..', '..');
 const run = promisify(execFile);
 
 const defaults = {
-  serviceUrl: process.env.MISO_BENCH_SERVICE_URL ?? 'pulsar://127.0.0.1:6650',
-  adminUrl: process.env.MISO_BENCH_ADMIN_URL ?? 'http://127.0.0.1:8080',
+  serviceUrl: process.env.MISO_BENCH_SERVICE_URL ?? process.env.MISO_TEST_SERVICE_URL ?? 'pulsar://127.0.0.1:6650',
+  adminUrl: process.env.MISO_BENCH_ADMIN_URL ?? process.env.MISO_TEST_ADMIN_URL ?? 'http://127.0.0.1:8080',
   pulsarHome: process.env.PULSAR_HOME ?? '/root/.cache/miso/pulsar/apache-pulsar-4.0.8',
   /** Seconds per throughput run, and the first seconds left out of the rate (warm-up, both sides). */
   seconds: 8,
