@@ -40,7 +40,8 @@ export interface Sandbox {
   remove(): void;
 }
 
-export async function createSandbox(prefix: string, opts: { tenant?: string; namespace?: string } = {}): Promise<Sandbox> {
+/** A sandbox; with `serviceUrl`/`adminUrl` it uses a broker that already runs instead of its own. */
+export async function createSandbox(prefix: string, opts: { tenant?: string; namespace?: string; serviceUrl?: string; adminUrl?: string } = {}): Promise<Sandbox> {
   const root = mkdtempSync(join(tmpdir(), `miso-${prefix}-`));
   const servicePort = await freePort();
   let webPort = await freePort();
@@ -60,8 +61,8 @@ export async function createSandbox(prefix: string, opts: { tenant?: string; nam
   mkdirSync(dataDir, { recursive: true });
   const tenant = opts.tenant ?? `${prefix}-${Date.now().toString(36)}`;
   const namespace = opts.namespace ?? 'ns';
-  const serviceUrl = `pulsar://127.0.0.1:${servicePort}`;
-  const adminUrl = `http://127.0.0.1:${webPort}`;
+  const serviceUrl = opts.serviceUrl ?? `pulsar://127.0.0.1:${servicePort}`;
+  const adminUrl = opts.adminUrl ?? `http://127.0.0.1:${webPort}`;
   return {
     root, env, servicePort, webPort, serviceUrl, adminUrl, tenant, namespace, dataDir,
     flags: ['--service-url', serviceUrl, '--admin-url', adminUrl, '--tenant', tenant, '--namespace', namespace],

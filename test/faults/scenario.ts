@@ -7,7 +7,7 @@
  * unacknowledged, and each dead letter explained.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/index.js';
 import { Publisher } from '../../src/core/publisher.js';
@@ -385,6 +385,7 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     const dl = await deadLetters(client, cfg);
     const explained = dl.filter((d) => d.reason !== '' && d.originTopic !== '');
     const logsDir = join(OUTPUT_DIR, `faults-${plan.name}-logs`);
+    rmSync(logsDir, { recursive: true, force: true });
     mkdirSync(logsDir, { recursive: true });
     for (const p of [...procs.values(), ...retired]) writeFileSync(join(logsDir, `${p.service}-${p.starts}-${p.pid ?? 0}.log`), p.log);
     try { copyFileSync(join(sb.env.MISO_STATE_DIR!, 'broker', 'logs', 'broker.log'), join(logsDir, 'broker.log')); } catch { /* log location differs */ }
