@@ -217,7 +217,7 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
   }
 
   // ── namespace policies ──
-  const policyNames = ['retention', 'deduplication', 'schema compatibility', 'auto topic creation'];
+  const policyNames = ['retention', 'deduplication', 'schema compatibility', 'auto topic creation', 'inactive topic deletion'];
   let policies: NamespacePolicies | undefined;
   if (nsExists) {
     try {
@@ -250,6 +250,11 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
     add(auto?.allowAutoTopicCreation === false
       ? { name: 'auto topic creation', status: 'ok', detail: 'off' }
       : { name: 'auto topic creation', status: 'warn', detail: `${auto ? 'on' : 'broker default'}: a misspelled topic name would be created silently`, hint: fix });
+
+    const inactive = policies.inactiveTopicPolicies;
+    add(inactive?.deleteWhileInactive === false
+      ? { name: 'inactive topic deletion', status: 'ok', detail: 'off' }
+      : { name: 'inactive topic deletion', status: 'warn', detail: `${inactive ? 'on' : 'broker default'}: topics without subscriptions (events, dead letters) are deleted after a minute idle, with their history`, hint: fix });
   }
 
   // ── topics ──

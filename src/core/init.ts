@@ -9,6 +9,10 @@
  * A step refused by the broker (401/403 with a limited token, a 4xx) is reported as
  * 'failed' and the next steps still run; a broker that cannot be reached at all throws.
  *
+ * Why inactive topics are kept: by default the broker deletes a topic without subscriptions
+ * after 60 s idle — the events topics `tail` and `trace` read, and the dead-letter topics,
+ * would vanish with their history (retention does not stop it).
+ *
  * Why auto topic creation is off: a misspelled topic would otherwise be created silently
  * and a producer would write into the void. Dead-letter topics are normally auto-created
  * by consumers, hence they are created here up front.
@@ -17,7 +21,7 @@ import type { ResolvedConfig } from '../config/index.js';
 import { MisoError } from '../errors.js';
 import {
   AdminClient, AdminError, AdminAuthError, ConflictError, NotFoundError,
-  type RetentionPolicy, type SchemaCompatibilityStrategy,
+  type InactiveTopicPolicies, type RetentionPolicy, type SchemaCompatibilityStrategy,
 } from '../pulsar/admin.js';
 import { TOPICS, deadLetterTopics, topicName } from './topics.js';
 
@@ -53,6 +57,12 @@ export interface InitOptions {
 }
 
 /** What miso expects of its namespace; `miso doctor` checks against the same values. */
+export const KEEP_INACTIVE_TOPICS: InactiveTopicPolicies = {
+  inactiveTopicDeleteMode: 'delete_when_no_subscriptions',
+  maxInactiveDurationSeconds: 60,
+  deleteWhileInactive: false,
+};
+
 export const EXPECTED_SCHEMA_COMPATIBILITY: SchemaCompatibilityStrategy = 'BACKWARD_TRANSITIVE';
 
 export function expectedRetention(cfg: Pick<ResolvedConfig, 'retentionMinutes' | 'retentionSizeMb'>): RetentionPolicy {
@@ -184,6 +194,12 @@ export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): 
     if (o && o.allowAutoTopicCreation === false) return { status: 'exists', detail: 'off' };
     await admin.setAutoTopicCreation(ns, { allowAutoTopicCreation: false });
     return changed(o === undefined, 'off', o ? 'on' : 'broker default', current !== undefined);
+  }]);
+  policySteps.push(['inactive topic deletion', async () => {
+    const p = current?.inactiveTopicPolicies;
+    if (p && p.deleteWhileInactive === false) return { status: 'exists', detail: 'off' };
+    await admin.setInactiveTopicPolicies(ns, KEEP_INACTIVE_TOPICS);
+    return changed(p === undefined, 'off', p ? 'on' : 'broker default (on)', current !== undefined);
   }]);
   for (const [name, run] of policySteps) {
     if (nsMissing) skip(name);

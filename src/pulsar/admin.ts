@@ -56,6 +56,13 @@ export interface AutoTopicCreationOverride {
   defaultNumPartitions?: number;
 }
 
+/** When the broker may delete a topic nobody uses (it does by default after 60 s without subscriptions). */
+export interface InactiveTopicPolicies {
+  inactiveTopicDeleteMode: 'delete_when_no_subscriptions' | 'delete_when_subscriptions_caught_up';
+  maxInactiveDurationSeconds: number;
+  deleteWhileInactive: boolean;
+}
+
 export type SchemaCompatibilityStrategy =
   | 'UNDEFINED' | 'ALWAYS_INCOMPATIBLE' | 'ALWAYS_COMPATIBLE' | 'BACKWARD' | 'FORWARD' | 'FULL'
   | 'BACKWARD_TRANSITIVE' | 'FORWARD_TRANSITIVE' | 'FULL_TRANSITIVE';
@@ -67,6 +74,7 @@ export interface NamespacePolicies {
   schemaCompatibilityStrategy: SchemaCompatibilityStrategy | undefined;
   autoTopicCreationOverride: AutoTopicCreationOverride | undefined;
   messageTtlSeconds: number | undefined;
+  inactiveTopicPolicies: InactiveTopicPolicies | undefined;
   raw: Record<string, unknown>;
 }
 
@@ -273,6 +281,7 @@ export class AdminClient {
       schemaCompatibilityStrategy: strategy && strategy !== 'UNDEFINED' ? strategy : undefined,
       autoTopicCreationOverride: (raw.autoTopicCreationOverride as AutoTopicCreationOverride | null | undefined) ?? undefined,
       messageTtlSeconds: (raw.message_ttl_in_seconds as number | null | undefined) ?? undefined,
+      inactiveTopicPolicies: (raw.inactive_topic_policies as InactiveTopicPolicies | null | undefined) ?? undefined,
       raw,
     };
   }
@@ -330,6 +339,17 @@ export class AdminClient {
   async removeAutoTopicCreation(ns: NamespaceRef): Promise<void> {
     const p = this.policyPath(ns, 'autoTopicCreation');
     await this.http.request('DELETE', p.path, { what: `remove the auto topic creation override of ${p.label}` });
+  }
+
+  /** `undefined` when the namespace has no policy of its own (the broker-wide setting applies). */
+  async inactiveTopicPolicies(ns: NamespaceRef): Promise<InactiveTopicPolicies | undefined> {
+    const p = this.policyPath(ns, 'inactiveTopicPolicies');
+    return this.http.getJson<InactiveTopicPolicies>(p.path, `read the inactive topic policies of ${p.label}`);
+  }
+
+  async setInactiveTopicPolicies(ns: NamespaceRef, policies: InactiveTopicPolicies): Promise<void> {
+    const p = this.policyPath(ns, 'inactiveTopicPolicies');
+    await this.http.request('POST', p.path, { body: policies, what: `set the inactive topic policies of ${p.label}` });
   }
 
   /** Seconds; `undefined` when not set. */

@@ -33,15 +33,15 @@ describe('miso init and miso doctor as a process', () => {
     const report = JSON.parse(first.stdout) as { ok: boolean; tenant: string; steps: { name: string; status: string; detail?: string }[]; counts: Record<string, number> };
     expect(report.ok).toBe(true);
     expect(report.tenant).toBe(tenant);
-    expect(report.counts.created).toBe(18);
+    expect(report.counts.created).toBe(19);
     expect(report.steps.find((s) => s.name === 'retention')).toMatchObject({ status: 'created', detail: '90 min, 1024 MB' });
 
     const second = await miso(['init', '--tenant', tenant, '--retention-minutes', '90'], { env });
     expect(second.code).toBe(0);
     const lines = second.stdout.trim().split('\n');
     expect(lines.slice(0, -1).every((l) => l.startsWith('· '))).toBe(true);
-    expect(lines).toHaveLength(19);
-    expect(lines.at(-1)).toMatch(/^Ready: .* 0 created, 0 updated, 18 already in place\.$/);
+    expect(lines).toHaveLength(20);
+    expect(lines.at(-1)).toMatch(/^Ready: .* 0 created, 0 updated, 19 already in place\.$/);
   });
 
   it('doctor after init: every check passes, schemas are only warnings, exit 0', async () => {

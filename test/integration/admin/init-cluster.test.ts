@@ -37,11 +37,11 @@ describe('initCluster against the real broker', () => {
     expect(seen).toEqual(first.steps);
     expect(first.steps.map((s) => s.name)).toEqual([
       `tenant ${cfg.tenant}`, `namespace ${cfg.tenant}/default`,
-      'retention', 'deduplication', 'schema compatibility', 'auto topic creation',
+      'retention', 'deduplication', 'schema compatibility', 'auto topic creation', 'inactive topic deletion',
       ...TOPICS.map((t) => `topic ${t}`), ...DLQS.map((t) => `topic ${t}`),
     ]);
     expect(first.steps.every((s) => s.status === 'created')).toBe(true);
-    expect(first.counts).toEqual({ created: 18, exists: 0, updated: 0, skipped: 0, failed: 0 });
+    expect(first.counts).toEqual({ created: 19, exists: 0, updated: 0, skipped: 0, failed: 0 });
 
     // What the broker now holds, read back independently of initCluster's report.
     expect((await admin.tenant(cfg.tenant)).allowedClusters).toEqual(await admin.clusters());
@@ -50,6 +50,7 @@ describe('initCluster against the real broker', () => {
     expect(policies.deduplicationEnabled).toBe(true);
     expect(policies.schemaCompatibilityStrategy).toBe('BACKWARD_TRANSITIVE');
     expect(policies.autoTopicCreationOverride?.allowAutoTopicCreation).toBe(false);
+    expect(policies.inactiveTopicPolicies?.deleteWhileInactive).toBe(false);
     const topics = await admin.topics(cfg);
     for (const t of [...TOPICS, ...DLQS]) expect(topics).toContain(topicName(cfg, t));
     expect(topics).toHaveLength(12);
@@ -57,7 +58,7 @@ describe('initCluster against the real broker', () => {
 
     const second = await initCluster(cfg);
     expect(second.ok).toBe(true);
-    expect(second.steps.map((s) => s.status)).toEqual(Array(18).fill('exists'));
+    expect(second.steps.map((s) => s.status)).toEqual(Array(19).fill('exists'));
   });
 
   it('brings drifted policies back and says what they were', async () => {

@@ -102,7 +102,7 @@ describe('a broker with TLS and token authentication', () => {
     const cfg = secureConfig();
     const report = await initCluster(cfg);
     expect(report.ok).toBe(true);
-    expect(report.counts.created).toBe(18);
+    expect(report.counts.created).toBe(19);
 
     // A role with only "produce" on the namespace: it can do none of init's steps.
     const admin = new AdminClient(cfg);
@@ -117,7 +117,7 @@ describe('a broker with TLS and token authentication', () => {
       expect([401, 403]).toContain(s.httpStatus);
     }
     // One refused step does not hide the others: every step was attempted and reported.
-    expect(limited.steps).toHaveLength(18);
+    expect(limited.steps).toHaveLength(19);
   });
 
   it('doctor checks TLS, the certificate, the CONNECT handshake and the token on the secure broker', async () => {
