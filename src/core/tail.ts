@@ -405,7 +405,7 @@ export interface WorkflowScan {
  */
 export async function collectWorkflow(client: PulsarClient, scope: { tenant: string; namespace: string }, correlationId: string, opts: { fromTime: number; receiverQueueSize?: number; signal?: AbortSignal; onSkip?: (s: TailSource, why: string) => void }): Promise<WorkflowScan & { readers: OpenReader[] }> {
   const started = Date.now();
-  const readers = await openReaders(client, workflowSources(scope), { publishTime: opts.fromTime }, { receiverQueueSize: opts.receiverQueueSize ?? 5000, ...(opts.onSkip ? { onSkip: opts.onSkip } : {}) });
+  const readers = await openReaders(client, workflowSources(scope), { publishTime: opts.fromTime }, { receiverQueueSize: opts.receiverQueueSize ?? 1000, ...(opts.onSkip ? { onSkip: opts.onSkip } : {}) });
   const decoder = new MessageDecoder(client);
   const messages: TailedMessage[] = [];
   let scanned = 0;
