@@ -2,7 +2,7 @@ import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
 import { resolveConfig, type ResolvedConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import { Output } from '../ui/output.js';
-import { formatError, exitCodeOf } from '../ui/errors.js';
+import { formatError, exitCodeOf, oneLineOclifMessage } from '../ui/errors.js';
 
 export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
 
@@ -29,8 +29,7 @@ export abstract class BaseCommand extends Command {
     let shown: unknown = err;
     if (err instanceof Errors.CLIError || (err as { parse?: unknown }).parse !== undefined) {
       // oclif parse errors (unknown flag, missing arg) become one line with a next step.
-      const first = String(err.message).split('\n').find((l) => l.trim() !== '') ?? 'invalid arguments';
-      shown = new UsageError(first.replace(/^Error:\s*/, '').trim(), { hint: `Run \`miso ${this.id?.replace(/:/g, ' ') ?? ''} --help\` for usage.` });
+      shown = new UsageError(oneLineOclifMessage(String(err.message)), { hint: `Run \`miso ${this.id?.replace(/:/g, ' ') ?? ''} --help\` for usage.` });
     }
     process.stderr.write(formatError(shown, { verbose: this.out?.verbose }) + '\n');
     process.exitCode = exitCodeOf(shown);

@@ -1,6 +1,6 @@
 import { Config, run, flush, Errors } from '@oclif/core';
 import { UsageError } from '../errors.js';
-import { formatError, exitCodeOf } from '../ui/errors.js';
+import { formatError, exitCodeOf, oneLineOclifMessage } from '../ui/errors.js';
 
 /** Entry after the launcher: run oclif, and render what oclif itself rejects (unknown commands). */
 export async function main(argv: string[]): Promise<void> {
@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<void> {
         hint: guess ? `Did you mean \`miso ${guess}\`? Run \`miso --help\` for all commands.` : 'Run `miso --help` for all commands.',
       });
     } else if (err instanceof Errors.CLIError) {
-      shown = new UsageError(String(err.message).split('\n')[0]!, { hint: 'Run `miso --help` for usage.' });
+      shown = new UsageError(oneLineOclifMessage(String(err.message)), { hint: 'Run `miso --help` for usage.' });
     }
     process.stderr.write(formatError(shown) + '\n');
     process.exitCode = exitCodeOf(shown);
