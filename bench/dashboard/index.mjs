@@ -155,7 +155,7 @@ export async function measure(opts = {}) {
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 30,
-    incrementalRendering: true,
+    interactive: true,
     onRender: () => {
       frames.count++;
     },

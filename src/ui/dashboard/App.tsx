@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { Box, Text, useInput, useStdout } from 'ink';
+import { Box, Text, useInput, useWindowSize } from 'ink';
 import type { ObservedMessage } from '../../core/monitor.js';
 import type { DashboardStore } from './store.js';
 import { parseFilter } from './filter.js';
@@ -68,23 +68,10 @@ function useStoreFrames(store: DashboardStore, intervalMs: number, tickMs: numbe
   return frame;
 }
 
+/** The terminal's size, following resizes; a fixed size in tests. */
 function useTerminalSize(fixed: { columns: number; rows: number } | undefined): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  const read = (): { columns: number; rows: number } => fixed ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 };
-  const [size, setSize] = useState(read);
-  useEffect(() => {
-    if (fixed) {
-      setSize(fixed);
-      return;
-    }
-    const onResize = (): void => setSize(read());
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [stdout, fixed?.columns, fixed?.rows]);
-  return size;
+  const win = useWindowSize();
+  return fixed ?? { columns: win.columns || 80, rows: win.rows || 24 };
 }
 
 export function DashboardApp(props: DashboardAppProps) {

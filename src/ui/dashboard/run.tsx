@@ -10,13 +10,10 @@ export interface RunDashboardOptions {
   stdin?: NodeJS.ReadStream;
   color: boolean;
   limits?: Partial<StoreLimits>;
-  /** Frames per second at most (default 10). */
+  /** Ink's frame limit (default 30; the app itself draws at most ~10 frames/s). */
   maxFps?: number;
 }
 
-const ALT_SCREEN_ON = '\u001B[?1049h\u001B[H';
-const ALT_SCREEN_OFF = '\u001B[?1049l';
-const CURSOR_SHOW = '\u001B[?25h';
 
 /**
  * Node flags the dashboard runs with. Under a steady flood V8 grows the young generation to
@@ -94,13 +91,16 @@ export async function runDashboard(source: DashboardSource, opts: RunDashboardOp
   const onSignal = (): void => finish();
   for (const s of signals) process.on(s, onSignal);
 
-  stdout.write(ALT_SCREEN_ON);
   const ink = render(<DashboardApp store={store} onQuit={() => finish()} color={opts.color} />, {
     stdout,
     stdin,
     exitOnCtrlC: false,
-    maxFps: opts.maxFps ?? 10,
-    incrementalRendering: false,
+    // Frames are limited to ~10/s by the app itself (store changes); Ink's own limit only
+    // has to stay out of the way.
+    maxFps: opts.maxFps ?? 30,
+    // The terminal was checked above: draw live even where CI variables are set.
+    interactive: true,
+    alternateScreen: true,
     // Stray console output from a library would tear the full-screen frame; Ink keeps it above.
     patchConsole: true,
   });
@@ -111,6 +111,5 @@ export async function runDashboard(source: DashboardSource, opts: RunDashboardOp
     for (const s of signals) process.off(s, onSignal);
     ink.unmount();
     await source.close().catch(() => undefined);
-    stdout.write(ALT_SCREEN_OFF + CURSOR_SHOW);
   }
 }

@@ -23,8 +23,9 @@ function workflowLine(screen: string, cid: string): string | undefined {
 
 /** Start `miso dashboard` in a 160×50 tmux terminal; the shell says how it exited. */
 function startDashboard(flags: string[]): TmuxSession {
-  // Ink draws only a final frame when it believes it runs in CI; a person's terminal is not CI.
-  const cmd = `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color ${sh(process.execPath)} ${sh(MISO_BIN)} dashboard ${flags.map(sh).join(' ')}; echo "miso exited with $?"; sleep 600`;
+  // CI=true on purpose: with a terminal checked, the dashboard draws live even where CI
+  // variables are set (Ink alone would only draw a final frame there).
+  const cmd = `env CI=true TERM=xterm-256color ${sh(process.execPath)} ${sh(MISO_BIN)} dashboard ${flags.map(sh).join(' ')}; echo "miso exited with $?"; sleep 600`;
   return new TmuxSession(cmd, { columns: 160, rows: 50 });
 }
 
