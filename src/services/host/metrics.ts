@@ -134,6 +134,7 @@ export class ServiceMetrics {
   readonly published: Counter;
   readonly latency: Histogram;
   readonly publishDelay: Histogram;
+  readonly deliveryDelay: Histogram;
   readonly outboxDepth: Gauge;
   readonly brokerConnected: Gauge;
 
@@ -147,6 +148,7 @@ export class ServiceMetrics {
     this.published = r.counter('miso_outbox_published_total', 'Outbox messages persisted by the broker, by topic.');
     this.latency = r.histogram('miso_handler_duration_seconds', 'Time to handle one message, from receipt to commit.');
     this.publishDelay = r.histogram('miso_outbox_publish_delay_seconds', 'Time from the commit that wrote an outbox message to the broker confirming it.');
+    this.deliveryDelay = r.histogram('miso_delivery_delay_seconds', 'Time from a message being published to its handling starting here (broker persistence, dispatch, queueing).');
     this.outboxDepth = r.gauge('miso_outbox_depth', 'Messages written but not yet published.');
     this.brokerConnected = r.gauge('miso_broker_connected', '1 when the service holds a broker connection.');
   }

@@ -95,7 +95,7 @@ export class OutboxRelay {
   /** Hand every row not yet dispatched to its producer, oldest first, without waiting for receipts. */
   private async dispatch(): Promise<void> {
     const batchSize = this.opts.batchSize ?? 500;
-    const maxInFlight = this.opts.maxInFlight ?? 2000;
+    const maxInFlight = this.opts.maxInFlight ?? 500;
     for (;;) {
       if (this.sendFailure !== undefined) {
         // Start over from the oldest unconfirmed row once everything in flight has settled.

@@ -164,6 +164,8 @@ export class ServiceHost<R> {
       type: this.opts.keyShared ? 'Key_Shared' : 'Shared',
       // A new subscription starts at the beginning: commands sent before the first start are handled.
       initialPosition: 'earliest',
+      // Messages are handled one at a time: a short queue is enough and bounds memory under a backlog.
+      receiverQueueSize: 200,
       nackRedeliveryDelayMs: this.opts.nackDelayMs ?? 500,
       ...(isCommands ? { deadLetter: { maxRedeliverCount: this.opts.maxRedeliveries ?? 3, topic: this.deadLetterTopic } } : {}),
       consumerName: `${this.def.name}-${process.pid}`,
@@ -191,6 +193,7 @@ export class ServiceHost<R> {
 
   private async handleMessage(loop: Loop, m: Message): Promise<void> {
     const t0 = performance.now();
+    this.metrics.deliveryDelay.observe(Math.max(0, Date.now() - m.publishTime) / 1000, { service: this.def.name });
     let writerSchema: string | undefined;
     try {
       if (m.schemaVersion) writerSchema = (await this.opts.client.getSchema(m.topic, m.schemaVersion))?.schema;
