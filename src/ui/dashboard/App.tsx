@@ -34,7 +34,6 @@ export interface DashboardAppProps {
   tickMs?: number;
 }
 
-
 /**
  * Re-render when the store changes, at most once per `intervalMs`, so a flood of messages
  * costs one frame per interval rather than one per message; and once per `tickMs` anyway so
@@ -76,9 +75,23 @@ function useTerminalSize(fixed: { columns: number; rows: number } | undefined): 
 
 export function DashboardApp(props: DashboardAppProps) {
   const theme = useMemo(() => makeTheme(props.color ?? true), [props.color]);
+  // If drawing fails outside any panel, the outer boundary shows the error and retries every
+  // second; meanwhile q and Ctrl+C still quit.
+  const [crash, setCrash] = useState<{ failed: boolean; attempt: number }>({ failed: false, attempt: 0 });
+  useEffect(() => {
+    if (!crash.failed) return;
+    const retry = setTimeout(() => setCrash((c) => ({ failed: false, attempt: c.attempt + 1 })), 1000);
+    return () => clearTimeout(retry);
+  }, [crash]);
+  useInput(
+    (input, key) => {
+      if (input === 'q' || (key.ctrl && input === 'c')) props.onQuit();
+    },
+    { isActive: crash.failed },
+  );
   return (
     <ThemeContext.Provider value={theme}>
-      <ErrorBoundary name="the dashboard" resetKey={undefined}>
+      <ErrorBoundary name="the dashboard" resetKey={crash.attempt} onError={() => setCrash((c) => ({ ...c, failed: true }))}>
         <Dashboard {...props} />
       </ErrorBoundary>
     </ThemeContext.Provider>

@@ -202,4 +202,25 @@ describe('DashboardApp keys', () => {
     expect(frames).toBeLessThanOrEqual(6);
     ui.unmount();
   });
+
+  it('survives a failure outside the panels: shows it, still quits on q, and recovers', async () => {
+    const { store, until, press, onQuit, ui } = setup();
+    await until((f) => f.includes(' Live feed '), 'first frame');
+    const real = store.topicRows.bind(store);
+    let failing = true;
+    store.topicRows = () => {
+      if (failing) throw new Error('stats went odd');
+      return real();
+    };
+    store.message(msg({ type: 'campaign.created.v1', correlationId: 'trigger1' }));
+    await until((f) => f.includes('the dashboard could not be drawn: stats went odd'), 'the error shown');
+    failing = false;
+    await until((f) => f.includes(' Live feed ') && f.includes('trigger1'), 'recovered by itself');
+    failing = true;
+    store.message(msg({ type: 'campaign.created.v1', correlationId: 'trigger2' }));
+    await until((f) => f.includes('could not be drawn'), 'the error again');
+    await press('q');
+    await waitUntil(() => onQuit.mock.calls.length > 0, { what: 'quit while broken' });
+    ui.unmount();
+  });
 });
