@@ -14,7 +14,9 @@ RUN npx tsc -p . && npx oclif manifest >/dev/null && npm prune --omit=dev --igno
 
 FROM node:24-bookworm-slim
 WORKDIR /app
+# A small young generation keeps each service near 110 MB of RSS under load (bench/workflow).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=4 \
     MISO_STATE_DIR=/data \
     MISO_CONFIG_DIR=/data/config
 COPY --from=build /app/package.json /app/oclif.manifest.json ./

@@ -9,6 +9,9 @@
  * (steps up until a step misses), and the peak RSS of each service process.
  * Goals: p50 ≤ 15 ms and p99 ≤ 50 ms at 100/s; each service < 150 MB RSS.
  *
+ * Services run with the V8 flags `miso demo` and the Dockerfile give them (SERVICE_NODE_FLAGS:
+ * 4 MB semi-spaces, which keeps RSS near 110 MB under load).
+ *
  * Run:  npm run build && node bench/workflow/index.mjs [--seconds 20] [--max-rate 3000]
  * Needs a broker (MISO_TEST_SERVICE_URL / MISO_TEST_ADMIN_URL, default the local one); works
  * in a tenant of its own, deleted at the end. There is no Java/Python peer for these services,
@@ -27,6 +30,7 @@ const { initCluster } = await import(new URL('core/init.js', dist));
 const { Publisher, pulsarClientFor } = await import(new URL('core/publisher.js', dist));
 const { topicName } = await import(new URL('core/topics.js', dist));
 const { AdminClient } = await import(new URL('pulsar/admin.js', dist));
+const { SERVICE_NODE_FLAGS } = await import(new URL('services/demo.js', dist));
 
 const MISO = fileURLToPath(new URL('../../bin/miso.js', import.meta.url));
 const SERVICES = ['campaign', 'tracking', 'commission', 'payment'];
@@ -56,7 +60,7 @@ function rssMb(pid) {
 }
 
 async function startService(service, port, flags, dataDir) {
-  const child = spawn(process.execPath, [MISO, 'run', service, '--port', String(port), '--data-dir', dataDir, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, MISO, 'run', service, '--port', String(port), '--data-dir', dataDir, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => { err += d; });
   const deadline = Date.now() + 30_000;
