@@ -46,6 +46,8 @@ export interface ServiceHostOptions {
 }
 
 
+const PROCESSED_KEEP_MS = 7 * 24 * 3_600_000;
+
 interface Loop {
   topic: TopicShortName;
   consumer: Consumer;
@@ -111,6 +113,7 @@ export class ServiceHost<R> {
   }
 
   private outboxDepthCache = 0;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   async start(): Promise<void> {
     this.started = Date.now();
@@ -122,6 +125,11 @@ export class ServiceHost<R> {
       // keeps the (usually empty) topic from being deleted as inactive.
       await this.deadLetterProducer();
       this.relay.start();
+      // Redeliveries come within minutes; ids older than a week (the topics' retention) are forgotten.
+      this.pruneTimer = setInterval(() => {
+        this.store.pruneProcessed(Date.now() - PROCESSED_KEEP_MS).catch((err: unknown) => this.log(`${this.def.name}: pruning processed ids failed: ${(err as Error).message}`));
+      }, 3_600_000);
+      this.pruneTimer.unref();
       for (const f of this.def.follows ?? []) await this.startLoop(f.topic as TopicShortName);
       if (this.opts.mode !== 'http') await this.startLoop(this.commandTopic);
     } catch (err) {
@@ -341,6 +349,7 @@ export class ServiceHost<R> {
   async stop(opts: { flushTimeoutMs?: number } = {}): Promise<{ outboxLeft: number }> {
     if (this.stopping) return { outboxLeft: await this.store.outboxDepth().catch(() => -1) };
     this.stopping = true;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await Promise.all(this.loops.map((l) => l.done));
     await Promise.all(this.loops.map((l) => l.consumer.close().catch(() => {})));
     await this.relay.flush(opts.flushTimeoutMs ?? 5000);

@@ -174,6 +174,10 @@ export class SqliteStore<R> implements ServiceStore<R> {
     return r.n;
   }
 
+  async pruneProcessed(before: number): Promise<number> {
+    return this.exclusive(async () => Number(this.db.prepare('DELETE FROM processed_messages WHERE processed_at < ?').run(before).changes));
+  }
+
   async close(): Promise<void> {
     await this.exclusive(async () => {
       this.closed = true;

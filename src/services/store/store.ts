@@ -64,5 +64,7 @@ export interface ServiceStore<R> {
   /** Rows the broker has persisted: removed from the outbox. */
   markPublished(ids: readonly bigint[]): Promise<void>;
   outboxDepth(): Promise<number>;
+  /** Forget processed-message ids recorded before `before` (ms); returns how many. */
+  pruneProcessed(before: number): Promise<number>;
   close(): Promise<void>;
 }

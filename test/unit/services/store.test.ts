@@ -87,6 +87,18 @@ describe('sqlite service store', () => {
     await again.close();
   });
 
+  it('forgets processed ids older than asked', async () => {
+    const s = new SqliteStore({ file: ':memory:', migrations, repo });
+    await s.transaction(async (tx) => {
+      await tx.markProcessed({ messageId: 'old', type: 't', outcome: 'accepted', processedAt: 1_000 });
+      await tx.markProcessed({ messageId: 'new', type: 't', outcome: 'accepted', processedAt: 5_000 });
+    });
+    expect(await s.pruneProcessed(2_000)).toBe(1);
+    expect(await s.transaction((tx) => tx.processed('old'))).toBeUndefined();
+    expect(await s.transaction((tx) => tx.processed('new'))).toBeDefined();
+    await s.close();
+  });
+
   it('runs transactions one at a time in call order', async () => {
     const s = new SqliteStore({ file: ':memory:', migrations, repo });
     const log: string[] = [];
