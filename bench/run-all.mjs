@@ -78,6 +78,7 @@ async function broker() {
 }
 
 const started = new Date();
+const loadStart = (await import('node:os')).loadavg()[0].toFixed(2);
 const b = await broker();
 // The suites read the broker from these (the client bench when its module loads).
 process.env.MISO_TEST_SERVICE_URL = b.serviceUrl;
@@ -99,7 +100,7 @@ const suites = [
   {
     key: 'python',
     title: 'Pulsar client next to the Python client',
-    about: 'The same procedure on both sides: produce N small messages with batching as fast as the client takes them, then drain them with a fresh subscription.',
+    about: 'The same procedure on both sides: produce N small messages with batching as fast as the client takes them, then drain them with a fresh subscription. The Python figures include the cost of one Python call per message, as a Python user would see it.',
     peerTool: 'Python pulsar-client',
     run: async () => (await import('./report/peers.mjs')).run({ serviceUrl: b.serviceUrl, adminUrl: b.adminUrl, python, n: quick ? 100_000 : 500_000, log }),
   },
@@ -168,7 +169,7 @@ if (latency && latency.samples.length > 0) {
   chart = 'report/workflow-latency.svg';
 }
 
-const machine = machineInfo({ python: existsSync(python) ? python : undefined, adminVersion: pulsarVersion });
+const machine = { ...machineInfo({ python: existsSync(python) ? python : undefined, adminVersion: pulsarVersion }), loadStart, loadEnd: (await import('node:os')).loadavg()[0].toFixed(2) };
 const durationS = (Date.now() - started.getTime()) / 1000;
 const data = {
   mode: quick ? 'quick' : 'full',

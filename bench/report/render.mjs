@@ -39,6 +39,7 @@ export function renderResults({ machine, mode, startedAt, durationS, broker, sui
     `| Java | ${machine.java} |`,
     `| Pulsar | ${machine.pulsar} |`,
     `| Python pulsar-client | ${machine.pythonClient} |`,
+    `| load average (1 min) at start / end | ${machine.loadStart} / ${machine.loadEnd} (other work on the machine shows here: figures on a shared machine move with it) |`,
     '',
   ];
   for (const s of suites) {
@@ -51,7 +52,9 @@ export function renderResults({ machine, mode, startedAt, durationS, broker, sui
     for (const r of s.rows) {
       const c = compare(r);
       const goal = r.goal ? `${r.goal}${r.ok === undefined ? '' : r.ok ? ' (met)' : ' (not met)'}` : '';
-      lines.push(`| ${r.name} | ${fmt(r.miso)} | ${fmt(r.peer)} | ${r.unit} | ${r.peer === null || r.peer === undefined ? '—' : r.peerTool ?? s.peerTool ?? ''} | ${c.ratio === null ? '—' : `${c.ratio.toFixed(2)} (${c.words})`} | ${goal} |`);
+      // A row may use its goal as the comparison figure ("peer = goal"): no tool ran there.
+      const tool = r.peer === null || r.peer === undefined ? '—' : /peer = goal/.test(r.name) ? 'goal (no peer run)' : r.peerTool ?? s.peerTool ?? '';
+      lines.push(`| ${r.name} | ${fmt(r.miso)} | ${fmt(r.peer)} | ${r.unit} | ${tool} | ${c.ratio === null ? '—' : `${c.ratio.toFixed(2)} (${c.words})`} | ${goal} |`);
     }
     lines.push('', `Took ${Math.round(s.seconds)} s.`, '');
   }

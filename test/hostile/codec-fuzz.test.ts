@@ -358,7 +358,7 @@ describe('protocol codec under hostile input', () => {
         '',
         mdTable(['category', 'inputs', 'crashes', 'outcomes', 'decoded without sub-command'], rows),
         '',
-        '"decoded without sub-command": the frame parsed, but its type names a sub-command that is absent; the connection must not trust it (see test/hostile/hostile-broker.test.ts).',
+        '"decoded without sub-command": the frame parsed, but its type names a sub-command that is absent; the connection must not trust it (see test/hostile/hostile-peer.test.ts).',
       ].join('\n'),
     );
   });
