@@ -172,6 +172,13 @@ describe('hostile messages on the command topics of running services', () => {
     }
     for (const p of [...bytesProducers.values(), ...schemaProducers.values()]) await p.close();
 
+    // The forged stamp really is on the wire: read those messages back and look.
+    for (const s of sent.filter((x) => x.kind.startsWith('unknown schema version'))) {
+      const { raw: onTopic } = await readTopic(client, topicName(cfg, s.topic));
+      const m = onTopic.find((x) => x.messageId.toString() === s.messageId);
+      expect(m?.schemaVersion?.toString('hex'), `${s.topic} ${s.messageId}`).toBe('00000000000003e7');
+    }
+
     // Wait until each message is accounted for.
     const rejectedIds = new Set(sent.filter((s) => s.expect === 'rejection').map((s) => s.id!));
     let dl: Awaited<ReturnType<typeof deadLetters>> = [];
