@@ -133,6 +133,9 @@ export class LocalBroker {
       brokerServicePort: String(opts.servicePort),
       webServicePort: String(opts.webPort),
       brokerDeduplicationEnabled: 'true',
+      // Consumers waiting at the end of a topic hear of new entries after this delay (default
+      // 10 ms): 1 ms takes about 6 ms off every hop of a workflow on a local broker.
+      managedLedgerNewEntriesCheckDelayInMillis: '1',
       // Namespaces miso creates refuse auto-creation (see init); public/default keeps it for ad-hoc use.
       allowAutoTopicCreation: 'true',
       ...opts.confOverrides,
