@@ -40,6 +40,12 @@ describe('miso dashboard without a terminal', () => {
     expect(lines[0]).toMatch(/miso tail/);
   });
 
+  it('has no JSON output and says where to get JSON', async () => {
+    const r = await miso(['dashboard', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('miso: miso dashboard has no JSON output — Use `miso tail --json` for messages as NDJSON.');
+  });
+
   it('refuses a --since that is not a duration before anything else', async () => {
     const r = await miso(['dashboard', '--since', 'yesterday']);
     expect(r.code).toBe(2);
