@@ -159,6 +159,13 @@ describe('bad input: one line, non-zero exit, nothing sent', () => {
     expect(await commandsOnTopic()).toBe(before + 2);
   });
 
+  it('--wait with nobody answering: sent, then one line naming the unanswered command and its service, exit 1', async () => {
+    const r = await miso(['send', 'payment.process', '--commission-id', 'co-1', '--user-id', 'u', '--amount-minor', '100', '--idempotency-key', 'co-1', '--wait', '--timeout', '1s', ...ns], { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✔ sent payment\.process\.command\.v1 to payment-commands$/m);
+    expect(r.stderr.trim()).toMatch(/^miso: no answer to payment\.process\.command\.v1 [0-9a-f-]{36} within 1s — Is the payment service running\? Start it with `miso run payment`, or wait longer with --timeout 30s\.$/);
+  });
+
   it('unknown correlation id → says so and how to widen the window', async () => {
     const r = await miso(['trace', 'no-such-workflow', ...ns], { env });
     expect(r.code).toBe(1);
