@@ -28,6 +28,7 @@ import {
 import { decompress } from './protocol/compression.js';
 import { decodeBatchPayload, type PayloadSection } from './protocol/frame.js';
 import { Backoff } from './status.js';
+import { reconnectWithBackoff } from './reconnect.js';
 import { partitionIndexOf } from './topic-name.js';
 import type { Consumer, Message, OutgoingMessage, Producer, SubscriptionType } from './types.js';
 
@@ -617,25 +618,12 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     void this.reconnectLoop();
   }
 
-  private async reconnectLoop(): Promise<void> {
-    const done = this.ctx.reconnecting(this);
-    try {
-      while (this.state === 'reconnecting') {
-        const delay = this.backoff.next();
-        this.ctx.reportRetry(this.topic, this.backoff.attempts, delay);
-        await new Promise((r) => setTimeout(r, delay));
-        if (this.state !== 'reconnecting') return;
-        try {
-          await this.connect();
-          this.ctx.log(`consumer ${this.subscription} on ${this.topic} resubscribed`);
-          return;
-        } catch (err) {
-          this.ctx.log(`consumer on ${this.topic}: resubscribe attempt ${this.backoff.attempts} failed: ${(err as Error).message}`);
-        }
-      }
-    } finally {
-      done();
-    }
+  private reconnectLoop(): Promise<void> {
+    return reconnectWithBackoff({
+      ctx: this.ctx, handle: this, backoff: this.backoff, topic: this.topic, what: `consumer ${this.subscription}`,
+      stillWanted: () => this.state === 'reconnecting',
+      connect: () => this.connect(),
+    });
   }
 
   /** Reader support: move the subscription (the broker then closes and we resubscribe). */

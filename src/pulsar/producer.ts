@@ -24,6 +24,7 @@ import type { CommandProducer, CommandSendError, CommandSendReceipt, KeyValue, M
 import { encodeBatchFrame, encodePayloadFrame, type BatchMessage } from './protocol/frame.js';
 import { announcesSchema, toProtoSchema } from './schema.js';
 import { Backoff } from './status.js';
+import { reconnectWithBackoff } from './reconnect.js';
 import { localTopicName, partitionIndexOf } from './topic-name.js';
 import type { OutgoingMessage, Producer, SchemaInfo } from './types.js';
 
@@ -432,29 +433,14 @@ export class ProducerImpl implements Producer, ProducerHandler {
     void this.reconnectLoop();
   }
 
-  private async reconnectLoop(): Promise<void> {
-    const done = this.ctx.reconnecting(this);
-    try {
-      while (this.state === 'reconnecting') {
-        const delay = this.backoff.next();
-        this.ctx.reportRetry(this.topic, this.backoff.attempts, delay);
-        await new Promise((r) => setTimeout(r, delay));
-        if (this.state !== 'reconnecting') return;
-        try {
-          await this.connect();
-          this.ctx.log(`producer ${this.name} on ${this.topic} reconnected`);
-          return;
-        } catch (err) {
-          this.ctx.log(`producer on ${this.topic}: reconnect attempt ${this.backoff.attempts} failed: ${(err as Error).message}`);
-          const retriable = (err as { retriable?: boolean }).retriable !== false;
-          if (!retriable) {
-            this.failPending(err as Error);
-          }
-        }
-      }
-    } finally {
-      done();
-    }
+  private reconnectLoop(): Promise<void> {
+    return reconnectWithBackoff({
+      ctx: this.ctx, handle: this, backoff: this.backoff, topic: this.topic, what: `producer ${this.name}`,
+      stillWanted: () => this.state === 'reconnecting',
+      connect: () => this.connect(),
+      // A permanent refusal (topic deleted, not authorized) fails what waits instead of hiding it.
+      onFailure: (err) => { if ((err as { retriable?: boolean }).retriable === false) this.failPending(err); },
+    });
   }
 
   async close(): Promise<void> {
