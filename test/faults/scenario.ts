@@ -36,6 +36,8 @@ export interface FaultPlan {
   pausesMs: number[];
   /** Undecodable messages slipped onto random command topics during the load. */
   poison: number;
+  /** Workflows started at once just before each kill. */
+  burstBeforeKill: number;
   /** Quiet time between faults (ms, drawn uniformly). */
   gapMs: [number, number];
   /** Load before the first fault and after the last (ms). */
@@ -51,13 +53,13 @@ export interface FaultPlan {
  * messages back and delivers them again.
  */
 export const BOUNDED_PLAN: FaultPlan = {
-  name: 'bounded', seed: 4242, rate: 5, killsPerService: 1, brokerRestarts: 1, pausesMs: [65_000], poison: 4,
+  name: 'bounded', seed: 4242, rate: 5, killsPerService: 1, brokerRestarts: 1, pausesMs: [65_000], poison: 4, burstBeforeKill: 60,
   gapMs: [2_500, 5_000], leadMs: 4_000, tailMs: 4_000, drainTimeoutMs: 120_000,
 };
 
 /** Several kills per service, two broker restarts, a short pause and two past the broker's keep-alive. */
 export const FULL_PLAN: FaultPlan = {
-  name: 'full', seed: 4242, rate: 10, killsPerService: 3, brokerRestarts: 2, pausesMs: [8_000, 65_000, 90_000], poison: 12,
+  name: 'full', seed: 4242, rate: 10, killsPerService: 3, brokerRestarts: 2, pausesMs: [8_000, 65_000, 90_000], poison: 12, burstBeforeKill: 100,
   gapMs: [3_000, 9_000], leadMs: 8_000, tailMs: 8_000, drainTimeoutMs: 300_000,
 };
 
@@ -206,34 +208,38 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     let n = 0;
     let poisonQueued = 0;
     let poisonSent = 0;
+    /** Start workflow number `n`: nine tracking events, then a campaign creation; poison now and then. */
+    const launch = () => {
+      const i = n++;
+      const id = randomUUID();
+      if (i % 10 === 9) {
+        const w: Workflow = { id, kind: 'campaign', sentAt: Date.now(), attempts: 0 };
+        workflows.push(w);
+        send(w, 'campaign.create', { campaign_id: `camp-${id.slice(0, 8)}`, user_id: `creator-${i}`, name: `Campaign ${i}` });
+      } else {
+        const type = rng.pick(['view', 'view', 'click', 'conversion'] as const);
+        const w: Workflow = { id, kind: 'tracking', sentAt: Date.now(), attempts: 0 };
+        workflows.push(w);
+        send(w, 'tracking.create_event', {
+          tracking_event_id: randomUUID(), event_type: type, campaign_id: campaignId, video_id: rng.pick(videos), visitor_id: `visitor-${i}`,
+          ...(type === 'conversion' ? { sale_amount_minor: rng.range(500, 50_000) } : {}),
+        });
+      }
+      // Poison early in the load, so it meets the faults on its way to the dead letters.
+      if (poisonQueued < plan.poison && i % 15 === 7) {
+        poisonQueued++;
+        const bytes = rng.bytes(rng.range(1, 40));
+        const topic = topicName(cfg, rng.pick(COMMAND_TOPICS));
+        const task = injectPoison(client!, topic, bytes).then(() => { poisonSent++; });
+        inflight.add(task);
+        task.catch((e: unknown) => log(`poison not sent: ${(e as Error).message}`)).finally(() => inflight.delete(task));
+      }
+    };
     const loader = (async () => {
       const interval = 1000 / plan.rate;
       let next = Date.now();
       while (loadRunning) {
-        const i = n++;
-        const id = randomUUID();
-        if (i % 10 === 9) {
-          const w: Workflow = { id, kind: 'campaign', sentAt: Date.now(), attempts: 0 };
-          workflows.push(w);
-          send(w, 'campaign.create', { campaign_id: `camp-${id.slice(0, 8)}`, user_id: `creator-${i}`, name: `Campaign ${i}` });
-        } else {
-          const type = rng.pick(['view', 'view', 'click', 'conversion'] as const);
-          const w: Workflow = { id, kind: 'tracking', sentAt: Date.now(), attempts: 0 };
-          workflows.push(w);
-          send(w, 'tracking.create_event', {
-            tracking_event_id: randomUUID(), event_type: type, campaign_id: campaignId, video_id: rng.pick(videos), visitor_id: `visitor-${i}`,
-            ...(type === 'conversion' ? { sale_amount_minor: rng.range(500, 50_000) } : {}),
-          });
-        }
-        // Poison early in the load, so it meets the faults on its way to the dead letters.
-        if (poisonQueued < plan.poison && i % 15 === 7) {
-          poisonQueued++;
-          const bytes = rng.bytes(rng.range(1, 40));
-          const topic = topicName(cfg, rng.pick(COMMAND_TOPICS));
-          const task = injectPoison(client!, topic, bytes).then(() => { poisonSent++; });
-          inflight.add(task);
-          task.catch((e: unknown) => log(`poison not sent: ${(e as Error).message}`)).finally(() => inflight.delete(task));
-        }
+        launch();
         next += interval;
         await sleep(Math.max(0, next - Date.now()));
       }
@@ -263,8 +269,10 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         recognisedFromDead += scraped.get(p) ?? 0;
         scraped.delete(p);
         expectedDeath.add(p);
-        // A random moment inside the next second, so the kill lands mid-message as often as not.
-        await sleep(rng.int(1000));
+        // A burst first, so the victim is working through a backlog when it dies: the kill
+        // then lands between a commit and its acknowledgement (or its outbox publish) often.
+        for (let k = 0; k < plan.burstBeforeKill; k++) launch();
+        await sleep(rng.range(100, 600));
         await p.kill9();
         retired.push(p);
         kills[step.target] = (kills[step.target] ?? 0) + 1;
