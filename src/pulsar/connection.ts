@@ -11,11 +11,12 @@ import {
   BrokerUnreachableError,
   brokerError,
   ConnectionClosedError,
+  MalformedFrameError,
   OperationTimeoutError,
   type ProtocolError,
   TlsError,
 } from './errors.js';
-import { CommandType, type BaseCommand } from './protocol/commands.js';
+import { CommandType, commandTypeName, subCommandField, type BaseCommand } from './protocol/commands.js';
 import type {
   CommandActiveConsumerChange,
   CommandMessage,
@@ -347,6 +348,13 @@ export class Connection {
 
   private onFrame(frame: Frame): void {
     const cmd = frame.command;
+    // A command whose type names a body it does not carry comes from a broken peer: every
+    // handler below reads that body, so refuse the connection rather than crash in one.
+    const body = subCommandField(cmd.type);
+    if (body !== undefined && cmd[body] === undefined) {
+      this.onProtocolError(new MalformedFrameError(`${commandTypeName(cmd.type)} from ${this.address} carries no ${String(body)} body`), { fatal: true, command: cmd });
+      return;
+    }
     switch (cmd.type) {
       case CommandType.MESSAGE: {
         const m = cmd.message!;
