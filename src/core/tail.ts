@@ -193,20 +193,28 @@ export class MessageDecoder {
 
   /** The message decoded (after `prepare`); never throws. */
   decode(m: Message, source: TailSource): TailedMessage {
-    const base: TailedMessage = {
-      topic: source.topic, publishTime: m.publishTime, messageId: m.messageId.toString(), properties: m.properties,
-      ...(m.key !== undefined ? { key: m.key } : {}),
-      ...(source.deadLetter ? { deadLetter: true } : {}),
+    // One object per message, built in place; the properties are decoded only if someone
+    // reads them (the JSON and table output do not).
+    const t: TailedMessage = {
+      topic: source.topic, publishTime: m.publishTime, messageId: m.messageId.toString(),
+      get properties() { return m.properties; },
     };
+    if (m.key !== undefined) t.key = m.key;
+    if (source.deadLetter) t.deadLetter = true;
     const as = source.decodeAs ?? originOf(m);
-    if (!as) return { ...base, error: 'not a catalog topic: no schema to decode it with' };
+    if (!as) {
+      t.error = 'not a catalog topic: no schema to decode it with';
+      return t;
+    }
     const writer = this.writerSchemaOf(m);
     try {
-      return { ...base, envelope: decode(as, m.payload, writer) };
+      t.envelope = decode(as, m.payload, writer);
     } catch (err) {
       const partial = err instanceof DecodeError ? err.partial : undefined;
-      return { ...base, error: (err as Error).message, ...(partial ? { envelope: partial as unknown as AnyEnvelope } : {}) };
+      t.error = (err as Error).message;
+      if (partial) t.envelope = partial as unknown as AnyEnvelope;
     }
+    return t;
   }
 }
 
@@ -323,9 +331,14 @@ export async function* scanReaders(client: PulsarClient, open: OpenReader[], opt
     if (opts.start !== 'latest' && open.length === 1) {
       // One topic: read straight through (the common `tail <topic> --json` case, kept lean).
       const { reader, source } = open[0]!;
-      while (!aborted && await reader.hasMessageAvailable()) {
-        const m = await reader.readNext();
-        if (!m) break;
+      while (!aborted) {
+        // Drain what is already received without a promise per message.
+        let m = reader.readQueued();
+        if (!m) {
+          if (!(await reader.hasMessageAvailable())) break;
+          m = await reader.readNext();
+          if (!m) break;
+        }
         const pre = prefilter(m, opts.filter);
         if (pre === false) continue;
         const wait = decoder.prepare(m);
@@ -339,6 +352,8 @@ export async function* scanReaders(client: PulsarClient, open: OpenReader[], opt
       const heads: Head[] = open.map((o) => ({ o, m: undefined, done: false }));
       const fill = async (h: Head): Promise<void> => {
         if (h.m || h.done) return;
+        h.m = h.o.reader.readQueued();
+        if (h.m) return;
         if (!(await h.o.reader.hasMessageAvailable())) { h.done = true; return; }
         h.m = await h.o.reader.readNext();
         if (!h.m) h.done = true;
@@ -410,9 +425,13 @@ export async function collectWorkflow(client: PulsarClient, scope: { tenant: str
   const messages: TailedMessage[] = [];
   let scanned = 0;
   await Promise.all(readers.map(async ({ reader, source }) => {
-    while (!opts.signal?.aborted && await reader.hasMessageAvailable()) {
-      const m = await reader.readNext();
-      if (!m) break;
+    while (!opts.signal?.aborted) {
+      let m = reader.readQueued();
+      if (!m) {
+        if (!(await reader.hasMessageAvailable())) break;
+        m = await reader.readNext();
+        if (!m) break;
+      }
       scanned++;
       const c = m.properties[PROPERTY.correlationId];
       if (c !== undefined && c !== correlationId) continue;

@@ -22,11 +22,11 @@ import {
   type CommandMessage,
   type CommandSeek,
   type CommandSubscribe,
-  type KeyValue,
   type MessageIdData,
 } from './protocol/definitions.js';
 import { decompress } from './protocol/compression.js';
-import { decodeBatchPayload, type PayloadSection } from './protocol/frame.js';
+import { readBatchEntries, type PayloadSection } from './protocol/frame.js';
+import { ReceivedMessage } from './received-message.js';
 import { Backoff } from './status.js';
 import { reconnectWithBackoff } from './reconnect.js';
 import { partitionIndexOf } from './topic-name.js';
@@ -101,12 +101,6 @@ class Queue<T> {
 interface Waiter {
   resolve: (m: Message | undefined) => void;
   timer: NodeJS.Timeout | undefined;
-}
-
-function propsOf(list: KeyValue[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (list) for (const kv of list) out[kv.key] = kv.value;
-  return out;
 }
 
 function entryKey(id: MessageId): string {
@@ -304,16 +298,7 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
         this.grantPermits(1);
         return;
       }
-      const m: Message = {
-        messageId: id,
-        topic: this.topic,
-        payload: Buffer.from(payload),
-        properties: propsOf(md.properties),
-        publishTime: md.publish_time,
-        redeliveryCount,
-        producerName: md.producer_name,
-        sequenceId: md.sequence_id,
-      };
+      const m = new ReceivedMessage(id, this.topic, payload, md.publish_time, redeliveryCount, md.producer_name, md.properties, 0, 0, md.sequence_id, 0);
       if (md.partition_key !== undefined) m.key = md.partition_key;
       if (md.event_time) m.eventTime = md.event_time;
       if (md.schema_version && md.schema_version.length > 0) m.schemaVersion = md.schema_version;
@@ -323,13 +308,14 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     const n = md.num_messages_in_batch;
     let entries;
     try {
-      entries = decodeBatchPayload(payload, n);
+      entries = readBatchEntries(payload, n);
     } catch (err) {
       this.ctx.log(`dropping an undecodable batch on ${this.topic}: ${(err as Error).message}`);
       this.discard(idData, AckValidationError.BatchDeSerializeError, n);
       return;
     }
     const ackSet = cmd.ack_set;
+    const schemaVersion = md.schema_version && md.schema_version.length > 0 ? md.schema_version : undefined;
     const acked = new Uint8Array(n);
     const state: BatchAckState = { remaining: 0, acked };
     let skipped = 0;
@@ -339,28 +325,22 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       const id = new MessageId(idData.ledgerId, idData.entryId, this.partition, i, n);
       // Indexes the broker already has as acknowledged (ack_set), compacted away or before a
       // reader's start are not delivered; they count as acknowledged for the entry.
-      if ((ackSet && ackSet.length > 0 && !bitSet(ackSet, i)) || e.metadata.compacted_out || this.beforeStart(id)) {
+      if ((ackSet && ackSet.length > 0 && !bitSet(ackSet, i)) || e.compactedOut || this.beforeStart(id)) {
         acked[i] = 1;
         skipped++;
         continue;
       }
       id.batchAck = state;
       state.remaining++;
-      const m: Message = {
-        messageId: id,
-        topic: this.topic,
-        // A copy per message (small ones come from Node's pool): a kept message does not pin the frame.
-        payload: Buffer.from(e.payload),
-        properties: propsOf(e.metadata.properties),
-        publishTime: md.publish_time,
-        redeliveryCount,
-        producerName: md.producer_name,
-        sequenceId: e.metadata.sequence_id ?? md.sequence_id + BigInt(i),
-      };
-      if (e.metadata.partition_key !== undefined) m.key = e.metadata.partition_key;
-      const et = e.metadata.event_time ?? md.event_time;
+      const m = new ReceivedMessage(
+        id, this.topic, e.payload, md.publish_time, redeliveryCount, md.producer_name,
+        e.hasProperties ? payload : undefined, e.metaStart, e.metaEnd,
+        e.sequenceId ?? md.sequence_id, e.sequenceId === undefined ? i : 0,
+      );
+      if (e.partitionKey !== undefined) m.key = e.partitionKey;
+      const et = e.eventTime ?? md.event_time;
       if (et) m.eventTime = et;
-      if (md.schema_version && md.schema_version.length > 0) m.schemaVersion = md.schema_version;
+      if (schemaVersion) m.schemaVersion = schemaVersion;
       msgs.push(m);
     }
     if (skipped > 0) this.grantPermits(skipped);
@@ -407,6 +387,13 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
 
   private dropQueue(): void {
     this.queue.clear();
+  }
+
+  /** A queued message, taken without waiting; undefined when the queue is empty. */
+  receiveQueued(): Message | undefined {
+    const m = this.queue.shift();
+    if (m) this.handOut(m);
+    return m;
   }
 
   receive(timeoutMs?: number): Promise<Message | undefined> {

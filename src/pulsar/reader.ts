@@ -69,6 +69,10 @@ export class ReaderImpl implements Reader {
     return this.consumer.receive(timeoutMs);
   }
 
+  readQueued(): Message | undefined {
+    return this.consumer.receiveQueued();
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
     for (;;) {
       const m = await this.consumer.receive();
@@ -141,6 +145,11 @@ export class PartitionedReader implements Reader {
 
   readNext(timeoutMs?: number): Promise<Message | undefined> {
     return this.merged.receive(timeoutMs);
+  }
+
+  /** Always goes through `readNext`: the merge decides which partition is next. */
+  readQueued(): Message | undefined {
+    return undefined;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Message> {

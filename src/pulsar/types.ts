@@ -74,6 +74,8 @@ export interface Consumer extends AsyncIterable<Message> {
 export interface Reader extends AsyncIterable<Message> {
   readonly topic: string;
   readNext(timeoutMs?: number): Promise<Message | undefined>;
+  /** The next message if one is already received, without waiting (scans drain with it, sparing a promise per message). */
+  readQueued(): Message | undefined;
   /** Whether a message after the last one read exists on the broker now. */
   hasMessageAvailable(): Promise<boolean>;
   seek(to: MessageId | { publishTime: number }): Promise<void>;

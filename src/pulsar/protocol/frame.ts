@@ -277,6 +277,125 @@ export function decodeBatchPayload(payload: Buffer, count: number): BatchEntry[]
 }
 
 /**
+ * A batch entry as the consumer reads it: the fields it needs up front, and where the
+ * entry's SingleMessageMetadata sits so its properties can be decoded only when asked
+ * (`decodeEntryProperties`); most readers never look at them.
+ */
+export interface BatchEntryView {
+  payload: Buffer;
+  /** The SingleMessageMetadata bytes: [metaStart, metaEnd) of the batch payload. */
+  metaStart: number;
+  metaEnd: number;
+  hasProperties: boolean;
+  partitionKey: string | undefined;
+  eventTime: number | undefined;
+  sequenceId: bigint | undefined;
+  compactedOut: boolean;
+}
+
+/**
+ * Split a batch payload into its `count` entries without decoding their properties.
+ * Payloads are views into `payload`; strings are read straight from it (no subarrays).
+ */
+export function readBatchEntries(payload: Buffer, count: number): BatchEntryView[] {
+  const out: BatchEntryView[] = new Array(count);
+  const len = payload.length;
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    if (pos + 4 > len) throw new MalformedFrameError(`batch entry ${i} of ${count} is truncated`);
+    const metaSize = payload.readUInt32BE(pos);
+    pos += 4;
+    const end = pos + metaSize;
+    if (end > len) throw new MalformedFrameError(`batch entry ${i} metadata runs past the batch`);
+    const e: BatchEntryView = { payload: payload, metaStart: pos, metaEnd: end, hasProperties: false, partitionKey: undefined, eventTime: undefined, sequenceId: undefined, compactedOut: false };
+    let size = -1;
+    const r = new ProtoReader(payload, pos, end);
+    while (r.pos < end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case 0x0a: {
+          // Checked here (so a bad entry fails the batch as before), decoded on demand.
+          const l = r.uint32();
+          const kvEnd = r.pos + l;
+          if (kvEnd > end) throw new MalformedFrameError('SingleMessageMetadata.properties runs past the end of its message');
+          let fields = 0;
+          while (r.pos < kvEnd) {
+            const t = r.uint32();
+            if (t === 0x0a) fields |= 1;
+            else if (t === 0x12) fields |= 2;
+            r.skip(t & 7);
+          }
+          if (r.pos !== kvEnd) throw new MalformedFrameError('KeyValue runs past its end');
+          if (fields !== 3) throw new MalformedFrameError('KeyValue is missing its key or value');
+          e.hasProperties = true;
+          break;
+        }
+        case 0x12: {
+          const l = r.uint32();
+          if (r.pos + l > end) throw new MalformedFrameError('SingleMessageMetadata.partition_key runs past the end of its message');
+          e.partitionKey = payload.toString('utf8', r.pos, r.pos + l);
+          r.pos += l;
+          break;
+        }
+        case 0x18:
+          size = r.uint32() | 0;
+          break;
+        case 0x20:
+          e.compactedOut = r.uint64num() !== 0;
+          break;
+        case 0x28:
+          e.eventTime = r.uint64num();
+          break;
+        case 0x40:
+          e.sequenceId = r.uint64();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    if (size < 0) throw new MalformedFrameError('SingleMessageMetadata is missing required field payload_size');
+    pos = end;
+    if (pos + size > len) throw new MalformedFrameError(`batch entry ${i} payload runs past the batch`);
+    e.payload = payload.subarray(pos, pos + size);
+    pos += size;
+    out[i] = e;
+  }
+  return out;
+}
+
+/** The properties of one batch entry (its SingleMessageMetadata at [start, end) of `batch`), as a record. */
+export function decodeEntryProperties(batch: Buffer, start: number, end: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  const r = new ProtoReader(batch, start, end);
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag !== 0x0a) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const kvEnd = r.uint32() + r.pos;
+    if (kvEnd > end) throw new MalformedFrameError('SingleMessageMetadata.properties runs past the end of its message');
+    let key: string | undefined;
+    let value: string | undefined;
+    while (r.pos < kvEnd) {
+      const t = r.uint32();
+      if (t === 0x0a || t === 0x12) {
+        const l = r.uint32();
+        if (r.pos + l > kvEnd) throw new MalformedFrameError('KeyValue runs past its end');
+        const text = batch.toString('utf8', r.pos, r.pos + l);
+        r.pos += l;
+        if (t === 0x0a) key = text;
+        else value = text;
+      } else r.skip(t & 7);
+    }
+    if (r.pos !== kvEnd) throw new MalformedFrameError('KeyValue runs past its end');
+    if (key === undefined || value === undefined) throw new MalformedFrameError('KeyValue is missing its key or value');
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
  * Decode one frame (the bytes after totalSize). Throws typed protocol errors; a checksum
  * mismatch carries the decoded command so the caller can tell the broker which message.
  */

@@ -4,12 +4,14 @@ import { CommandType, type BaseCommand } from '../../../src/pulsar/protocol/comm
 import { crc32c } from '../../../src/pulsar/protocol/crc32c.js';
 import {
   decodeBatchPayload,
+  decodeEntryProperties,
   decodeFrame,
   encodeBatchFrame,
   encodeBatchPayload,
   encodeCommandFrame,
   encodePayloadFrame,
   FrameParser,
+  readBatchEntries,
   type Frame,
 } from '../../../src/pulsar/protocol/frame.js';
 import { BrokerEntryMetadataDef, MessageMetadataDef } from '../../../src/pulsar/protocol/definitions.js';
@@ -143,6 +145,46 @@ describe('frame decoding', () => {
     const batch = encodeBatchPayload([{ payload: Buffer.from('x') }]);
     expect(() => decodeBatchPayload(batch, 2)).toThrow(MalformedFrameError);
     expect(() => decodeBatchPayload(batch.subarray(0, batch.length - 1), 1)).toThrow(MalformedFrameError);
+  });
+});
+
+describe('batch entries read lazily', () => {
+  const entries = [
+    { payload: Buffer.from('one'), key: 'k1', properties: { a: '1', 'ключ': 'значение' }, sequenceId: 7 },
+    { payload: Buffer.alloc(300, 0x41), eventTime: 1_732_000_000_000 },
+    { payload: Buffer.alloc(0), properties: { type: 'x.v1' } },
+  ];
+
+  it('gives the same fields, payloads and properties as the full decoder', () => {
+    const batch = encodeBatchPayload(entries);
+    const full = decodeBatchPayload(batch, 3);
+    const lazy = readBatchEntries(batch, 3);
+    expect(lazy.map((e) => [e.partitionKey, e.eventTime, e.sequenceId, e.compactedOut, e.hasProperties])).toEqual([
+      ['k1', undefined, 7n, false, true],
+      [undefined, 1_732_000_000_000, undefined, false, false],
+      [undefined, undefined, undefined, false, true],
+    ]);
+    expect(lazy.map((e) => e.payload.toString('hex'))).toEqual(full.map((e) => Buffer.from(e.payload).toString('hex')));
+    expect(lazy.map((e) => decodeEntryProperties(batch, e.metaStart, e.metaEnd))).toEqual([{ a: '1', 'ключ': 'значение' }, {}, { type: 'x.v1' }]);
+  });
+
+  it('payloads are views into the batch, not copies', () => {
+    const batch = encodeBatchPayload(entries);
+    const [first] = readBatchEntries(batch, 1);
+    expect(first!.payload.buffer).toBe(batch.buffer);
+  });
+
+  it('still refuses a malformed batch up front, properties included', () => {
+    const batch = encodeBatchPayload([{ payload: Buffer.from('x') }]);
+    expect(() => readBatchEntries(batch, 2)).toThrow(MalformedFrameError);
+    expect(() => readBatchEntries(batch.subarray(0, batch.length - 1), 1)).toThrow(MalformedFrameError);
+    // [size 7] properties{KeyValue with a key "k" but no value} payload_size 0
+    const noValue = bytes('00000007' + '0a03' + '0a016b' + '1800');
+    expect(() => decodeBatchPayload(noValue, 1)).toThrow(MalformedFrameError);
+    expect(() => readBatchEntries(noValue, 1)).toThrow(/missing its key or value/);
+    // A KeyValue whose key claims more bytes than the KeyValue holds.
+    const overrun = bytes('00000008' + '0a03' + '0a056b' + '1800' + '00');
+    expect(() => readBatchEntries(overrun, 1)).toThrow(MalformedFrameError);
   });
 });
 
