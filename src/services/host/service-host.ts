@@ -203,14 +203,22 @@ export class ServiceHost<R> {
     const t0 = performance.now();
     this.metrics.deliveryDelay.observe(Math.max(0, Date.now() - m.publishTime) / 1000, { service: this.def.name });
     let writerSchema: string | undefined;
+    let unknownVersion = false;
     try {
-      if (m.schemaVersion) writerSchema = (await this.opts.client.getSchema(m.topic, m.schemaVersion))?.schema;
+      if (m.schemaVersion?.length) {
+        writerSchema = (await this.opts.client.getSchema(m.topic, m.schemaVersion))?.schema;
+        unknownVersion = writerSchema === undefined;
+      }
     } catch (err) {
       this.log(`${this.def.name}: cannot fetch the writer schema of ${m.messageId.toString()}: ${(err as Error).message}; retrying`);
       loop.consumer.nack(m);
       return;
     }
-    const outcome = await this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount });
+    // Bytes stamped with a version the registry never issued cannot be read safely: decoding
+    // them with our own schema would be a guess that may succeed with wrong values.
+    const outcome: Outcome = unknownVersion
+      ? { kind: 'dead-letter', envelope: undefined, reason: `written with schema version ${m.schemaVersion!.toString('hex')}, which the registry of ${m.topic} never issued` }
+      : await this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount });
     // Counted before settling, so whoever sees the effects also sees them in /metrics.
     this.observe(outcome, performance.now() - t0);
     await this.settle(loop, m, outcome);
