@@ -14,7 +14,7 @@ import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/TooSmall.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { clockTime, fit } from './format.js';
 import { traceLines } from './trace-lines.js';
-import { INITIAL_UI, reduceKey, selectedIndex, type KeyContext, type UiState } from './keys.js';
+import { INITIAL_UI, reduceInput, selectedIndex, type KeyContext, type UiState } from './keys.js';
 
 /** Turns a workflow's messages into the lines of its causal tree (see `trace-lines.ts`). */
 export type TraceLayout = (messages: ObservedMessage[], color: boolean) => string[];
@@ -142,7 +142,7 @@ function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size
   seen.current = { workflows, feed: feed.rows, feedTotal: feed.total };
 
   useInput((input, key) => {
-    const next = reduceKey(ui.current, input, key, seen.current);
+    const next = reduceInput(ui.current, input, key, seen.current);
     if (next === 'quit') return quit();
     if (next !== ui.current) {
       ui.current = next;

@@ -108,3 +108,20 @@ export function reduceKey(s: UiState, input: string, key: KeyFlags, ctx: KeyCont
   }
   return s;
 }
+
+/**
+ * Ink hands over what one read of stdin held. When the terminal is busy, several typed keys
+ * arrive as one string ("/cid:abc\r"); apply them one at a time, as if typed slowly.
+ */
+export function reduceInput(s: UiState, input: string, key: KeyFlags, ctx: KeyContext): UiState | 'quit' {
+  const special = key.ctrl || key.meta || key.escape || key.return || key.tab || key.backspace || key.delete
+    || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow;
+  if (special || input.length <= 1) return reduceKey(s, input, key, ctx);
+  let cur: UiState = s;
+  for (const ch of input) {
+    const next = ch === '\r' || ch === '\n' ? reduceKey(cur, '', { return: true }, ctx) : reduceKey(cur, ch, {}, ctx);
+    if (next === 'quit') return next;
+    cur = next;
+  }
+  return cur;
+}

@@ -62,3 +62,18 @@ describe('reduceKey', () => {
     expect(selectedIndex({ index: 9, id: undefined }, ctx.workflows)).toBe(2);
   });
 });
+
+describe('keys that arrive together in one read', () => {
+  it('applies "/cid:abc" + Enter typed into one chunk like the same keys typed slowly', async () => {
+    const { reduceInput } = await import('../../../src/ui/dashboard/keys.js');
+    const together = reduceInput(INITIAL_UI, '/cid:abc\r', {}, ctx);
+    expect(together).toMatchObject({ filterText: 'cid:abc', editingFilter: false });
+    expect(together).toEqual(keys('/', 'c', 'i', 'd', ':', 'a', 'b', 'c', ['', { return: true }]));
+  });
+
+  it('stops at a q in the chunk when not editing the filter', async () => {
+    const { reduceInput } = await import('../../../src/ui/dashboard/keys.js');
+    expect(reduceInput(INITIAL_UI, 'jq', {}, ctx)).toBe('quit');
+    expect(reduceInput(INITIAL_UI, '/q', {}, ctx)).toMatchObject({ filterText: 'q', editingFilter: true });
+  });
+});
