@@ -145,6 +145,33 @@ export function tailSources(scope: { tenant: string; namespace: string }, opts: 
 
 // ── decoding with the writer's schema ──────────────────────────────────
 
+/** A TailedMessage whose properties come from the raw message when first read. */
+class ScannedMessage implements TailedMessage {
+  declare key?: string;
+  declare deadLetter?: boolean;
+  declare envelope?: AnyEnvelope;
+  declare error?: string;
+  readonly publishTime: number;
+  readonly messageId: string;
+  readonly #raw: Message;
+
+  constructor(readonly topic: string, raw: Message) {
+    this.publishTime = raw.publishTime;
+    this.messageId = raw.messageId.toString();
+    this.#raw = raw;
+  }
+
+  get properties(): Record<string, string> {
+    return this.#raw.properties;
+  }
+
+  /** The same JSON as a plain TailedMessage (the getter is not an own property). */
+  toJSON(): Omit<TailedMessage, never> {
+    const { topic, publishTime, messageId, properties, key, deadLetter, envelope, error } = this;
+    return { topic, publishTime, messageId, properties, ...(key !== undefined ? { key } : {}), ...(deadLetter ? { deadLetter } : {}), ...(envelope ? { envelope } : {}), ...(error !== undefined ? { error } : {}) };
+  }
+}
+
 /** Decodes messages with the schema version each was written with; versions fetched once. */
 export class MessageDecoder {
   private readonly schemas = new Map<string, string | null>();
@@ -195,10 +222,7 @@ export class MessageDecoder {
   decode(m: Message, source: TailSource): TailedMessage {
     // One object per message, built in place; the properties are decoded only if someone
     // reads them (the JSON and table output do not).
-    const t: TailedMessage = {
-      topic: source.topic, publishTime: m.publishTime, messageId: m.messageId.toString(),
-      get properties() { return m.properties; },
-    };
+    const t = new ScannedMessage(source.topic, m);
     if (m.key !== undefined) t.key = m.key;
     if (source.deadLetter) t.deadLetter = true;
     const as = source.decodeAs ?? originOf(m);

@@ -140,14 +140,34 @@ function iso(ms: number): string {
   return lastIso;
 }
 
+// Consecutive messages mostly share topic and publish time (a batch) and often the key.
+let headTopic = '';
+let headMs = NaN;
+let head = '';
+function metaHead(topic: string, ms: number): string {
+  if (topic !== headTopic || ms !== headMs) {
+    headTopic = topic;
+    headMs = ms;
+    head = `{"topic":${JSON.stringify(topic)},"publish_time":"${iso(ms)}"`;
+  }
+  return head;
+}
+
+let lastKey: string | undefined;
+let lastKeyJson = '';
+function quotedKey(key: string): string {
+  if (key !== lastKey) { lastKey = key; lastKeyJson = JSON.stringify(key); }
+  return lastKeyJson;
+}
+
 /**
  * `JSON.stringify(jsonRecord(m))`, built without copying the envelope: the hot path of
  * `miso tail --json`. Decoded envelopes hold only JSON-safe values (strings, numbers, null).
  */
 export function jsonLine(m: ShownMessage): string {
-  let meta = `{"topic":${JSON.stringify(m.topic)},"publish_time":"${iso(m.publishTime)}"`;
+  let meta = metaHead(m.topic, m.publishTime);
   if (m.messageId !== undefined) meta += `,"message_id":"${m.messageId}"`;
-  if (m.key !== undefined) meta += `,"key":${JSON.stringify(m.key)}`;
+  if (m.key !== undefined) meta += `,"key":${quotedKey(m.key)}`;
   if (m.deadLetter) meta += ',"dead_letter":true';
   if (m.error) meta += `,"error":${JSON.stringify(m.error)}`;
   meta += '}';
