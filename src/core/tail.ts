@@ -11,7 +11,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { PulsarClient, Reader, Message } from '../pulsar/index.js';
-import { TopicNotFoundError } from '../pulsar/index.js';
+import { TopicNotFoundError, propertyOf } from '../pulsar/index.js';
 import {
   COMMAND_TOPICS, EVENT_TOPICS, PROPERTY, decode, DecodeError, findSpec, isTopicShortName, shortTopicName, topicName,
   resolveMessageType, type AnyEnvelope, type TopicShortName,
@@ -180,7 +180,7 @@ export class MessageDecoder {
   constructor(private readonly client: PulsarClient) {}
 
   /** The last version seen per topic: consecutive messages almost always share it. */
-  private last = new Map<string, { version: Buffer; schema: string | undefined }>();
+  private last = new Map<string, { version: Buffer; schema: string | undefined; seen?: Buffer }>();
 
   private keyOf(m: Message): string {
     return `${m.topic}\u0000${m.schemaVersion!.toString('hex')}`;
@@ -190,7 +190,11 @@ export class MessageDecoder {
   prepare(m: Message): Promise<void> | undefined {
     if (!m.schemaVersion || m.schemaVersion.length === 0) return undefined;
     const last = this.last.get(m.topic);
-    if (last && last.version.equals(m.schemaVersion)) return undefined;
+    // Messages of one batch share the very same version buffer: compare by identity first.
+    if (last && (last.seen === m.schemaVersion || last.version.equals(m.schemaVersion))) {
+      last.seen = m.schemaVersion;
+      return undefined;
+    }
     const key = this.keyOf(m);
     if (this.schemas.has(key)) {
       this.last.set(m.topic, { version: Buffer.from(m.schemaVersion), schema: this.schemas.get(key) ?? undefined });
@@ -214,7 +218,7 @@ export class MessageDecoder {
   private writerSchemaOf(m: Message): string | undefined {
     if (!m.schemaVersion || m.schemaVersion.length === 0) return undefined;
     const last = this.last.get(m.topic);
-    if (last && last.version.equals(m.schemaVersion)) return last.schema;
+    if (last && (last.seen === m.schemaVersion || last.version.equals(m.schemaVersion))) return last.schema;
     return this.schemas.get(this.keyOf(m)) ?? undefined;
   }
 
@@ -304,12 +308,12 @@ function prefilter(m: Message, f: ScanFilter | undefined): boolean | undefined {
   if (!f) return true;
   let unknown = false;
   if (f.types) {
-    const t = m.properties[PROPERTY.type];
+    const t = propertyOf(m, PROPERTY.type);
     if (t === undefined) unknown = true;
     else if (!f.types.has(t)) return false;
   }
   if (f.correlationIds) {
-    const c = m.properties[PROPERTY.correlationId];
+    const c = propertyOf(m, PROPERTY.correlationId);
     if (c === undefined) unknown = true;
     else if (!f.correlationIds.has(c)) return false;
   }
@@ -457,7 +461,7 @@ export async function collectWorkflow(client: PulsarClient, scope: { tenant: str
         if (!m) break;
       }
       scanned++;
-      const c = m.properties[PROPERTY.correlationId];
+      const c = propertyOf(m, PROPERTY.correlationId);
       if (c !== undefined && c !== correlationId) continue;
       const wait = decoder.prepare(m);
       if (wait) await wait;

@@ -16,6 +16,7 @@ export type { BatchingOptions, ProducerOptions } from './producer.js';
 export type { ConsumerOptions, DeadLetterOptions } from './consumer.js';
 export type { ReaderOptions, ReaderStart } from './reader.js';
 export { MessageId } from './message-id.js';
+export { propertyOf } from './received-message.js';
 export { StatusStream, type ConnectionState, type ConnectionStatus, type StatusListener } from './status.js';
 export { fullTopicName, partitionTopicName, partitionIndexOf, baseTopicName, localTopicName } from './topic-name.js';
 export { parseServiceUrl, type BrokerAddress } from './url.js';

@@ -1,5 +1,5 @@
 import type { MessageId } from './message-id.js';
-import { decodeEntryProperties } from './protocol/frame.js';
+import { decodeEntryProperties, findEntryProperty } from './protocol/frame.js';
 import type { KeyValue } from './protocol/definitions.js';
 import type { Message } from './types.js';
 
@@ -49,6 +49,13 @@ export class ReceivedMessage implements Message {
     return this.props;
   }
 
+  /** One property, without decoding the others when they were not decoded yet. */
+  property(key: string): string | undefined {
+    const src = this.propsSource;
+    if (this.props !== undefined || !Buffer.isBuffer(src)) return this.properties[key];
+    return findEntryProperty(src, this.propsStart, this.propsEnd, keyBytes(key));
+  }
+
   set properties(value: Record<string, string>) {
     this.props = value;
   }
@@ -61,4 +68,19 @@ export class ReceivedMessage implements Message {
   set sequenceId(value: bigint) {
     this.seq = value;
   }
+}
+
+const KEY_BYTES = new Map<string, Buffer>();
+function keyBytes(key: string): Buffer {
+  let b = KEY_BYTES.get(key);
+  if (!b) {
+    b = Buffer.from(key, 'utf8');
+    if (KEY_BYTES.size < 256) KEY_BYTES.set(key, b);
+  }
+  return b;
+}
+
+/** `m.properties[key]`, decoding only that property when the client can. */
+export function propertyOf(m: Message, key: string): string | undefined {
+  return m instanceof ReceivedMessage ? m.property(key) : m.properties[key];
 }

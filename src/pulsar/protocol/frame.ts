@@ -363,6 +363,46 @@ export function readBatchEntries(payload: Buffer, count: number): BatchEntryView
   return out;
 }
 
+/**
+ * One property of a batch entry, looked up by its key's UTF-8 bytes without decoding the
+ * other keys and values (a scan filtering on one property reads just that value).
+ */
+export function findEntryProperty(batch: Buffer, start: number, end: number, key: Uint8Array): string | undefined {
+  const r = new ProtoReader(batch, start, end);
+  const klen = key.length;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag !== 0x0a) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const kvEnd = r.uint32() + r.pos;
+    if (kvEnd > end) throw new MalformedFrameError('SingleMessageMetadata.properties runs past the end of its message');
+    let match = false;
+    let vStart = -1;
+    let vEnd = -1;
+    while (r.pos < kvEnd) {
+      const t = r.uint32();
+      if (t === 0x0a || t === 0x12) {
+        const l = r.uint32();
+        const at = r.pos;
+        if (at + l > kvEnd) throw new MalformedFrameError('KeyValue runs past its end');
+        r.pos += l;
+        if (t === 0x12) {
+          vStart = at;
+          vEnd = at + l;
+        } else if (l === klen) {
+          let i = 0;
+          while (i < klen && batch[at + i] === key[i]) i++;
+          match = i === klen;
+        } else match = false;
+      } else r.skip(t & 7);
+    }
+    if (match && vStart >= 0) return batch.toString('utf8', vStart, vEnd);
+  }
+  return undefined;
+}
+
 /** The properties of one batch entry (its SingleMessageMetadata at [start, end) of `batch`), as a record. */
 export function decodeEntryProperties(batch: Buffer, start: number, end: number): Record<string, string> {
   const out: Record<string, string> = {};

@@ -260,9 +260,13 @@ export class ProtoReader {
         if (this.pos + 8 > this.end) this.truncated('fixed64');
         this.pos += 8;
         return;
-      case WIRE_LEN:
-        this.bytesView();
+      case WIRE_LEN: {
+        // Skipped without making a view of the bytes (this runs per property on the consume path).
+        const len = this.uint32();
+        if (this.pos + len > this.end) this.truncated('length-delimited field');
+        this.pos += len;
         return;
+      }
       case WIRE_32:
         if (this.pos + 4 > this.end) this.truncated('fixed32');
         this.pos += 4;

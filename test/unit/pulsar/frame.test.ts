@@ -7,6 +7,7 @@ import {
   decodeEntryProperties,
   decodeFrame,
   encodeBatchFrame,
+  findEntryProperty,
   encodeBatchPayload,
   encodeCommandFrame,
   encodePayloadFrame,
@@ -166,6 +167,19 @@ describe('batch entries read lazily', () => {
     ]);
     expect(lazy.map((e) => e.payload.toString('hex'))).toEqual(full.map((e) => Buffer.from(e.payload).toString('hex')));
     expect(lazy.map((e) => decodeEntryProperties(batch, e.metaStart, e.metaEnd))).toEqual([{ a: '1', 'ключ': 'значение' }, {}, { type: 'x.v1' }]);
+  });
+
+  it('looks up one property by key without decoding the rest', () => {
+    const batch = encodeBatchPayload(entries);
+    const [a, b, c] = readBatchEntries(batch, 3);
+    const find = (e: typeof a, k: string) => findEntryProperty(batch, e!.metaStart, e!.metaEnd, Buffer.from(k));
+    expect(find(a, 'ключ')).toBe('значение');
+    expect(find(a, 'a')).toBe('1');
+    expect(find(a, 'ab')).toBeUndefined();
+    expect(find(a, 'type')).toBeUndefined();
+    expect(find(b, 'a')).toBeUndefined();
+    expect(find(c, 'type')).toBe('x.v1');
+    expect(find(c, 'typ')).toBeUndefined();
   });
 
   it('payloads are views into the batch, not copies', () => {
