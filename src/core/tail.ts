@@ -334,12 +334,18 @@ function postfilter(t: TailedMessage, f: ScanFilter | undefined): boolean {
  * `follow`) live ones as they arrive. Ends at the end of history without `follow`, or when
  * `signal` aborts. Readers are closed on the way out.
  */
-export async function* scan(client: PulsarClient, sources: readonly TailSource[], opts: ScanOptions): AsyncGenerator<TailedMessage> {
-  yield* scanReaders(client, await openReaders(client, sources, opts.start, opts), opts);
+export function scan(client: PulsarClient, sources: readonly TailSource[], opts: ScanOptions): AsyncGenerator<TailedMessage> {
+  // One generator, not one delegating to another: each message crosses one async boundary.
+  return scanning(client, () => openReaders(client, sources, opts.start, opts), opts);
 }
 
 /** `scan` over readers opened beforehand (e.g. at `latest` before sending, for `send --wait`). Closes them at the end. */
-export async function* scanReaders(client: PulsarClient, open: OpenReader[], opts: ScanOptions): AsyncGenerator<TailedMessage> {
+export function scanReaders(client: PulsarClient, open: OpenReader[], opts: ScanOptions): AsyncGenerator<TailedMessage> {
+  return scanning(client, () => open, opts);
+}
+
+async function* scanning(client: PulsarClient, opening: () => OpenReader[] | Promise<OpenReader[]>, opts: ScanOptions): AsyncGenerator<TailedMessage> {
+  const open = await opening();
   const decoder = new MessageDecoder(client);
   const signal = opts.signal;
   let aborted = signal?.aborted ?? false;
@@ -448,7 +454,7 @@ export interface WorkflowScan {
  */
 export async function collectWorkflow(client: PulsarClient, scope: { tenant: string; namespace: string }, correlationId: string, opts: { fromTime: number; receiverQueueSize?: number; signal?: AbortSignal; onSkip?: (s: TailSource, why: string) => void }): Promise<WorkflowScan & { readers: OpenReader[] }> {
   const started = Date.now();
-  const readers = await openReaders(client, workflowSources(scope), { publishTime: opts.fromTime }, { receiverQueueSize: opts.receiverQueueSize ?? 1000, ...(opts.onSkip ? { onSkip: opts.onSkip } : {}) });
+  const readers = await openReaders(client, workflowSources(scope), { publishTime: opts.fromTime }, { receiverQueueSize: opts.receiverQueueSize ?? 5000, ...(opts.onSkip ? { onSkip: opts.onSkip } : {}) });
   const decoder = new MessageDecoder(client);
   const messages: TailedMessage[] = [];
   let scanned = 0;

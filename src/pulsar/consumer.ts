@@ -25,7 +25,7 @@ import {
   type MessageIdData,
 } from './protocol/definitions.js';
 import { decompress } from './protocol/compression.js';
-import { readBatchEntries, type PayloadSection } from './protocol/frame.js';
+import { BatchEntryCursor, type PayloadSection } from './protocol/frame.js';
 import { ReceivedMessage } from './received-message.js';
 import { Backoff } from './status.js';
 import { reconnectWithBackoff } from './reconnect.js';
@@ -306,42 +306,42 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       return;
     }
     const n = md.num_messages_in_batch;
-    let entries;
-    try {
-      entries = readBatchEntries(payload, n);
-    } catch (err) {
-      this.ctx.log(`dropping an undecodable batch on ${this.topic}: ${(err as Error).message}`);
-      this.discard(idData, AckValidationError.BatchDeSerializeError, n);
-      return;
-    }
     const ackSet = cmd.ack_set;
     const schemaVersion = md.schema_version && md.schema_version.length > 0 ? md.schema_version : undefined;
     const acked = new Uint8Array(n);
     const state: BatchAckState = { remaining: 0, acked };
     let skipped = 0;
     const msgs: Message[] = [];
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      const id = new MessageId(idData.ledgerId, idData.entryId, this.partition, i, n);
-      // Indexes the broker already has as acknowledged (ack_set), compacted away or before a
-      // reader's start are not delivered; they count as acknowledged for the entry.
-      if ((ackSet && ackSet.length > 0 && !bitSet(ackSet, i)) || e.compactedOut || this.beforeStart(id)) {
-        acked[i] = 1;
-        skipped++;
-        continue;
+    // Nothing is delivered until the whole batch has been read: a bad entry drops all of it.
+    const e = new BatchEntryCursor(payload, n);
+    try {
+      while (e.next()) {
+        const i = e.index;
+        const id = new MessageId(idData.ledgerId, idData.entryId, this.partition, i, n);
+        // Indexes the broker already has as acknowledged (ack_set), compacted away or before a
+        // reader's start are not delivered; they count as acknowledged for the entry.
+        if ((ackSet && ackSet.length > 0 && !bitSet(ackSet, i)) || e.compactedOut || this.beforeStart(id)) {
+          acked[i] = 1;
+          skipped++;
+          continue;
+        }
+        id.batchAck = state;
+        state.remaining++;
+        const m = new ReceivedMessage(
+          id, this.topic, e.payload, md.publish_time, redeliveryCount, md.producer_name,
+          e.hasProperties ? payload : undefined, e.metaStart, e.metaEnd,
+          e.sequenceId ?? md.sequence_id, e.sequenceId === undefined ? i : 0,
+        );
+        if (e.partitionKey !== undefined) m.key = e.partitionKey;
+        const et = e.eventTime ?? md.event_time;
+        if (et) m.eventTime = et;
+        if (schemaVersion) m.schemaVersion = schemaVersion;
+        msgs.push(m);
       }
-      id.batchAck = state;
-      state.remaining++;
-      const m = new ReceivedMessage(
-        id, this.topic, e.payload, md.publish_time, redeliveryCount, md.producer_name,
-        e.hasProperties ? payload : undefined, e.metaStart, e.metaEnd,
-        e.sequenceId ?? md.sequence_id, e.sequenceId === undefined ? i : 0,
-      );
-      if (e.partitionKey !== undefined) m.key = e.partitionKey;
-      const et = e.eventTime ?? md.event_time;
-      if (et) m.eventTime = et;
-      if (schemaVersion) m.schemaVersion = schemaVersion;
-      msgs.push(m);
+    } catch (err) {
+      this.ctx.log(`dropping an undecodable batch on ${this.topic}: ${(err as Error).message}`);
+      this.discard(idData, AckValidationError.BatchDeSerializeError, n);
+      return;
     }
     if (skipped > 0) this.grantPermits(skipped);
     for (const m of msgs) this.deliver(m);

@@ -9,6 +9,11 @@ export interface BatchAckState {
   readonly acked: Uint8Array;
 }
 
+let lastLedger = -2n;
+let lastEntry = -2n;
+let lastPartition = -2;
+let lastPrefix = '';
+
 /**
  * Position of a message in a topic: ledger and entry in the managed ledger, the partition
  * index (-1 for a non-partitioned topic) and the index inside a batch (-1 when the entry
@@ -34,7 +39,14 @@ export class MessageId {
 
   /** "ledger:entry:partition:batch", the same text `parse` reads. */
   toString(): string {
-    return `${this.ledgerId}:${this.entryId}:${this.partition}:${this.batchIndex}`;
+    // Messages of one batch share ledger, entry and partition: format that part once.
+    if (this.ledgerId !== lastLedger || this.entryId !== lastEntry || this.partition !== lastPartition) {
+      lastLedger = this.ledgerId;
+      lastEntry = this.entryId;
+      lastPartition = this.partition;
+      lastPrefix = `${this.ledgerId}:${this.entryId}:${this.partition}:`;
+    }
+    return lastPrefix + this.batchIndex;
   }
 
   toJSON(): string {

@@ -294,29 +294,60 @@ export interface BatchEntryView {
 }
 
 /**
- * Split a batch payload into its `count` entries without decoding their properties.
- * Payloads are views into `payload`; strings are read straight from it (no subarrays).
+ * Reads a batch payload entry by entry into its own fields (one object per batch, not per
+ * entry), without decoding properties: `next()` moves to the following entry and checks it,
+ * properties included, so a bad entry still fails the batch. Payloads are views into the
+ * batch; strings are read straight from it.
  */
-export function readBatchEntries(payload: Buffer, count: number): BatchEntryView[] {
-  const out: BatchEntryView[] = new Array(count);
-  const len = payload.length;
-  let pos = 0;
-  for (let i = 0; i < count; i++) {
-    if (pos + 4 > len) throw new MalformedFrameError(`batch entry ${i} of ${count} is truncated`);
-    const metaSize = payload.readUInt32BE(pos);
+export class BatchEntryCursor implements BatchEntryView {
+  payload: Buffer;
+  metaStart = 0;
+  metaEnd = 0;
+  hasProperties = false;
+  partitionKey: string | undefined = undefined;
+  eventTime: number | undefined = undefined;
+  sequenceId: bigint | undefined = undefined;
+  compactedOut = false;
+  /** Index of the current entry (-1 before the first `next()`). */
+  index = -1;
+  private readonly r: ProtoReader;
+
+  constructor(
+    private readonly batch: Buffer,
+    private readonly count: number,
+  ) {
+    this.payload = batch.subarray(0, 0);
+    this.r = new ProtoReader(batch, 0, batch.length);
+  }
+
+  next(): boolean {
+    const i = this.index + 1;
+    if (i >= this.count) return false;
+    this.index = i;
+    const batch = this.batch;
+    const len = batch.length;
+    const r = this.r;
+    let pos = r.pos;
+    if (pos + 4 > len) throw new MalformedFrameError(`batch entry ${i} of ${this.count} is truncated`);
+    const metaSize = batch.readUInt32BE(pos);
     pos += 4;
     const end = pos + metaSize;
     if (end > len) throw new MalformedFrameError(`batch entry ${i} metadata runs past the batch`);
-    const e: BatchEntryView = { payload: payload, metaStart: pos, metaEnd: end, hasProperties: false, partitionKey: undefined, eventTime: undefined, sequenceId: undefined, compactedOut: false };
+    this.metaStart = pos;
+    this.metaEnd = end;
+    this.hasProperties = false;
+    this.partitionKey = undefined;
+    this.eventTime = undefined;
+    this.sequenceId = undefined;
+    this.compactedOut = false;
     let size = -1;
-    const r = new ProtoReader(payload, pos, end);
+    r.pos = pos;
     while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
         case 0x0a: {
-          // Checked here (so a bad entry fails the batch as before), decoded on demand.
-          const l = r.uint32();
-          const kvEnd = r.pos + l;
+          // Checked here, decoded on demand.
+          const kvEnd = r.uint32() + r.pos;
           if (kvEnd > end) throw new MalformedFrameError('SingleMessageMetadata.properties runs past the end of its message');
           let fields = 0;
           while (r.pos < kvEnd) {
@@ -327,13 +358,13 @@ export function readBatchEntries(payload: Buffer, count: number): BatchEntryView
           }
           if (r.pos !== kvEnd) throw new MalformedFrameError('KeyValue runs past its end');
           if (fields !== 3) throw new MalformedFrameError('KeyValue is missing its key or value');
-          e.hasProperties = true;
+          this.hasProperties = true;
           break;
         }
         case 0x12: {
           const l = r.uint32();
           if (r.pos + l > end) throw new MalformedFrameError('SingleMessageMetadata.partition_key runs past the end of its message');
-          e.partitionKey = payload.toString('utf8', r.pos, r.pos + l);
+          this.partitionKey = batch.toString('utf8', r.pos, r.pos + l);
           r.pos += l;
           break;
         }
@@ -341,24 +372,34 @@ export function readBatchEntries(payload: Buffer, count: number): BatchEntryView
           size = r.uint32() | 0;
           break;
         case 0x20:
-          e.compactedOut = r.uint64num() !== 0;
+          this.compactedOut = r.uint64num() !== 0;
           break;
         case 0x28:
-          e.eventTime = r.uint64num();
+          this.eventTime = r.uint64num();
           break;
         case 0x40:
-          e.sequenceId = r.uint64();
+          this.sequenceId = r.uint64();
           break;
         default:
           r.skip(tag & 7);
       }
+      if (r.pos > end) throw new MalformedFrameError(`batch entry ${i} metadata runs past its size`);
     }
     if (size < 0) throw new MalformedFrameError('SingleMessageMetadata is missing required field payload_size');
-    pos = end;
-    if (pos + size > len) throw new MalformedFrameError(`batch entry ${i} payload runs past the batch`);
-    e.payload = payload.subarray(pos, pos + size);
-    pos += size;
-    out[i] = e;
+    if (end + size > len) throw new MalformedFrameError(`batch entry ${i} payload runs past the batch`);
+    this.payload = batch.subarray(end, end + size);
+    r.pos = end + size;
+    return true;
+  }
+}
+
+/** Split a batch payload into its `count` entries without decoding their properties (see BatchEntryCursor). */
+export function readBatchEntries(payload: Buffer, count: number): BatchEntryView[] {
+  const out: BatchEntryView[] = [];
+  const c = new BatchEntryCursor(payload, count);
+  while (c.next()) {
+    const { metaStart, metaEnd, hasProperties, partitionKey, eventTime, sequenceId, compactedOut } = c;
+    out.push({ payload: c.payload, metaStart, metaEnd, hasProperties, partitionKey, eventTime, sequenceId, compactedOut });
   }
   return out;
 }
