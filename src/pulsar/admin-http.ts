@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AuthError, ConfigError, MisoError, TimeoutError, UnreachableError } from '../errors.js';
-import { TlsError } from './errors.js';
+import { TlsError, describeTlsFailure } from './errors.js';
 import { expiredAt } from './admin-jwt.js';
 
 export interface AdminConnectionOptions {
@@ -71,15 +71,7 @@ export class AdminAuthError extends AuthError {
  * The TLS handshake with the admin port failed: certificate not trusted, expired, or for
  * another host. A TlsError like the binary client's, with a hint that fits the cause.
  */
-export class AdminTlsError extends TlsError {
-  readonly code: string;
-  constructor(message: string, opts: { code: string; hint: string; cause?: unknown }) {
-    super(message, { cause: opts.cause });
-    this.code = opts.code;
-    // TlsError fixes a general hint; the certificate problem at hand deserves a precise one.
-    Object.defineProperty(this, 'hint', { value: opts.hint, enumerable: true });
-  }
-}
+export class AdminTlsError extends TlsError {}
 
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -116,32 +108,8 @@ export function networkError(err: NodeJS.ErrnoException, target: string, what: s
 }
 
 export function tlsError(err: NodeJS.ErrnoException, target: string): AdminTlsError {
-  const code = err.code ?? 'TLS';
-  let what: string;
-  let hint: string;
-  switch (code) {
-    case 'CERT_HAS_EXPIRED':
-      what = 'its certificate has expired';
-      hint = 'Renew the broker certificate (`miso broker up --secure` regenerates local material).';
-      break;
-    case 'CERT_NOT_YET_VALID':
-      what = 'its certificate is not valid yet';
-      hint = 'Check the clock on this machine and on the broker.';
-      break;
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      what = `its certificate does not name this host (${err.message.replace(/^.*?:\s*/, '')})`;
-      hint = 'Connect with the host name the certificate was issued for.';
-      break;
-    case 'ERR_SSL_WRONG_VERSION_NUMBER':
-    case 'EPROTO':
-      what = 'the TLS handshake failed (is this port plain TCP/HTTP rather than TLS?)';
-      hint = 'Use the TLS port with https:// or pulsar+ssl://, the plain port with http:// or pulsar://.';
-      break;
-    default:
-      what = `its certificate is not trusted (${code})`;
-      hint = 'Pass the CA that signed it with --tls-trust-certs <ca.pem> (or PULSAR_TLS_TRUST_CERTS_FILE).';
-  }
-  return new AdminTlsError(`TLS connection to ${target} refused: ${what}`, { code, hint, cause: err });
+  const d = describeTlsFailure(err);
+  return new AdminTlsError(`TLS connection to ${target} refused: ${d.what}`, { code: d.code, hint: d.hint, cause: err });
 }
 
 /** The broker's own explanation, from `{"reason": …}`, a Jetty HTML page, or plain text. */

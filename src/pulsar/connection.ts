@@ -11,11 +11,14 @@ import {
   BrokerUnreachableError,
   brokerError,
   ConnectionClosedError,
+  BrokerAuthenticationError,
   MalformedFrameError,
   OperationTimeoutError,
   type ProtocolError,
-  TlsError,
+  ServerErrorCode,
+  tlsFailure,
 } from './errors.js';
+import { expiredAt } from './admin-jwt.js';
 import { CommandType, commandTypeName, subCommandField, type BaseCommand } from './protocol/commands.js';
 import type {
   CommandActiveConsumerChange,
@@ -197,8 +200,8 @@ export class Connection {
     if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
       return new BrokerUnreachableError(`cannot reach the broker at ${where} (${code})`, { cause: err });
     }
-    if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.includes('SSL') || /certificate|ssl|tls/i.test(err.message)) {
-      return new TlsError(`TLS to ${where} failed: ${err.message}`, { cause: err });
+    if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.includes('SSL') || code === 'EPROTO' || /certificate|ssl|tls/i.test(err.message)) {
+      return tlsFailure(err, where);
     }
     if (code === 'ECONNRESET' || code === 'EPIPE') return new ConnectionClosedError(`the connection to ${where} was reset`, { cause: err });
     return new ConnectionClosedError(`the connection to ${where} failed: ${err.message}`, { cause: err });
@@ -430,7 +433,11 @@ export class Connection {
       case CommandType.ERROR:
         if (this.handshake) {
           const e = cmd.error!;
-          this.handshake.reject(brokerError(e.error, e.message, `connecting to ${this.address}`));
+          // The broker says only "Failed to authenticate"; an expired token says why itself.
+          const expired = e.error === ServerErrorCode.AuthenticationError && this.opts.token ? expiredAt(this.opts.token) : undefined;
+          this.handshake.reject(expired
+            ? new BrokerAuthenticationError(`connecting to ${this.address}: the broker refused the token: it expired at ${expired.toISOString()}`)
+            : brokerError(e.error, e.message, `connecting to ${this.address}`));
           return;
         }
         break;

@@ -53,12 +53,42 @@ export class ConnectionClosedError extends MisoError {
 
 /** TLS could not be established (untrusted certificate, hostname mismatch, handshake failure). */
 export class TlsError extends MisoError {
-  constructor(message: string, opts: { cause?: unknown } = {}) {
+  /** Node's TLS error code (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID, …) when known. */
+  readonly code: string;
+  constructor(message: string, opts: { cause?: unknown; hint?: string; code?: string } = {}) {
     super(message, {
-      hint: 'Pass the CA that signed the broker certificate with --tls-trust-certs, or --tls-allow-insecure for a local broker.',
+      hint: opts.hint ?? 'Pass the CA that signed the broker certificate with --tls-trust-certs, or --tls-allow-insecure for a local broker.',
       cause: opts.cause,
     });
+    this.code = opts.code ?? 'TLS';
   }
+}
+
+/**
+ * What went wrong in a TLS handshake, in miso's words (Node's messages advise Node's own
+ * flags). One wording for the binary port and the admin port.
+ */
+export function describeTlsFailure(err: NodeJS.ErrnoException): { code: string; what: string; hint: string } {
+  const code = err.code ?? 'TLS';
+  switch (code) {
+    case 'CERT_HAS_EXPIRED':
+      return { code, what: 'its certificate has expired', hint: 'Renew the broker certificate (`miso broker up --secure` regenerates local material).' };
+    case 'CERT_NOT_YET_VALID':
+      return { code, what: 'its certificate is not valid yet', hint: 'Check the clock on this machine and on the broker.' };
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return { code, what: `its certificate does not name this host (${err.message.replace(/^.*?:\s*/, '')})`, hint: 'Connect with the host name the certificate was issued for.' };
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'EPROTO':
+      return { code, what: 'the TLS handshake failed (is this port plain TCP/HTTP rather than TLS?)', hint: 'Use the TLS port with https:// or pulsar+ssl://, the plain port with http:// or pulsar://.' };
+    default:
+      return { code, what: `its certificate is not trusted (${code})`, hint: 'Pass the CA that signed it with --tls-trust-certs <ca.pem> (or PULSAR_TLS_TRUST_CERTS_FILE).' };
+  }
+}
+
+/** A TLS failure reaching `target`, typed and worded for the user. */
+export function tlsFailure(err: NodeJS.ErrnoException, target: string): TlsError {
+  const d = describeTlsFailure(err);
+  return new TlsError(`TLS connection to ${target} refused: ${d.what}`, { code: d.code, hint: d.hint, cause: err });
 }
 
 /** A request did not get its answer in time. */
