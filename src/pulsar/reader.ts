@@ -30,6 +30,8 @@ export class ReaderImpl implements Reader {
   private readonly startTime: number | undefined;
   private readonly startId: MessageId;
   private readonly inclusive: boolean;
+  /** The broker's last message id as of the last time we asked. */
+  private knownLast: MessageId | undefined;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -83,9 +85,15 @@ export class ReaderImpl implements Reader {
 
   async hasMessageAvailable(): Promise<boolean> {
     if (!this.consumer.queueEmpty) return true;
+    // The broker's last message id only grows: while what was read is still before the last
+    // one it named, there is more without asking again (a scan drains its queue once per
+    // flow of permits; that would be a round trip each time).
+    const before = this.consumer.lastDequeued;
+    if (before && this.knownLast && this.knownLast.compare(before) > 0) return true;
     await this.consumer.whenReady(30_000);
     if (!this.consumer.queueEmpty) return true;
     const { last, markDelete } = await this.consumer.lastMessageId();
+    this.knownLast = last;
     if (!this.consumer.queueEmpty) return true;
     if (last.entryId < 0n) return false;
     const read = this.consumer.lastDequeued;
@@ -98,6 +106,7 @@ export class ReaderImpl implements Reader {
   }
 
   async seek(to: MessageId | { publishTime: number }): Promise<void> {
+    this.knownLast = undefined;
     await this.consumer.whenReady(30_000);
     if (to instanceof MessageId) await this.consumer.seekTo({ messageId: to });
     else if (to && typeof to.publishTime === 'number') await this.consumer.seekTo({ publishTime: to.publishTime });
