@@ -13,6 +13,7 @@ import { MisoError } from '../../src/errors.js';
 import { ProtocolError } from '../../src/pulsar/errors.js';
 import {
   BaseCommandDef,
+  BatchEntryCursor,
   BrokerEntryMetadataDef,
   CommandType,
   decodeBatchPayload,
@@ -321,7 +322,33 @@ describe('protocol codec under hostile input', () => {
     expect(t.crashes).toEqual([]);
   });
 
-  it('batch splitting survives lying entry sizes and counts', () => {
+  it('batch splitting survives lying entry sizes and counts (the cursor the consumer reads batches with)', () => {
+    const rng = new Rng(SEED + 4);
+    const t = tally('batch payloads → BatchEntryCursor');
+    const batch = encodeBatchPayload([
+      { payload: Buffer.from('one'), key: 'k1', eventTime: 5, sequenceId: 9 },
+      { properties: { a: 'b' }, payload: Buffer.from('two two') },
+    ]);
+    for (let i = 0; i < CASES; i++) {
+      const body = mutate(batch, rng).bytes;
+      const n = rng.pick([0, 1, 2, 3, 100, 0x7fffffff, -1]);
+      attempt(t, body, `count ${n}`, () => {
+        const c = new BatchEntryCursor(body, n);
+        let seen = 0;
+        while (c.next()) {
+          // What the consumer touches per entry.
+          void c.payload.length;
+          void c.partitionKey;
+          void c.sequenceId;
+          if (++seen > 1_000_000) throw new Error('cursor does not end');
+        }
+        return seen;
+      });
+    }
+    expect(t.crashes).toEqual([]);
+  });
+
+  it('batch splitting survives lying entry sizes and counts (decodeBatchPayload)', () => {
     const rng = new Rng(SEED + 4);
     const t = tally('batch payloads → decodeBatchPayload');
     const batch = encodeBatchPayload([
