@@ -13,6 +13,22 @@ describe('crc32c', () => {
     expect(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => 31 - i)))).toBe(0x113fdb5c);
   });
 
+  it('agrees with a bit-by-bit reference at every length and alignment (word and byte steps)', () => {
+    const reference = (d: Uint8Array): number => {
+      let c = 0xffffffff;
+      for (const b of d) {
+        c ^= b;
+        for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      }
+      return ~c >>> 0;
+    };
+    const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 151 + 7) & 0xff));
+    for (let start = 0; start < 4; start++) {
+      for (let len = 0; len <= 80; len++) expect(crc32c(data, 0, start, start + len)).toBe(reference(data.subarray(start, start + len)));
+      expect(crc32c(data, 0, start, data.length)).toBe(reference(data.subarray(start)));
+    }
+  });
+
   it('is 0 for no bytes', () => {
     expect(crc32c(Buffer.alloc(0))).toBe(0);
   });
