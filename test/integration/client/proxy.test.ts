@@ -22,7 +22,9 @@ describe.skipIf(!pulsarAvailable())('through a Pulsar proxy', () => {
     const conf = join(dir, 'proxy.conf');
     writeFileSync(
       conf,
-      `${base}\nbrokerServiceURL=${TEST_SERVICE_URL}\nbrokerWebServiceURL=${TEST_ADMIN_URL}\nservicePort=${servicePort}\nwebServicePort=${webPort}\nbindAddress=127.0.0.1\nclusterName=standalone\n`,
+      `${base}\nbrokerServiceURL=${TEST_SERVICE_URL}\nbrokerWebServiceURL=${TEST_ADMIN_URL}\nservicePort=${servicePort}\nwebServicePort=${webPort}\nbindAddress=127.0.0.1\nclusterName=standalone\n` +
+        // The proxy only forwards to the default broker ports unless told otherwise; the test broker may listen elsewhere.
+        `brokerProxyAllowedTargetPorts=*\n`,
     );
     proxy = spawn(join(PULSAR_HOME, 'bin', 'pulsar'), ['proxy'], {
       detached: true,
