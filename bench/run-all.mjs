@@ -144,14 +144,7 @@ try {
       results.push({ ...s, rows: [], error: String(err?.message ?? err).split('\n')[0], seconds: (performance.now() - t0) / 1000 });
     }
   }
-  if (!only || only.has('latency')) {
-    log('── workflow latency distribution ──');
-    try {
-      latency = await (await import('./report/latency.mjs')).run({ serviceUrl: b.serviceUrl, adminUrl: b.adminUrl, rate: 100, seconds: quick ? 10 : 30, log });
-    } catch (err) {
-      log(`latency distribution failed: ${err?.stack ?? err}`);
-    }
-  }
+  latency = results.find((r) => r.key === 'workflow')?.rows.latency;
 } finally {
   await b.stop();
 }

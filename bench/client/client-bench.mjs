@@ -14,6 +14,7 @@
  * for latency and memory (whose "peer" is the 100 MB goal).
  */
 import { execFile, spawn } from 'node:child_process';
+import { percentile } from '../report/svg.mjs';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,11 +49,6 @@ const topicName = (what) => `persistent://public/default/bench-${what}-${Date.no
 
 async function deleteTopic(adminUrl, topic) {
   await fetch(`${adminUrl}/admin/v2/${topic.replace('://', '/')}?force=true`, { method: 'DELETE' }).catch(() => {});
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 // ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
  * so rows carry `peer: null`.
  */
 import { spawn } from 'node:child_process';
+import { percentile } from '../report/svg.mjs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,11 +35,6 @@ const { SERVICE_NODE_FLAGS } = await import(new URL('services/demo.js', dist));
 
 const MISO = fileURLToPath(new URL('../../bin/miso.js', import.meta.url));
 const SERVICES = ['campaign', 'tracking', 'commission', 'payment'];
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** CPU time (user + system) a process has used, in ms. */
 function cpuMs(pid) {
@@ -145,6 +141,8 @@ async function phase(ctx, rate, seconds, { warmup = 2, graceMs = 10_000, sampleR
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies.at(-1),
+    /** Every measured latency, sorted (the report's histogram). */
+    samples: latencies,
     rss,
   };
 }
@@ -225,7 +223,9 @@ export async function run(opts = {}) {
       { name: 'service CPU per workflow @100/s (four services together)', miso: round(Object.values(results[100].cpuPerWorkflow).reduce((a, b) => a + b, 0)), peer: null, unit: 'ms', ratio: null },
       ...SERVICES.map((s) => ({ name: `${s} service peak RSS`, miso: round(Math.max(results[100].rss[s] ?? 0, results[500].rss[s] ?? 0)), peer: null, unit: 'MB', ratio: null, goal: '< 150' })),
     ];
-    return rows;
+    // The 100/s phase's latencies also make the report's distribution chart: no second pass.
+    const r100 = results[100];
+    return Object.assign(rows, { latency: { rate: 100, seconds, offered: r100.offered, unfinished: r100.offered - r100.completed, samples: r100.samples } });
   } finally {
     for (const s of services) s.child.kill('SIGTERM');
     await Promise.all(services.map((s) => new Promise((r) => (s.child.exitCode !== null ? r() : s.child.once('exit', r)))));
