@@ -306,6 +306,13 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       return;
     }
     const n = md.num_messages_in_batch;
+    // Every entry takes at least six bytes (its size and payload_size): a count the payload
+    // cannot hold is a lie, refused before anything is sized by it.
+    if (!Number.isInteger(n) || n < 0 || n * 6 > payload.length) {
+      this.ctx.log(`dropping a batch on ${this.topic} that claims ${n} messages in ${payload.length} bytes`);
+      this.discard(idData, AckValidationError.BatchDeSerializeError, 1);
+      return;
+    }
     const ackSet = cmd.ack_set;
     const schemaVersion = md.schema_version && md.schema_version.length > 0 ? md.schema_version : undefined;
     const acked = new Uint8Array(n);
