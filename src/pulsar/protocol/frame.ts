@@ -72,7 +72,19 @@ export function encodeCommandFrame(cmd: BaseCommand): Buffer {
  * by the producer so a resend after reconnect is the same bytes).
  */
 export function encodePayloadFrame(cmd: BaseCommand, metadata: MessageMetadata, payload: Uint8Array): Buffer {
-  const w = new ProtoWriter(payload.length + 256);
+  return writePayloadFrame(cmd, metadata, payload.length + 256, (w) => {
+    w.ensure(payload.length);
+    w.buf.set(payload, w.pos);
+    w.pos += payload.length;
+  });
+}
+
+/**
+ * `[totalSize][commandSize][BaseCommand][0x0e01][CRC32C][metadataSize][MessageMetadata][payload]`
+ * in one buffer: sizes and checksum are filled in once the body is written.
+ */
+function writePayloadFrame(cmd: BaseCommand, metadata: MessageMetadata, sizeHint: number, writeBody: (w: ProtoWriter) => void): Buffer {
+  const w = new ProtoWriter(sizeHint);
   w.pos = 8;
   writeBaseCommand(w, cmd);
   const commandEnd = w.pos;
@@ -83,9 +95,7 @@ export function encodePayloadFrame(cmd: BaseCommand, metadata: MessageMetadata, 
   w.pos = metaSizeAt + 4;
   encodeInto(w, MessageMetadataDef, metadata as unknown as Record<string, unknown>);
   const metaEnd = w.pos;
-  w.ensure(payload.length);
-  w.buf.set(payload, w.pos);
-  w.pos += payload.length;
+  writeBody(w);
   const buf = w.buf;
   buf.writeUInt32BE(w.pos - 4, 0);
   buf.writeUInt32BE(commandEnd - 8, 4);
@@ -173,24 +183,7 @@ export function encodeBatchPayload(entries: readonly BatchMessage[]): Buffer {
 
 /** A payload frame whose payload is a batch, written in one pass into one buffer. */
 export function encodeBatchFrame(cmd: BaseCommand, metadata: MessageMetadata, entries: readonly BatchMessage[]): Buffer {
-  const w = new ProtoWriter(batchSizeEstimate(entries) + 512);
-  w.pos = 8;
-  writeBaseCommand(w, cmd);
-  const commandEnd = w.pos;
-  w.ensure(10);
-  w.buf.writeUInt16BE(MAGIC_CRC32C, commandEnd);
-  const checksumAt = commandEnd + 2;
-  const metaSizeAt = checksumAt + 4;
-  w.pos = metaSizeAt + 4;
-  encodeInto(w, MessageMetadataDef, metadata as unknown as Record<string, unknown>);
-  const metaEnd = w.pos;
-  writeBatchEntries(w, entries);
-  const buf = w.buf;
-  buf.writeUInt32BE(w.pos - 4, 0);
-  buf.writeUInt32BE(commandEnd - 8, 4);
-  buf.writeUInt32BE(metaEnd - metaSizeAt - 4, metaSizeAt);
-  buf.writeUInt32BE(crc32c(buf, 0, metaSizeAt, w.pos), checksumAt);
-  return buf.subarray(0, w.pos);
+  return writePayloadFrame(cmd, metadata, batchSizeEstimate(entries) + 512, (w) => writeBatchEntries(w, entries));
 }
 
 /**
