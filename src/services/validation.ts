@@ -29,3 +29,18 @@ export function requireMinor(problems: FieldProblem[], path: string, value: unkn
     problems.push({ path, message: opts.positive ? 'must be a positive whole number of minor units' : 'must be a whole number of minor units ≥ 0' });
   }
 }
+
+/**
+ * The tracking rule both tracking and commission check: a view, click or conversion, and a
+ * conversion carries its sale amount. `strict` also refuses a sale amount on a view or click
+ * (tracking, where events enter the system); commission only needs the amount when it counts.
+ */
+export function requireTrackedEvent(problems: FieldProblem[], p: { event_type: string; sale_amount_minor?: number | null }, opts: { strict?: boolean } = {}): void {
+  if (!['view', 'click', 'conversion'].includes(p.event_type)) problems.push({ path: 'event_type', message: 'must be view, click or conversion' });
+  if (p.event_type === 'conversion') {
+    if (p.sale_amount_minor == null) problems.push({ path: 'sale_amount_minor', message: 'a conversion needs the sale amount' });
+    else requireMinor(problems, 'sale_amount_minor', p.sale_amount_minor, { positive: true });
+  } else if (opts.strict && p.sale_amount_minor != null) {
+    problems.push({ path: 'sale_amount_minor', message: `only a conversion carries a sale amount, not a ${p.event_type}` });
+  }
+}

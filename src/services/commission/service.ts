@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
 import { CommandRejected, invalid, type Emit, type FieldProblem, type ServiceDefinition } from '../host/definition.js';
-import { requireCurrency, requireMinor, requireText } from '../validation.js';
+import { requireCurrency, requireText, requireTrackedEvent } from '../validation.js';
 import { limitOf } from '../campaign/service.js';
 import { calculateCommission, DEFAULT_PLAN, validatePlan, type CommissionPlan, type TrackingEventType } from './rules.js';
 
@@ -133,11 +133,7 @@ export function commissionService(): ServiceDefinition<CommissionRepo> {
         requireText(problems, 'campaign_id', p.campaign_id, 100);
         requireText(problems, 'user_id', p.user_id, 100);
         requireCurrency(problems, 'currency', p.currency ?? 'USD');
-        if (!['view', 'click', 'conversion'].includes(p.event_type)) problems.push({ path: 'event_type', message: 'must be view, click or conversion' });
-        if (p.event_type === 'conversion') {
-          if (p.sale_amount_minor == null) problems.push({ path: 'sale_amount_minor', message: 'a conversion needs the sale amount' });
-          else requireMinor(problems, 'sale_amount_minor', p.sale_amount_minor, { positive: true });
-        }
+        requireTrackedEvent(problems, p);
         if (problems.length) throw invalid(problems, p.tracking_event_id);
 
         const existing = await repo.commissionForTrackingEvent(p.tracking_event_id);

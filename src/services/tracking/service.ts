@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
 import { CommandRejected, invalid, RetryLater, type FieldProblem, type ServiceDefinition } from '../host/definition.js';
-import { requireCurrency, requireMinor, requireText } from '../validation.js';
+import { requireCurrency, requireText, requireTrackedEvent } from '../validation.js';
 import { limitOf } from '../campaign/service.js';
 
 /**
@@ -136,13 +136,7 @@ export function trackingService(): ServiceDefinition<TrackingRepo> {
         requireText(problems, 'video_id', p.video_id, 100);
         requireText(problems, 'visitor_id', p.visitor_id, 100);
         requireCurrency(problems, 'currency', p.currency ?? 'USD');
-        if (!['view', 'click', 'conversion'].includes(p.event_type)) problems.push({ path: 'event_type', message: 'must be view, click or conversion' });
-        if (p.event_type === 'conversion') {
-          if (p.sale_amount_minor == null) problems.push({ path: 'sale_amount_minor', message: 'a conversion needs the sale amount' });
-          else requireMinor(problems, 'sale_amount_minor', p.sale_amount_minor, { positive: true });
-        } else if (p.sale_amount_minor != null) {
-          problems.push({ path: 'sale_amount_minor', message: `only a conversion carries a sale amount, not a ${p.event_type}` });
-        }
+        requireTrackedEvent(problems, p, { strict: true });
         if (problems.length) throw invalid(problems, p.tracking_event_id);
 
         if (await repo.event(p.tracking_event_id)) {
