@@ -83,27 +83,5 @@ export class StatusStream implements AsyncIterable<ConnectionStatus> {
   }
 }
 
-/** Exponential backoff with jitter: initial, ×2 per attempt, capped. */
-export class Backoff {
-  private attempt = 0;
-
-  constructor(
-    private readonly initialMs = 100,
-    private readonly maxMs = 5_000,
-  ) {}
-
-  get attempts(): number {
-    return this.attempt;
-  }
-
-  next(): number {
-    const base = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
-    // ±10% jitter so many handles do not retry in lockstep.
-    return Math.round(base * (0.9 + Math.random() * 0.2));
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
-}
+// The backoff lives with the other waiting helpers; re-exported for the client's modules.
+export { Backoff } from '../util/wait.js';
