@@ -1,0 +1,49 @@
+import { Args, Flags } from '@oclif/core';
+import { ConnectedCommand } from '../../cli/base.js';
+import { MisoError } from '../../errors.js';
+import { loadFlowFiles, verifyFlowFiles, writeReport } from '../../core/flow/files.js';
+import { pulsarClientFor } from '../../core/publisher.js';
+import { parseDuration } from '../../core/tail.js';
+import { junitXml, renderVerify, verifyJson } from '../../ui/render/flow.js';
+
+export default class FlowVerify extends ConnectedCommand {
+  static override description = 'Send the root commands of recorded flows again (fresh ids), wait for their chains and report each missing, extra, retyped, slow hop or field that no longer carries over';
+  static override examples = [
+    '<%= config.bin %> flow verify flows/*.json',
+    '<%= config.bin %> flow verify flows/*.json --junit reports/flows.xml',
+    '<%= config.bin %> flow verify flows/tracking-click.json --json',
+  ];
+  static override strict = false;
+  static override args = {
+    files: Args.string({ description: 'flow files (from `miso flow record`)', required: true }),
+  };
+  static override flags = {
+    junit: Flags.string({ description: 'also write a JUnit XML report to this file' }),
+    timeout: Flags.string({ description: 'how long to wait for the chain of each root command', default: '10s' }),
+    settle: Flags.string({ description: 'how long to keep watching for extra hops once a chain is complete', default: '500ms' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(FlowVerify);
+    const timeoutMs = parseDuration(flags.timeout, '--timeout');
+    const settleMs = parseDuration(flags.settle, '--settle');
+    // Every file is read and checked before anything is sent.
+    const flows = loadFlowFiles(argv as string[]);
+    const cfg = this.settingsFrom(flags);
+    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    let results;
+    try {
+      results = await verifyFlowFiles(client, cfg, flows, { timeoutMs, settleMs, onStart: (f) => this.out.debug(`verifying ${f}`) });
+    } finally {
+      await client.close();
+    }
+    if (flags.junit) writeReport(flags.junit, junitXml(results));
+    this.out.result(verifyJson(results), () => { for (const l of renderVerify(results, this.out.color)) this.out.line(l); });
+    const failed = results.filter((r) => !r.verdict.ok);
+    if (failed.length) {
+      throw new MisoError(`${failed.length} of ${results.length} flow${results.length === 1 ? '' : 's'} failed: ${failed.map((r) => r.verdict.name).join(', ')}`, {
+        hint: 'A service changed a chain: fix it, or record the flow again if the change is intended (`miso flow record <correlation-id> --out <file>`).',
+      });
+    }
+  }
+}
