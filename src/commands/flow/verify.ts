@@ -4,7 +4,7 @@ import { MisoError } from '../../errors.js';
 import { loadFlowFiles, verifyFlowFiles, writeReport } from '../../core/flow/files.js';
 import { pulsarClientFor } from '../../core/publisher.js';
 import { parseDuration } from '../../core/tail.js';
-import { junitXml, renderVerify, verifyJson } from '../../ui/render/flow.js';
+import { junitXml, renderVerdict, renderVerifySummary, verifyJson } from '../../ui/render/flow.js';
 
 export default class FlowVerify extends ConnectedCommand {
   static override description = 'Send the root commands of recorded flows again (fresh ids), wait for their chains and report each missing, extra, retyped, slow hop or field that no longer carries over';
@@ -33,12 +33,19 @@ export default class FlowVerify extends ConnectedCommand {
     const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
     let results;
     try {
-      results = await verifyFlowFiles(client, cfg, flows, { timeoutMs, settleMs, onStart: (f) => this.out.debug(`verifying ${f}`) });
+      const width = Math.max(...flows.map((f) => f.flow.name.length));
+      // Each flow's lines as soon as it is done: a CI log shows progress on a long run.
+      results = await verifyFlowFiles(client, cfg, flows, {
+        timeoutMs, settleMs,
+        onStart: (f) => this.out.debug(`verifying ${f}`),
+        onDone: (r) => { for (const l of renderVerdict(r, this.out.color, width)) this.out.line(l); },
+      });
     } finally {
       await client.close();
     }
     if (flags.junit) writeReport(flags.junit, junitXml(results));
-    this.out.result(verifyJson(results), () => { for (const l of renderVerify(results, this.out.color)) this.out.line(l); });
+    if (this.out.json) this.out.data(verifyJson(results));
+    else this.out.line(renderVerifySummary(results));
     const failed = results.filter((r) => !r.verdict.ok);
     if (failed.length) {
       throw new MisoError(`${failed.length} of ${results.length} flow${results.length === 1 ? '' : 's'} failed: ${failed.map((r) => r.verdict.name).join(', ')}`, {

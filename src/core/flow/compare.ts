@@ -9,6 +9,7 @@
  * over is an extra hop. The subtree under a missing or retyped hop is not compared further
  * (one failure per break, not one per message after it).
  */
+import { specOf } from '../catalog/index.js';
 import { shortTopicName } from '../topics.js';
 import type { Trace, TraceNode } from '../trace.js';
 import type { Flow, FlowHop, FlowNode } from './format.js';
@@ -93,6 +94,7 @@ export function compareFlow(flow: Flow, trace: Trace, sentIds: readonly string[]
       const name = `${label(h.from)} → ${label(h.to)}`;
       const other = left.shift();
       if (other) fail('type', name, `different type: got ${other.message.type}`);
+      else if (exp.kind === 'command' && seen.children.length === 0) fail('missing', name, `missing (nothing came back from the ${specOf(exp.type)?.owner ?? 'owning'} service: is it running?)`);
       else fail('missing', name, 'missing');
     }
     for (const c of left) fail('extra', `${label(id)} → ${c.message.type}`, 'extra hop, not in the flow');

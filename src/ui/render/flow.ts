@@ -17,19 +17,24 @@ export function renderRecorded(flow: Flow, file: string, color: ChalkInstance): 
   ];
 }
 
-export function renderVerify(results: readonly VerifiedFile[], color: ChalkInstance): string[] {
-  const lines: string[] = [];
-  const width = Math.max(...results.map((r) => r.verdict.name.length));
-  for (const { file, verdict: v } of results) {
-    const mark = v.ok ? color.green('✔') : color.red('✘');
-    const detail = `${v.matched}/${v.expected} messages · slowest hop ${ms(v.slowestMs)} · ${ms(v.durationMs)}`;
-    lines.push(`${mark} ${v.name.padEnd(width)}  ${color.dim(detail)}  ${color.dim(file)}`);
-    for (const f of v.failures) lines.push(`    ${color.red('✘')} ${f.message}`);
-    if (!v.ok) lines.push(color.dim(`    see the run: miso trace ${v.correlationId}`));
-  }
-  const failed = results.filter((r) => !r.verdict.ok).length;
-  lines.push(`${results.length} flow${results.length === 1 ? '' : 's'}: ${results.length - failed} passed, ${failed} failed`);
+/** The lines of one verified flow (printed as soon as it is done). */
+export function renderVerdict({ file, verdict: v }: VerifiedFile, color: ChalkInstance, width = v.name.length): string[] {
+  const mark = v.ok ? color.green('✔') : color.red('✘');
+  const detail = `${v.matched}/${v.expected} messages · slowest hop ${ms(v.slowestMs)} · ${ms(v.durationMs)}`;
+  const lines = [`${mark} ${v.name.padEnd(width)}  ${color.dim(detail)}  ${color.dim(file)}`];
+  for (const f of v.failures) lines.push(`    ${color.red('✘')} ${f.message}`);
+  if (!v.ok) lines.push(color.dim(`    see the run: miso trace ${v.correlationId}`));
   return lines;
+}
+
+export function renderVerifySummary(results: readonly VerifiedFile[]): string {
+  const failed = results.filter((r) => !r.verdict.ok).length;
+  return `${results.length} flow${results.length === 1 ? '' : 's'}: ${results.length - failed} passed, ${failed} failed`;
+}
+
+export function renderVerify(results: readonly VerifiedFile[], color: ChalkInstance): string[] {
+  const width = Math.max(...results.map((r) => r.verdict.name.length));
+  return [...results.flatMap((r) => renderVerdict(r, color, width)), renderVerifySummary(results)];
 }
 
 export function verifyJson(results: readonly VerifiedFile[]): unknown {

@@ -149,6 +149,12 @@ describe('flow compare (pure)', () => {
     expect(c.matched).toBe(8);
   });
 
+  it('a command nothing answered says which service to look at', () => {
+    const run = clickRun('run', 5_000_000);
+    const c = compareFlow(recorded(), buildTrace(run.corr, run.messages.filter((m) => Number(m.id.split('-')[1]) <= 5)), run.roots);
+    expect(c.failures.map((f) => f.message)).toEqual(['tracking.create_event.command.v1 → tracking_event.created.v1: missing (nothing came back from the tracking service: is it running?)']);
+  });
+
   it('an effect of another type is a different type', () => {
     const c = verifyRun(recorded(), { paymentType: 'command.rejected.v1' });
     expect(c.failures.map((f) => f.message)).toEqual(['commission.calculated.v1 → payment.process.command.v1: different type: got command.rejected.v1']);
