@@ -31,18 +31,25 @@ export default class FlowVerify extends ConnectedCommand {
     const flows = loadFlowFiles(argv as string[]);
     const cfg = this.settingsFrom(flags);
     const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const abort = new AbortController();
+    const stop = (): void => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     let results;
     try {
       const width = Math.max(...flows.map((f) => f.flow.name.length));
       // Each flow's lines as soon as it is done: a CI log shows progress on a long run.
       results = await verifyFlowFiles(client, cfg, flows, {
-        timeoutMs, settleMs,
+        timeoutMs, settleMs, signal: abort.signal,
         onStart: (f) => this.out.debug(`verifying ${f}`),
         onDone: (r) => { for (const l of renderVerdict(r, this.out.color, width)) this.out.line(l); },
       });
     } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       await client.close();
     }
+    if (abort.signal.aborted) throw new MisoError('interrupted; the flows verified so far are above', { hint: 'Run again to verify every flow.', exitCode: 130 });
     if (flags.junit) writeReport(flags.junit, junitXml(results));
     if (this.out.json) this.out.data(verifyJson(results));
     else this.out.line(renderVerifySummary(results));

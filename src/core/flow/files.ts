@@ -31,6 +31,7 @@ export function loadFlowFiles(files: readonly string[]): LoadedFlow[] {
 export async function verifyFlowFiles(client: PulsarClient, scope: { tenant: string; namespace: string }, flows: readonly LoadedFlow[], opts: VerifyOptions & { onStart?: (file: string) => void; onDone?: (result: { file: string; verdict: FlowVerdict }) => void }): Promise<{ file: string; verdict: FlowVerdict }[]> {
   const out: { file: string; verdict: FlowVerdict }[] = [];
   for (const { file, flow } of flows) {
+    if (opts.signal?.aborted) break;
     opts.onStart?.(file);
     const result = { file, verdict: await verifyFlow(client, scope, flow, opts) };
     opts.onDone?.(result);

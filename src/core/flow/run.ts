@@ -72,11 +72,14 @@ export async function verifyFlow(client: PulsarClient, scope: Scope, flow: Flow,
   const onAbort = (): void => stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const seen: TraceMessage[] = [];
+  // A reader that fails (broker gone) ends the verification with its error, not with a
+  // list of "missing" hops that were never looked for.
+  let readFailure: unknown;
   const reading = (async () => {
     for await (const m of scanReaders(client, readers, { start: 'latest', follow: true, signal: stop.signal, filter: { correlationIds: new Set([correlationId]) } })) {
       if (m.envelope && !m.error) seen.push(toTraceMessage(m));
     }
-  })();
+  })().catch((err: unknown) => { readFailure = err; });
   const pub = new Publisher(client, scope);
   const sentIds: string[] = [];
   try {
@@ -87,6 +90,7 @@ export async function verifyFlow(client: PulsarClient, scope: Scope, flow: Flow,
       const sent = await pub.sendCommand(node.type, payload, { correlationId, ...(isTopicShortName(node.topic) ? { topic: node.topic } : {}) });
       sentIds.push(sent.id);
       const complete = (): boolean => {
+        if (readFailure) throw readFailure;
         const c = compareFlow(flow, buildTrace(correlationId, seen), sentIds, { rootCount: i + 1, latency: false });
         return c.matched >= c.expected;
       };
@@ -100,9 +104,10 @@ export async function verifyFlow(client: PulsarClient, scope: Scope, flow: Flow,
   } finally {
     stop.abort();
     opts.signal?.removeEventListener('abort', onAbort);
-    await reading.catch(() => {});
+    await reading;
     await pub.close();
   }
+  if (readFailure) throw readFailure;
   const result = compareFlow(flow, buildTrace(correlationId, seen), sentIds);
   return {
     name: flow.name, ok: result.failures.length === 0, failures: result.failures, correlationId,

@@ -107,17 +107,23 @@ describe('miso flow against the four services', () => {
       f.nodes[1] = { id: 'campaign.created.v1', type: 'campaign.created.v1', topic: 'campaign-events', kind: 'event' };
       f.hops[0] = { from: 'campaign.create.command.v1', to: 'campaign.created.v1', budgetMs: 1000, carries: {} };
     });
+    const unexpected = edited('flows/tracking-click.json', 'payout-unannounced', (f) => {
+      f.nodes = f.nodes.filter((n: any) => n.id !== 'payment.processed.v1');
+      f.hops = f.hops.filter((h: any) => h.to !== 'payment.processed.v1');
+    });
     const junit = join(dir, 'broken.xml');
-    const r = await run(['flow', 'verify', extraHop, carry, retyped, '--timeout', '3s', '--junit', junit]);
+    // A generous settle: the unannounced payout must arrive before the run ends, even on a busy machine.
+    const r = await run(['flow', 'verify', extraHop, carry, retyped, unexpected, '--timeout', '3s', '--settle', '1500ms', '--junit', junit]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✘ commission.calculated.v1 → payment.process.command.v1#2: missing');
     expect(r.stdout).toContain('✘ commission.calculate.command.v1 → commission.calculated.v1: amount_minor no longer carries over from sale_amount_minor (cause 12345, effect 1235)');
     expect(r.stdout).toContain('✘ campaign.create.command.v1 → campaign.created.v1: different type: got command.rejected.v1');
-    expect(r.stdout).toContain('3 flows: 0 passed, 3 failed');
+    expect(r.stdout).toContain('✘ payment.process.command.v1 → payment.processed.v1: extra hop, not in the flow');
+    expect(r.stdout).toContain('4 flows: 0 passed, 4 failed');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^miso: 3 of 3 flows failed: click-two-payouts, conversion-full-commission, blank-name-accepted — /);
+    expect(r.stderr).toMatch(/^miso: 4 of 4 flows failed: click-two-payouts, conversion-full-commission, blank-name-accepted, payout-unannounced — /);
     const xml = readFileSync(junit, 'utf8');
-    expect(xml).toMatch(/tests="3" failures="3"/);
+    expect(xml).toMatch(/tests="4" failures="4"/);
     expect(xml).toContain('<failure message="commission.calculated.v1 → payment.process.command.v1#2: missing" type="missing">');
   });
 
