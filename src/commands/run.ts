@@ -66,7 +66,8 @@ export default class Run extends ConnectedCommand {
     for (const h of running.hosts) {
       const h1 = await h.health();
       const topics = (h1.topics_subscribed as { topic: string }[]).map((t) => t.topic);
-      this.out.result({ event: 'started', ...h1, url: h.url }, () => {
+      // The bound port (with --port 0 the system picks it): `miso demo` reads it from this line.
+      this.out.result({ event: 'started', ...h1, port: h.port, url: h.url }, () => {
         this.out.line(`${c.green('●')} ${c.bold(h.def.name)} service  ${h.opts.mode} mode  ${h.url}/health  db ${h.store.location}`);
         if (topics.length) this.out.line(`  ${c.dim(`consuming ${topics.join(', ')} as ${h.subscription} (${h.opts.keyShared ? 'Key_Shared' : 'Shared'})`)}`);
       });

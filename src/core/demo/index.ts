@@ -1,18 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { paths, SERVICES, type ResolvedConfig, type ServiceName } from '../config/index.js';
-import { brokerUp } from '../broker/commands.js';
-import { DEFAULTS } from '../config/index.js';
-import { initCluster } from '../core/init.js';
-import { Publisher, pulsarClientFor, WorkflowWatch, type Published } from '../core/publisher.js';
-import type { Trace } from '../core/trace.js';
-import { MisoError, ProcessError, TimeoutError, UnreachableError } from '../errors.js';
-import { AdminClient } from '../pulsar/admin.js';
-import { DEFAULT_PORTS } from './runner.js';
+import { DEFAULTS, paths, type ResolvedConfig, type ServiceName } from '../../config/index.js';
+import { initCluster } from '../init.js';
+import { Publisher, pulsarClientFor, WorkflowWatch, type Published } from '../publisher.js';
+import type { Trace } from '../trace.js';
+import { MisoError, UnreachableError } from '../../errors.js';
+import { AdminClient } from '../../pulsar/admin.js';
+import { waitFor } from '../../util/wait.js';
+import { serviceInfo, health, keepServices, keptServices, startServices, stopServices, type DemoService, type ServiceProcess } from './services.js';
+
+export { SERVICE_NODE_FLAGS, type DemoService } from './services.js';
 
 /**
  * `miso demo`: the whole system on this machine in one command. Starts the local broker when
@@ -37,9 +34,12 @@ export interface DemoOptions {
   payoutFailureRate?: number;
   timeoutMs?: number;
   onStep?: (text: string) => void;
+  /**
+   * Start the local broker when none answers (the command passes `broker up`; core cannot
+   * import src/broker). Without it a broker that does not answer is an error.
+   */
+  startBroker?: (onProgress: (text: string) => void) => Promise<{ serviceUrl: string; adminUrl: string }>;
 }
-
-export interface DemoService { service: ServiceName; pid: number; url: string; log: string }
 
 export interface DemoReport {
   brokerStarted: boolean;
@@ -64,19 +64,10 @@ export interface DemoReport {
   books: Partial<Record<ServiceName, Record<string, number>>>;
 }
 
-const MISO_BIN = fileURLToPath(new URL('../../bin/miso.js', import.meta.url));
-
-/**
- * V8 flags for a service process: a small young generation. Under load the default lets each
- * service grow past 150 MB of RSS; with 4 MB semi-spaces it stays near 110 MB at 500
- * workflows/s and is no slower (bench/workflow). The Dockerfile sets the same in NODE_OPTIONS.
- */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=4'];
-
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const step = opts.onStep ?? (() => {});
   let cfg = opts.cfg;
-  const brokerStarted = await ensureBroker(cfg, step).then((r) => {
+  const brokerStarted = await ensureBroker(cfg, step, opts.startBroker).then((r) => {
     if (r) cfg = { ...cfg, serviceUrl: r.serviceUrl, adminUrl: r.adminUrl };
     return r !== undefined;
   });
@@ -91,7 +82,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const reused = await keptServices(dataDir);
   if (reused) step('using the services an earlier `miso demo --keep` left running');
   else step('starting the four services (miso run …)');
-  const services = reused ?? await startDemoServices(cfg, dataDir, opts);
+  const services = reused ?? await startServices(cfg, dataDir, { ...(opts.payoutFailureRate !== undefined ? { payoutFailureRate: opts.payoutFailureRate } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
   const client = pulsarClientFor(cfg);
   const pub = new Publisher(client, cfg);
   let watch: WorkflowWatch | undefined;
@@ -109,7 +100,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const setupTrace = setup.traces[0]!;
     if (!setup.complete || setupTrace.rejectedCount > 0) throw new MisoError('the campaign setup did not complete', { hint: `See \`miso trace ${created.correlationId}\` and the service logs in ${join(dataDir, 'logs')}.` });
     // Tracking learns the videos from campaign-events; wait until it has them.
-    await waitForTrackingVideos(services, campaignId, opts.timeoutMs ?? 30_000);
+    await waitForTrackingVideos(services, opts.timeoutMs ?? 30_000);
 
     await watch.close();
     // A watch reads its topics once (collect closes its readers): a fresh one for the tracking workflows.
@@ -135,7 +126,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const report: DemoReport = {
       brokerStarted,
       campaignId,
-      services: services.map(({ service, pid, url, log }) => ({ service, pid, url, log })),
+      services: services.map(serviceInfo),
       kept: Boolean(opts.keep) || reused !== undefined,
       reused: reused !== undefined,
       setup: setupTrace,
@@ -155,14 +146,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       step('stopping the services');
       await stopServices(services);
     } else {
-      for (const s of services) s.child?.unref();
-      writeFileSync(keptFile(dataDir), JSON.stringify(services.map(({ service, pid, url, log }) => ({ service, pid, url, log })), null, 2));
+      keepServices(dataDir, services);
     }
   }
 }
 
 /** The broker answers, or (for the default local URLs only) is started; returns the URLs when it started one. */
-async function ensureBroker(cfg: ResolvedConfig, step: (t: string) => void): Promise<{ serviceUrl: string; adminUrl: string } | undefined> {
+async function ensureBroker(cfg: ResolvedConfig, step: (t: string) => void, startBroker: DemoOptions['startBroker']): Promise<{ serviceUrl: string; adminUrl: string } | undefined> {
   const admin = new AdminClient({ ...cfg, timeoutMs: 3000 });
   try {
     await admin.clusters();
@@ -170,128 +160,23 @@ async function ensureBroker(cfg: ResolvedConfig, step: (t: string) => void): Pro
   } catch (err) {
     if (!(err instanceof UnreachableError)) throw err;
     const local = cfg.adminUrl === DEFAULTS.adminUrl && cfg.serviceUrl === DEFAULTS.serviceUrl;
-    if (!local) throw err;
+    if (!local || !startBroker) throw err;
   }
   step('no broker answers: starting the local one (miso broker up)');
-  const up = await brokerUp({ servicePort: 6650, webPort: 8080, heapMb: 512, init: false, onProgress: step });
-  return { serviceUrl: up.serviceUrl, adminUrl: up.adminUrl };
+  return startBroker(step);
 }
 
-interface Child extends DemoService { child?: ChildProcess }
-
-function keptFile(dataDir: string): string {
-  return join(dataDir, 'kept-services.json');
-}
-
-/** Services a previous `--keep` run left, when all four still run and answer. */
-async function keptServices(dataDir: string): Promise<Child[] | undefined> {
-  const file = keptFile(dataDir);
-  if (!existsSync(file)) return undefined;
-  let list: DemoService[];
-  try {
-    list = JSON.parse(readFileSync(file, 'utf8')) as DemoService[];
-  } catch {
-    list = [];
-  }
-  const ok = list.length === SERVICES.length && (await Promise.all(list.map(async (s) => processAlive(s.pid) && (await health(s.url)) !== undefined))).every(Boolean);
-  if (!ok) {
-    rmSync(file, { force: true });
-    return undefined;
-  }
-  return list;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function startDemoServices(cfg: ResolvedConfig, dataDir: string, opts: DemoOptions): Promise<Child[]> {
-  mkdirSync(join(dataDir, 'logs'), { recursive: true });
-  const conn = ['--service-url', cfg.serviceUrl, '--admin-url', cfg.adminUrl, '--tenant', cfg.tenant, '--namespace', cfg.namespace];
-  if (cfg.profile) conn.push('--profile', cfg.profile);
-  if (cfg.tlsTrustCertsFile) conn.push('--tls-trust-certs', cfg.tlsTrustCertsFile);
-  if (cfg.tlsAllowInsecure) conn.push('--tls-allow-insecure');
-  if (cfg.token) {
-    // A file, not an argument: arguments are visible to every user of the machine.
-    const tokenFile = join(dataDir, '.token');
-    writeFileSync(tokenFile, cfg.token, { mode: 0o600 });
-    conn.push('--token-file', tokenFile);
-  }
-  const children: Child[] = [];
-  try {
-    for (const service of SERVICES) {
-      const port = await freePort(DEFAULT_PORTS[service]);
-      const log = join(dataDir, 'logs', `${service}.log`);
-      const fd = openSync(log, 'a');
-      const extra = service === 'payment' && opts.payoutFailureRate ? ['--payout-failure-rate', String(opts.payoutFailureRate)] : [];
-      // Detached with its output in a file, so that with --keep it outlives the demo.
-      const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, MISO_BIN, 'run', service, '--port', String(port), '--data-dir', dataDir, '--nack-delay-ms', '200', ...conn, ...extra], {
-        stdio: ['ignore', fd, fd],
-        detached: true,
-      });
-      closeSync(fd);
-      children.push({ service, pid: child.pid ?? -1, url: `http://127.0.0.1:${port}`, log, child });
-    }
-    await Promise.all(children.map((c) => waitHealthy(c, 30_000)));
-  } catch (err) {
-    await stopServices(children);
-    throw err;
-  }
-  return children;
-}
-
-async function waitHealthy(c: Child, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited: number | null | undefined;
-  c.child?.once('exit', (code) => { exited = code; });
-  while (Date.now() < deadline) {
-    if (exited !== undefined) throw new ProcessError(`the ${c.service} service exited (code ${exited}) while starting`, { hint: `See its log: ${c.log}` });
-    try {
-      const res = await fetch(`${c.url}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new TimeoutError(`the ${c.service} service did not become healthy in ${timeoutMs / 1000} s`, { hint: `See its log: ${c.log}` });
-}
-
-async function stopServices(children: Child[]): Promise<void> {
-  await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-    const child = c.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    const t = setTimeout(() => { child.kill('SIGKILL'); }, 15_000);
-    child.once('exit', () => { clearTimeout(t); resolve(); });
-    child.kill('SIGTERM');
-  })));
-}
-
-async function waitForTrackingVideos(services: Child[], _campaignId: string, timeoutMs: number): Promise<void> {
+/** Tracking learns the videos from campaign-events: wait until it knows as many as campaign has. */
+async function waitForTrackingVideos(services: ServiceProcess[], timeoutMs: number): Promise<void> {
   const tracking = services.find((s) => s.service === 'tracking')!;
   const campaign = services.find((s) => s.service === 'campaign')!;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  await waitFor(async () => {
     const [t, c] = await Promise.all([health(tracking.url), health(campaign.url)]);
-    if (t?.stats && c?.stats && t.stats.videos! >= c.stats.videos!) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new TimeoutError('the tracking service did not learn the new videos in time', { hint: `See ${tracking.log}.` });
+    return Boolean(t?.stats && c?.stats && t.stats.videos! >= c.stats.videos!);
+  }, { timeoutMs, intervalMs: 50, what: 'the tracking service to learn the new videos', hint: `See ${tracking.log}.` });
 }
 
-async function health(url: string): Promise<{ stats?: Record<string, number> } | undefined> {
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
-    return (await res.json()) as { stats?: Record<string, number> };
-  } catch {
-    return undefined;
-  }
-}
-
-async function books(services: Child[]): Promise<DemoReport['books']> {
+async function books(services: ServiceProcess[]): Promise<DemoReport['books']> {
   const out: DemoReport['books'] = {};
   for (const s of services) {
     const h = await health(s.url);
@@ -313,17 +198,4 @@ function totalsOf(traces: Trace[]): DemoReport['totals'] {
     }
   }
   return t;
-}
-
-/** The preferred port when free, else any free port. */
-function freePort(preferred: number): Promise<number> {
-  const tryPort = (port: number) => new Promise<number | undefined>((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(undefined));
-    srv.listen(port, '127.0.0.1', () => {
-      const p = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(p));
-    });
-  });
-  return tryPort(preferred).then((p) => p ?? tryPort(0).then((q) => q!));
 }
