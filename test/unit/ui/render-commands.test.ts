@@ -3,6 +3,7 @@ import { Chalk } from 'chalk';
 import { brokerDownLine, brokerStatusLines, brokerUpLines } from '../../../src/ui/render/broker.js';
 import { deadLetterListLines, replayLines } from '../../../src/ui/render/dlq.js';
 import { serviceStartedLines, servicesStoppedLine } from '../../../src/ui/render/run.js';
+import { profileListLines, settingsLines } from '../../../src/ui/render/config.js';
 import type { UpResult } from '../../../src/broker/commands.js';
 import type { DeadLetter } from '../../../src/core/dlq.js';
 
@@ -71,5 +72,19 @@ describe('run text', () => {
     ]);
     expect(servicesStoppedLine({ payment: 0 })).toBe('Stopped; every outbox is empty.');
     expect(servicesStoppedLine({ payment: 2, campaign: 0 })).toBe('Stopped; unpublished messages are kept and go out on the next start: payment 2.');
+  });
+});
+
+describe('config text', () => {
+  it('profiles with the default starred; a first step when there is none', () => {
+    expect(profileListLines([{ name: 'local', current: true, settings: { serviceUrl: 'pulsar://x' } }, { name: 'prod', current: false, settings: {} }])).toEqual(['* local', '    serviceUrl = pulsar://x', '  prod']);
+    expect(profileListLines([])[0]).toMatch(/^No profiles yet\./);
+  });
+
+  it('settings in a column with their source', () => {
+    const lines = settingsLines(undefined, { tenant: 'miso', token: null }, { tenant: 'env' });
+    expect(lines[0]).toBe('profile: (none)');
+    expect(lines[1]).toBe(`  ${'tenant'.padEnd(18)} ${'miso'.padEnd(40)} (env)`);
+    expect(lines[2]).toBe(`  ${'token'.padEnd(18)} ${'-'.padEnd(40)} (default)`);
   });
 });
