@@ -7,7 +7,7 @@ import { paths } from '../config/index.js';
 import { ProcessError } from '../errors.js';
 import { isAlive, spawnDetached, stopProcess, type Detached } from '../util/process.js';
 import { waitFor } from '../util/wait.js';
-import { PULSAR_VERSION, resolveDistribution, lastLines, type Distribution } from './distribution.js';
+import { PULSAR_VERSION, resolveDistribution, lastLines, type BrokerProgress, type Distribution } from './distribution.js';
 
 export interface BrokerOptions {
   servicePort: number;
@@ -87,7 +87,7 @@ export class LocalBroker {
     return isOurProcess(state.pid, state.confFile) ? state : undefined;
   }
 
-  async up(opts: BrokerOptions, onProgress: (text: string) => void = () => {}): Promise<{ state: BrokerState; alreadyRunning: boolean; seconds: number; distribution?: Distribution }> {
+  async up(opts: BrokerOptions, onProgress: (p: BrokerProgress) => void = () => {}): Promise<{ state: BrokerState; alreadyRunning: boolean; seconds: number; distribution?: Distribution }> {
     const started = Date.now();
     const existing = this.running();
     if (existing) return { state: existing, alreadyRunning: true, seconds: 0 };
@@ -189,7 +189,7 @@ export class LocalBroker {
   }
 
   /** Ready = the admin REST API answers for a namespace (the broker has loaded its metadata). */
-  private async waitReady(state: BrokerState, timeoutMs: number, onProgress: (text: string) => void): Promise<void> {
+  private async waitReady(state: BrokerState, timeoutMs: number, onProgress: (p: BrokerProgress) => void): Promise<void> {
     const t0 = Date.now();
     await waitFor(async () => {
       // Only liveness here: right after spawn the pid may not have exec'd the broker yet.
@@ -200,7 +200,7 @@ export class LocalBroker {
         });
       }
       if (await adminAnswers(state.adminUrl, state.authToken)) return true;
-      onProgress(`Starting Pulsar ${state.version} on ${state.serviceUrl} (${((Date.now() - t0) / 1000).toFixed(0)} s)…`);
+      onProgress({ stage: 'start', version: state.version, serviceUrl: state.serviceUrl, seconds: (Date.now() - t0) / 1000 });
       return false;
     }, { timeoutMs, intervalMs: 250, what: 'the broker to become ready', hint: `See \`miso broker logs\` (${this.logFile}).` });
   }

@@ -4,7 +4,8 @@ import { DEFAULTS } from '../config/index.js';
 import { brokerUp } from '../broker/commands.js';
 import { DEFAULT_BROKER_OPTIONS } from '../broker/local.js';
 import { runDemo } from '../core/demo/index.js';
-import { demoLines } from '../ui/render/demo.js';
+import { brokerProgressText } from '../ui/render/broker.js';
+import { demoLines, demoStepText } from '../ui/render/demo.js';
 import { traceJson } from '../ui/render/trace.js';
 import { Spinner } from '../ui/spinner.js';
 import { MisoError, UsageError } from '../errors.js';
@@ -38,9 +39,12 @@ export default class Demo extends ConnectedCommand {
         conversions: flags.conversions,
         ...(rate !== undefined ? { payoutFailureRate: rate } : {}),
         ...(flags['data-dir'] ? { dataDir: flags['data-dir'] } : {}),
-        onStep: (t) => spinner.update(t),
+        onStep: (s) => spinner.update(demoStepText(s)),
         // Only for the default local URLs, when nothing answers there.
-        startBroker: (onProgress) => brokerUp({ servicePort: DEFAULT_BROKER_OPTIONS.servicePort, webPort: DEFAULT_BROKER_OPTIONS.webPort, heapMb: DEFAULT_BROKER_OPTIONS.heapMb, init: false, onProgress }),
+        startBroker: () => brokerUp({
+          servicePort: DEFAULT_BROKER_OPTIONS.servicePort, webPort: DEFAULT_BROKER_OPTIONS.webPort, heapMb: DEFAULT_BROKER_OPTIONS.heapMb, init: false,
+          onProgress: (p) => spinner.update(brokerProgressText(p)),
+        }),
       });
     } finally {
       spinner.stop();

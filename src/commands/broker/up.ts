@@ -3,7 +3,7 @@ import { BaseCommand } from '../../cli/base.js';
 import { brokerUp } from '../../broker/commands.js';
 import { DEFAULT_BROKER_OPTIONS } from '../../broker/local.js';
 import { MisoError } from '../../errors.js';
-import { brokerUpLines } from '../../ui/render/broker.js';
+import { brokerInitStepText, brokerProgressText, brokerUpLines } from '../../ui/render/broker.js';
 import { Spinner } from '../../ui/spinner.js';
 
 export default class BrokerUp extends BaseCommand {
@@ -31,8 +31,8 @@ export default class BrokerUp extends BaseCommand {
       r = await brokerUp({
         servicePort: flags.port, webPort: flags['web-port'], heapMb: flags['heap-mb'], init: flags.init,
         ...(flags.secure ? { secure: { tlsPort: flags['tls-port'], webTlsPort: flags['web-tls-port'] } } : {}),
-        onProgress: (t) => spinner.update(t),
-        onInitStep: (s) => spinner.update(`miso init: ${s.name}`),
+        onProgress: (p) => spinner.update(brokerProgressText(p)),
+        onInitStep: (s) => spinner.update(brokerInitStepText(s)),
       });
     } finally {
       spinner.stop();

@@ -33,13 +33,23 @@ export interface DemoOptions {
   /** Payment provider failure rate for the demo services (shows retries in the traces). */
   payoutFailureRate?: number;
   timeoutMs?: number;
-  onStep?: (text: string) => void;
+  onStep?: (step: DemoStep) => void;
   /**
    * Start the local broker when none answers (the command passes `broker up`; core cannot
    * import src/broker). Without it a broker that does not answer is an error.
    */
-  startBroker?: (onProgress: (text: string) => void) => Promise<{ serviceUrl: string; adminUrl: string }>;
+  startBroker?: () => Promise<{ serviceUrl: string; adminUrl: string }>;
 }
+
+/** What the demo is busy with, for a progress line (src/ui/render/demo.ts words it). */
+export type DemoStep =
+  | { step: 'broker' }
+  | { step: 'init'; tenant: string; namespace: string }
+  | { step: 'services'; reused: boolean }
+  | { step: 'campaign'; campaignId: string }
+  | { step: 'tracking'; views: number; clicks: number; conversions: number }
+  | { step: 'waiting'; workflows: number }
+  | { step: 'stopping' };
 
 export interface DemoReport {
   brokerStarted: boolean;
@@ -71,7 +81,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     if (r) cfg = { ...cfg, serviceUrl: r.serviceUrl, adminUrl: r.adminUrl };
     return r !== undefined;
   });
-  step(`init ${cfg.tenant}/${cfg.namespace}`);
+  step({ step: 'init', tenant: cfg.tenant, namespace: cfg.namespace });
   const init = await initCluster(cfg);
   if (!init.ok) {
     const failed = init.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.detail ?? ''}`);
@@ -80,8 +90,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
   const dataDir = opts.dataDir ?? join(paths.stateDir(), 'demo');
   const reused = await keptServices(dataDir);
-  if (reused) step('using the services an earlier `miso demo --keep` left running');
-  else step('starting the four services (miso run …)');
+  step({ step: 'services', reused: reused !== undefined });
   const services = reused ?? await startServices(cfg, dataDir, { ...(opts.payoutFailureRate !== undefined ? { payoutFailureRate: opts.payoutFailureRate } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
   const client = pulsarClientFor(cfg);
   const pub = new Publisher(client, cfg);
@@ -90,7 +99,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const campaignId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}-${randomBytes(2).toString('hex')}`;
     // Setup: one workflow creating the campaign and its two videos.
     watch = await WorkflowWatch.open(client, cfg);
-    step(`campaign ${campaignId}: create, add two videos`);
+    step({ step: 'campaign', campaignId });
     const created = await pub.sendCommand('campaign.create', { campaign_id: campaignId, user_id: 'creator-ada', name: 'Summer launch', description: 'miso demo campaign', budget_minor: 500_000 });
     const videos = [
       await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: `https://videos.example/${campaignId}/teaser`, title: 'Teaser' }, { correlationId: created.correlationId }),
@@ -107,7 +116,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     watch = await WorkflowWatch.open(client, cfg);
     const sends: Published[] = [];
     const counts = { view: opts.views ?? 3, click: opts.clicks ?? 2, conversion: opts.conversions ?? 1 };
-    step(`tracking: ${counts.view} views, ${counts.click} clicks, ${counts.conversion} conversions per video`);
+    step({ step: 'tracking', views: counts.view, clicks: counts.click, conversions: counts.conversion });
     let visitor = 0;
     for (const v of videos) {
       const videoId = (v.envelope.payload as { video_id: string }).video_id;
@@ -121,7 +130,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         }
       }
     }
-    step(`waiting for ${sends.length} workflows to reach payment`);
+    step({ step: 'waiting', workflows: sends.length });
     const run = await watch.collect(sends, { timeoutMs: opts.timeoutMs ?? 30_000, settleMs: 300 });
     const report: DemoReport = {
       brokerStarted,
@@ -143,7 +152,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     if (reused) {
       // Not ours to stop: they run until the user stops them.
     } else if (!opts.keep) {
-      step('stopping the services');
+      step({ step: 'stopping' });
       await stopServices(services);
     } else {
       keepServices(dataDir, services);
@@ -152,7 +161,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 }
 
 /** The broker answers, or (for the default local URLs only) is started; returns the URLs when it started one. */
-async function ensureBroker(cfg: ResolvedConfig, step: (t: string) => void, startBroker: DemoOptions['startBroker']): Promise<{ serviceUrl: string; adminUrl: string } | undefined> {
+async function ensureBroker(cfg: ResolvedConfig, step: (s: DemoStep) => void, startBroker: DemoOptions['startBroker']): Promise<{ serviceUrl: string; adminUrl: string } | undefined> {
   const admin = new AdminClient({ ...cfg, timeoutMs: 3000 });
   try {
     await admin.clusters();
@@ -162,8 +171,8 @@ async function ensureBroker(cfg: ResolvedConfig, step: (t: string) => void, star
     const local = cfg.adminUrl === DEFAULTS.adminUrl && cfg.serviceUrl === DEFAULTS.serviceUrl;
     if (!local || !startBroker) throw err;
   }
-  step('no broker answers: starting the local one (miso broker up)');
-  return startBroker(step);
+  step({ step: 'broker' });
+  return startBroker();
 }
 
 /** Tracking learns the videos from campaign-events: wait until it knows as many as campaign has. */

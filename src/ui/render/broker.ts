@@ -1,7 +1,9 @@
 /** `miso broker up | status | down` as text. */
 import type { ChalkInstance } from 'chalk';
 import type { UpResult } from '../../broker/commands.js';
+import type { BrokerProgress } from '../../broker/distribution.js';
 import type { BrokerStatus } from '../../broker/local.js';
+import type { InitStep } from '../../core/init.js';
 import { initCounts } from './admin.js';
 
 export function brokerUpLines(r: UpResult, c: ChalkInstance): string[] {
@@ -41,4 +43,22 @@ export function brokerDownLine(r: { stopped: boolean; pid?: number }, c: ChalkIn
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** The progress line for what `broker up` is busy with. */
+export function brokerProgressText(p: BrokerProgress): string {
+  switch (p.stage) {
+    case 'fetch':
+      return p.bytes === 0
+        ? `Fetching Pulsar ${p.version} from Maven Central (about 240 MB, once)…`
+        : `Fetching Pulsar ${p.version} from Maven Central: ${(p.bytes / 1e6).toFixed(0)} MB (${p.percent}%), ${p.seconds.toFixed(0)} s`;
+    case 'unpack': return `Unpacking Pulsar ${p.version}…`;
+    case 'cached': return `Pulsar ${p.version} cached in ${p.dir} (${p.seconds.toFixed(1)} s)`;
+    case 'start': return `Starting Pulsar ${p.version} on ${p.serviceUrl} (${p.seconds.toFixed(0)} s)…`;
+  }
+}
+
+/** The progress line while `broker up` runs init. */
+export function brokerInitStepText(s: InitStep): string {
+  return `miso init: ${s.name}`;
 }

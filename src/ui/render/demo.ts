@@ -1,6 +1,6 @@
 /** `miso demo` as text: what was started, the traces of its workflows, the totals and what to do next. */
 import type { ChalkInstance } from 'chalk';
-import type { DemoReport } from '../../core/demo/index.js';
+import type { DemoReport, DemoStep } from '../../core/demo/index.js';
 import { renderTrace } from './trace.js';
 
 export interface DemoRenderOptions {
@@ -39,4 +39,17 @@ export function demoLines(report: DemoReport, c: ChalkInstance, o: DemoRenderOpt
     lines.push(`Services still running (logs under ${report.services[0]?.log.replace(/[^/]+$/, '')}); stop them with: kill ${report.services.map((s) => s.pid).join(' ')}`);
   }
   return lines;
+}
+
+/** The progress line for one step of the demo. */
+export function demoStepText(s: DemoStep): string {
+  switch (s.step) {
+    case 'broker': return 'no broker answers: starting the local one (miso broker up)';
+    case 'init': return `init ${s.tenant}/${s.namespace}`;
+    case 'services': return s.reused ? 'using the services an earlier `miso demo --keep` left running' : 'starting the four services (miso run …)';
+    case 'campaign': return `campaign ${s.campaignId}: create, add two videos`;
+    case 'tracking': return `tracking: ${s.views} views, ${s.clicks} clicks, ${s.conversions} conversions per video`;
+    case 'waiting': return `waiting for ${s.workflows} workflows to reach payment`;
+    case 'stopping': return 'stopping the services';
+  }
 }

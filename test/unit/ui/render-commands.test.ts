@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
-import { brokerDownLine, brokerStatusLines, brokerUpLines } from '../../../src/ui/render/broker.js';
+import { brokerDownLine, brokerProgressText, brokerStatusLines, brokerUpLines } from '../../../src/ui/render/broker.js';
+import { demoStepText } from '../../../src/ui/render/demo.js';
 import { deadLetterListLines, replayLines } from '../../../src/ui/render/dlq.js';
 import { serviceStartedLines, servicesStoppedLine } from '../../../src/ui/render/run.js';
 import { profileListLines, settingsLines } from '../../../src/ui/render/config.js';
@@ -86,5 +87,23 @@ describe('config text', () => {
     expect(lines[0]).toBe('profile: (none)');
     expect(lines[1]).toBe(`  ${'tenant'.padEnd(18)} ${'miso'.padEnd(40)} (env)`);
     expect(lines[2]).toBe(`  ${'token'.padEnd(18)} ${'-'.padEnd(40)} (default)`);
+  });
+});
+
+describe('progress lines', () => {
+  it('words what broker up is busy with', () => {
+    expect(brokerProgressText({ stage: 'fetch', version: '4.0.8', bytes: 0, percent: 0, seconds: 0 })).toBe('Fetching Pulsar 4.0.8 from Maven Central (about 240 MB, once)…');
+    expect(brokerProgressText({ stage: 'fetch', version: '4.0.8', bytes: 120_400_000, percent: 49, seconds: 12.2 })).toBe('Fetching Pulsar 4.0.8 from Maven Central: 120 MB (49%), 12 s');
+    expect(brokerProgressText({ stage: 'unpack', version: '4.0.8' })).toBe('Unpacking Pulsar 4.0.8…');
+    expect(brokerProgressText({ stage: 'cached', version: '4.0.8', dir: '/c', seconds: 30.04 })).toBe('Pulsar 4.0.8 cached in /c (30.0 s)');
+    expect(brokerProgressText({ stage: 'start', version: '4.0.8', serviceUrl: 'pulsar://127.0.0.1:6650', seconds: 7.6 })).toBe('Starting Pulsar 4.0.8 on pulsar://127.0.0.1:6650 (8 s)…');
+  });
+
+  it('words each step of the demo', () => {
+    expect(demoStepText({ step: 'init', tenant: 't', namespace: 'ns' })).toBe('init t/ns');
+    expect(demoStepText({ step: 'services', reused: true })).toBe('using the services an earlier `miso demo --keep` left running');
+    expect(demoStepText({ step: 'services', reused: false })).toBe('starting the four services (miso run …)');
+    expect(demoStepText({ step: 'tracking', views: 3, clicks: 2, conversions: 1 })).toBe('tracking: 3 views, 2 clicks, 1 conversions per video');
+    expect(demoStepText({ step: 'waiting', workflows: 12 })).toBe('waiting for 12 workflows to reach payment');
   });
 });
