@@ -31,7 +31,7 @@ const { initCluster } = await import(new URL('core/init.js', dist));
 const { Publisher, pulsarClientFor } = await import(new URL('core/publisher.js', dist));
 const { topicName } = await import(new URL('core/topics.js', dist));
 const { AdminClient } = await import(new URL('pulsar/admin.js', dist));
-const { SERVICE_NODE_FLAGS } = await import(new URL('services/demo.js', dist));
+const { SERVICE_NODE_FLAGS } = await import(new URL('core/demo/index.js', dist));
 
 const MISO = fileURLToPath(new URL('../../bin/miso.js', import.meta.url));
 const SERVICES = ['campaign', 'tracking', 'commission', 'payment'];

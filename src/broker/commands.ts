@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { localBrokerEnv, ProfileStore, resolveConfig, type ProfileSettings } from '../config/index.js';
 import { initCluster, type InitReport, type InitStep } from '../core/init.js';
+import type { BrokerProgress } from './distribution.js';
 import { LocalBroker, DEFAULT_BROKER_OPTIONS, type BrokerState } from './local.js';
 import { prepareSecureBroker } from './secure.js';
 
@@ -12,7 +13,7 @@ export interface UpRequest {
   secure?: { tlsPort: number; webTlsPort: number };
   /** Run `miso init` against the broker once it is ready (default true). */
   init?: boolean;
-  onProgress?: (text: string) => void;
+  onProgress?: (p: BrokerProgress) => void;
   onInitStep?: (step: InitStep) => void;
 }
 

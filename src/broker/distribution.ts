@@ -13,11 +13,18 @@ export type Distribution =
   | { kind: 'local'; home: string; version: string; source: 'PULSAR_HOME' | 'cache' | 'maven' }
   | { kind: 'docker'; image: string; version: string };
 
+/** What `broker up` is busy with, for a progress line (src/ui/render/broker.ts words it). */
+export type BrokerProgress =
+  | { stage: 'fetch'; version: string; bytes: number; percent: number; seconds: number }
+  | { stage: 'unpack'; version: string }
+  | { stage: 'cached'; version: string; dir: string; seconds: number }
+  | { stage: 'start'; version: string; serviceUrl: string; seconds: number };
+
 export interface ResolveOptions {
   version: string;
   pulsarHome: string | undefined;
   cacheDir: string;
-  onProgress?: (text: string) => void;
+  onProgress?: (p: BrokerProgress) => void;
   /** Only look, never download (for `broker status`). */
   offline?: boolean;
 }
@@ -63,13 +70,14 @@ async function fetchWithMaven(opts: ResolveOptions): Promise<void> {
   mkdirSync(work, { recursive: true });
   const tarball = join(work, `pulsar-server-distribution-${opts.version}-bin.tar.gz`);
   const report = opts.onProgress ?? (() => {});
-  report(`Fetching Pulsar ${opts.version} from Maven Central (about 240 MB, once)…`);
   const started = Date.now();
+  const seconds = () => (Date.now() - started) / 1000;
+  report({ stage: 'fetch', version: opts.version, bytes: 0, percent: 0, seconds: 0 });
   const m2 = join(homedir(), '.m2', 'repository', 'org', 'apache', 'pulsar', 'pulsar-server-distribution', opts.version);
   const timer = setInterval(() => {
     const bytes = Math.max(sizeOfDir(m2), sizeOfDir(work));
     const pct = Math.min(99, Math.floor((bytes / APPROX_DOWNLOAD_BYTES) * 100));
-    report(`Fetching Pulsar ${opts.version} from Maven Central: ${(bytes / 1e6).toFixed(0)} MB (${pct}%), ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    report({ stage: 'fetch', version: opts.version, bytes, percent: pct, seconds: seconds() });
   }, 500);
   try {
     const mvn = await run('mvn', ['-B', '-q', 'dependency:copy', `-Dartifact=${MAVEN_ARTIFACT(opts.version)}`, `-DoutputDirectory=${work}`, '-Dtransitive=false'], { cwd: work });
@@ -78,13 +86,13 @@ async function fetchWithMaven(opts: ResolveOptions): Promise<void> {
         hint: 'Check that Maven reaches Maven Central (settings.xml, proxy), or set PULSAR_HOME to an unpacked distribution.',
       });
     }
-    report(`Unpacking Pulsar ${opts.version}…`);
+    report({ stage: 'unpack', version: opts.version });
     const tar = await run('tar', ['xzf', tarball, '-C', work]);
     if (tar.code !== 0) throw new ProcessError(`could not unpack ${tarball}: ${lastLines(tar.output, 3)}`, { hint: 'Check free disk space in the cache directory.' });
     rmSync(tarball);
     // Rename into place last, so a half-unpacked tree is never taken for a distribution.
     renameSync(join(work, `apache-pulsar-${opts.version}`), cachedHome(opts.cacheDir, opts.version));
-    report(`Pulsar ${opts.version} cached in ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    report({ stage: 'cached', version: opts.version, dir, seconds: seconds() });
   } finally {
     clearInterval(timer);
     rmSync(work, { recursive: true, force: true });

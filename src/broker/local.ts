@@ -1,11 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, lstatSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { paths } from '../config/index.js';
-import { ProcessError, TimeoutError } from '../errors.js';
-import { PULSAR_VERSION, resolveDistribution, lastLines, type Distribution } from './distribution.js';
+import { ProcessError } from '../errors.js';
+import { isAlive, spawnDetached, stopProcess, type Detached } from '../util/process.js';
+import { waitFor } from '../util/wait.js';
+import { PULSAR_VERSION, resolveDistribution, lastLines, type BrokerProgress, type Distribution } from './distribution.js';
 
 export interface BrokerOptions {
   servicePort: number;
@@ -85,7 +87,7 @@ export class LocalBroker {
     return isOurProcess(state.pid, state.confFile) ? state : undefined;
   }
 
-  async up(opts: BrokerOptions, onProgress: (text: string) => void = () => {}): Promise<{ state: BrokerState; alreadyRunning: boolean; seconds: number; distribution?: Distribution }> {
+  async up(opts: BrokerOptions, onProgress: (p: BrokerProgress) => void = () => {}): Promise<{ state: BrokerState; alreadyRunning: boolean; seconds: number; distribution?: Distribution }> {
     const started = Date.now();
     const existing = this.running();
     if (existing) return { state: existing, alreadyRunning: true, seconds: 0 };
@@ -140,24 +142,25 @@ export class LocalBroker {
       allowAutoTopicCreation: 'true',
       ...opts.confOverrides,
     }), { mode: 0o600 });
-    const log = openSync(this.logFile, 'a');
     const heap = `${opts.heapMb}m`;
-    const child = spawn(join(home, 'bin', 'pulsar'), [
-      'standalone', '--no-functions-worker', '--no-stream-storage', '-c', confFile,
-      '--bookkeeper-dir', join(this.dataDir, 'bookkeeper'), '--metadata-dir', join(this.dataDir, 'metadata'),
-    ], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: {
-        ...process.env,
-        PULSAR_MEM: `-Xms${heap} -Xmx${heap} -XX:MaxDirectMemorySize=${heap}`,
-        PULSAR_LOG_DIR: join(this.dir, 'logs'),
-        PULSAR_GC: '-XX:+UseG1GC -XX:+PerfDisableSharedMem',
-      },
-    });
-    closeSync(log);
-    child.unref();
-    if (!child.pid) throw new ProcessError(`could not start ${join(home, 'bin', 'pulsar')}`, { hint: 'Check the distribution is complete and executable.' });
+    let child: Detached;
+    try {
+      child = spawnDetached(join(home, 'bin', 'pulsar'), [
+        'standalone', '--no-functions-worker', '--no-stream-storage', '-c', confFile,
+        '--bookkeeper-dir', join(this.dataDir, 'bookkeeper'), '--metadata-dir', join(this.dataDir, 'metadata'),
+      ], {
+        logFile: this.logFile,
+        env: {
+          ...process.env,
+          PULSAR_MEM: `-Xms${heap} -Xmx${heap} -XX:MaxDirectMemorySize=${heap}`,
+          PULSAR_LOG_DIR: join(this.dir, 'logs'),
+          PULSAR_GC: '-XX:+UseG1GC -XX:+PerfDisableSharedMem',
+        },
+      });
+    } catch {
+      throw new ProcessError(`could not start ${join(home, 'bin', 'pulsar')}`, { hint: 'Check the distribution is complete and executable.' });
+    }
+    child.child.unref();
     const secure = Boolean(opts.confOverrides?.authenticationEnabled === 'true');
     return {
       kind: 'local', pid: child.pid, home, version,
@@ -186,10 +189,9 @@ export class LocalBroker {
   }
 
   /** Ready = the admin REST API answers for a namespace (the broker has loaded its metadata). */
-  private async waitReady(state: BrokerState, timeoutMs: number, onProgress: (text: string) => void): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  private async waitReady(state: BrokerState, timeoutMs: number, onProgress: (p: BrokerProgress) => void): Promise<void> {
     const t0 = Date.now();
-    for (;;) {
+    await waitFor(async () => {
       // Only liveness here: right after spawn the pid may not have exec'd the broker yet.
       if (state.kind === 'local' && !isAlive(state.pid)) {
         const tail = this.tailLog(15);
@@ -197,13 +199,10 @@ export class LocalBroker {
           hint: `Last lines of ${this.logFile}:\n${tail}`,
         });
       }
-      if (await adminAnswers(state.adminUrl, state.authToken)) return;
-      if (Date.now() > deadline) {
-        throw new TimeoutError(`the broker did not become ready within ${Math.round(timeoutMs / 1000)} s`, { hint: `See \`miso broker logs\` (${this.logFile}).` });
-      }
-      onProgress(`Starting Pulsar ${state.version} on ${state.serviceUrl} (${((Date.now() - t0) / 1000).toFixed(0)} s)…`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+      if (await adminAnswers(state.adminUrl, state.authToken)) return true;
+      onProgress({ stage: 'start', version: state.version, serviceUrl: state.serviceUrl, seconds: (Date.now() - t0) / 1000 });
+      return false;
+    }, { timeoutMs, intervalMs: 250, what: 'the broker to become ready', hint: `See \`miso broker logs\` (${this.logFile}).` });
   }
 
   /** Stop exactly the broker miso started; wait until its ports are free again. */
@@ -216,16 +215,10 @@ export class LocalBroker {
     if (state.kind === 'docker') {
       spawnSync('docker', ['rm', '-f', state.container!], { stdio: 'ignore' });
     } else {
-      signalGroup(state.pid, 'SIGTERM');
-      const deadline = Date.now() + timeoutMs / 2;
-      while (isAlive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      if (isAlive(state.pid)) signalGroup(state.pid, 'SIGKILL');
-      while (isAlive(state.pid)) await new Promise((r) => setTimeout(r, 100));
+      await stopProcess(state.pid, { graceMs: timeoutMs / 2, group: true });
     }
-    const deadline = Date.now() + timeoutMs / 2;
-    while (!((await portFree(state.servicePort)) && (await portFree(state.webPort))) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    // The ports free up a moment after the process is gone; a port still taken then is not ours to wait for.
+    await waitFor(async () => (await portFree(state.servicePort)) && (await portFree(state.webPort)), { timeoutMs: timeoutMs / 2, intervalMs: 200 }).catch(() => {});
     rmSync(this.stateFile, { force: true });
     return { stopped: true, pid: state.pid };
   }
@@ -295,15 +288,6 @@ export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Alive and still the broker we started (a recycled pid running something else does not count). */
 function isOurProcess(pid: number, confFile: string): boolean {
   if (!isAlive(pid)) return false;
@@ -312,14 +296,6 @@ function isOurProcess(pid: number, confFile: string): boolean {
     return cmdline.includes(confFile);
   } catch {
     return existsSync('/proc') ? false : true; // no procfs (macOS): trust the pid
-  }
-}
-
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    try { process.kill(pid, sig); } catch { /* already gone */ }
   }
 }
 

@@ -1,8 +1,12 @@
 import { Flags } from '@oclif/core';
 import { ConnectedCommand } from '../cli/base.js';
 import { DEFAULTS } from '../config/index.js';
-import { runDemo } from '../services/demo.js';
-import { renderTrace, traceJson } from '../ui/render/trace.js';
+import { brokerUp } from '../broker/commands.js';
+import { DEFAULT_BROKER_OPTIONS } from '../broker/local.js';
+import { runDemo } from '../core/demo/index.js';
+import { brokerProgressText } from '../ui/render/broker.js';
+import { demoLines, demoStepText } from '../ui/render/demo.js';
+import { traceJson } from '../ui/render/trace.js';
 import { Spinner } from '../ui/spinner.js';
 import { MisoError, UsageError } from '../errors.js';
 
@@ -35,47 +39,19 @@ export default class Demo extends ConnectedCommand {
         conversions: flags.conversions,
         ...(rate !== undefined ? { payoutFailureRate: rate } : {}),
         ...(flags['data-dir'] ? { dataDir: flags['data-dir'] } : {}),
-        onStep: (t) => spinner.update(t),
+        onStep: (s) => spinner.update(demoStepText(s)),
+        // Only for the default local URLs, when nothing answers there.
+        startBroker: () => brokerUp({
+          servicePort: DEFAULT_BROKER_OPTIONS.servicePort, webPort: DEFAULT_BROKER_OPTIONS.webPort, heapMb: DEFAULT_BROKER_OPTIONS.heapMb, init: false,
+          onProgress: (p) => spinner.update(brokerProgressText(p)),
+        }),
       });
     } finally {
       spinner.stop();
     }
-    const c = this.out.color;
-    const money = (minor: number) => (minor / 100).toFixed(2);
     const scopeFlags = [cfg.tenant !== DEFAULTS.tenant ? `--tenant ${cfg.tenant}` : '', cfg.namespace !== DEFAULTS.namespace ? `--namespace ${cfg.namespace}` : ''].filter(Boolean).join(' ');
-    this.out.result({
-      ...report,
-      setup: traceJson(report.setup),
-      workflows: report.workflows.map(traceJson),
-    }, () => {
-      if (report.brokerStarted) this.out.line(`${c.green('✔')} started the local broker (stop it with \`miso broker down\`)`);
-      if (report.reused) this.out.line(`${c.green('✔')} using the services an earlier \`miso demo --keep\` left running`);
-      this.out.line(`${c.green('✔')} services: ${report.services.map((s) => `${s.service} ${c.dim(s.url)}`).join(', ')}`);
-      if (!flags.quiet) {
-        this.out.line();
-        this.out.line(c.bold(`Campaign ${report.campaignId}`));
-        for (const l of renderTrace(report.setup, c)) this.out.line(l);
-        for (const t of report.workflows) {
-          this.out.line();
-          for (const l of renderTrace(t, c)) this.out.line(l);
-        }
-      }
-      const t = report.totals;
-      this.out.line();
-      this.out.line(c.bold('This run'));
-      this.out.line(`  tracking events  ${t.trackingEvents.view} views, ${t.trackingEvents.click} clicks, ${t.trackingEvents.conversion} conversions`);
-      this.out.line(`  commissions      ${t.commissions}, ${money(t.commissionMinor)} USD`);
-      this.out.line(`  payouts          ${t.payouts}, ${money(t.payoutMinor)} USD${t.rejected ? `  ${c.red(`${t.rejected} rejected`)}` : ''}${t.deadLettered ? `  ${c.magenta(`${t.deadLettered} dead-lettered`)}` : ''}`);
-      const b = report.books;
-      if (b.commission && b.payment) {
-        this.out.line(c.bold('All demo runs (the services\' own books)'));
-        this.out.line(`  campaigns ${b.campaign?.campaigns ?? '?'}, tracking events ${b.tracking?.tracking_events ?? '?'}, commissions ${b.commission.commissions} (${money(b.commission.commission_amount_minor ?? 0)} USD), payouts ${b.payment.paid} (${money(b.payment.paid_amount_minor ?? 0)} USD)`);
-      }
-      this.out.line();
-      this.out.line(`Watch it live: ${c.bold(`miso dashboard${scopeFlags ? ' ' + scopeFlags : ''}`)}   ·   one workflow: miso trace <correlation id>`);
-      if (report.kept) {
-        this.out.line(`Services still running (logs under ${report.services[0]?.log.replace(/[^/]+$/, '')}); stop them with: kill ${report.services.map((s) => s.pid).join(' ')}`);
-      }
+    this.out.result({ ...report, setup: traceJson(report.setup), workflows: report.workflows.map(traceJson) }, () => {
+      for (const l of demoLines(report, this.out.color, { quiet: flags.quiet, scopeFlags })) this.out.line(l);
     });
     if (!report.complete) {
       throw new MisoError('some workflows did not finish within the time allowed', { hint: 'Look at them with `miso trace <correlation id>` and at the service logs.' });

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { ConnectedCommand } from '../cli/base.js';
-import { initCluster, initTopicShortNames, type InitStep } from '../core/init.js';
+import { initCluster } from '../core/init.js';
 import { MisoError } from '../errors.js';
+import { initChecklist, initItem, initSummary } from '../ui/render/admin.js';
 
 export default class Init extends ConnectedCommand {
   static override description = 'Create the tenant, namespace, policies and topics miso needs (safe to run again)';
@@ -23,24 +24,17 @@ export default class Init extends ConnectedCommand {
       retentionMinutes: flags['retention-minutes'] ?? base.retentionMinutes,
       retentionSizeMb: flags['retention-size-mb'] ?? base.retentionSizeMb,
     };
-    const c = this.out.color;
-    const mark: Record<InitStep['status'], string> = {
-      created: c.green('✔'), updated: c.yellow('↻'), exists: c.dim('·'), skipped: c.dim('-'), failed: c.red('✖'),
-    };
-    const width = Math.max(`namespace ${cfg.tenant}/${cfg.namespace}`.length, ...initTopicShortNames().map((t) => `topic ${t}`.length));
+    const list = initChecklist(cfg, this.out.color);
     const report = await initCluster(cfg, {
-      onStep: (s) => {
-        this.out.line(`${mark[s.status]} ${s.name.padEnd(width)}  ${s.status === 'failed' ? c.red(`failed: ${s.detail ?? ''}`) : c.dim(s.detail ? `${s.status} (${s.detail})` : s.status)}`);
-        if (s.status === 'failed' && s.hint) this.out.line(`  ${' '.repeat(width)}  ${c.dim(`→ ${s.hint}`)}`);
-      },
+      onStep: (s) => { for (const l of list.lines(initItem(s))) this.out.line(l); },
     });
     if (this.out.json) this.out.data(report);
-    const { created, updated, exists, failed, skipped } = report.counts;
+    const { failed, skipped } = report.counts;
     if (!report.ok) {
       throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} incomplete: ${failed} step(s) failed, ${skipped} skipped`, {
         hint: 'Fix what the failed lines say (often the token or its permissions) and run `miso init` again; it only does what is missing.',
       });
     }
-    this.out.line(`${c.green('Ready:')} ${cfg.tenant}/${cfg.namespace} on ${report.adminUrl} — ${created} created, ${updated} updated, ${exists} already in place.`);
+    this.out.line(initSummary(report, this.out.color));
   }
 }

@@ -4,6 +4,7 @@ import { SERVICE_MODES, SERVICES } from '../config/index.js';
 import { initCluster } from '../core/init.js';
 import { MisoError, UsageError } from '../errors.js';
 import { DEFAULT_PORTS, parseServices, shutdownSignal, startServices } from '../services/runner.js';
+import { serviceStartedLines, servicesStoppedLine } from '../ui/render/run.js';
 
 export default class Run extends ConnectedCommand {
   static override description = 'Run a service (or all four in one process): consume its command topic, publish its events, serve /health and /metrics';
@@ -62,22 +63,19 @@ export default class Run extends ConnectedCommand {
       log: (l) => this.out.info(l),
       clientLog: (l) => this.out.debug(l),
     });
-    const c = this.out.color;
     for (const h of running.hosts) {
       const h1 = await h.health();
       const topics = (h1.topics_subscribed as { topic: string }[]).map((t) => t.topic);
-      this.out.result({ event: 'started', ...h1, url: h.url }, () => {
-        this.out.line(`${c.green('●')} ${c.bold(h.def.name)} service  ${h.opts.mode} mode  ${h.url}/health  db ${h.store.location}`);
-        if (topics.length) this.out.line(`  ${c.dim(`consuming ${topics.join(', ')} as ${h.subscription} (${h.opts.keyShared ? 'Key_Shared' : 'Shared'})`)}`);
+      // The bound port (with --port 0 the system picks it): `miso demo` reads it from this line.
+      this.out.result({ event: 'started', ...h1, port: h.port, url: h.url }, () => {
+        const started = { name: h.def.name, mode: h.opts.mode, url: h.url, db: h.store.location, topics, subscription: h.subscription, keyShared: Boolean(h.opts.keyShared) };
+        for (const l of serviceStartedLines(started, this.out.color)) this.out.line(l);
       });
     }
     this.out.info(`Running on ${cfg.serviceUrl} (${cfg.tenant}/${cfg.namespace}). Ctrl-C stops gracefully.`);
     const sig = await shutdownSignal();
     this.out.info(`${sig}: stopping (finishing in-flight messages, publishing the outbox)…`);
     const left = await running.stop();
-    const pending = Object.entries(left).filter(([, n]) => n > 0);
-    this.out.result({ event: 'stopped', outbox_left: left }, () => {
-      this.out.line(pending.length === 0 ? 'Stopped; every outbox is empty.' : `Stopped; unpublished messages are kept and go out on the next start: ${pending.map(([s, n]) => `${s} ${n}`).join(', ')}.`);
-    });
+    this.out.result({ event: 'stopped', outbox_left: left }, () => this.out.line(servicesStoppedLine(left)));
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LocalBroker } from '../../src/broker/local.js';
 import { PULSAR_VERSION } from '../../src/broker/distribution.js';
 import { paths } from '../../src/config/index.js';
+import { brokerProgressText } from '../../src/ui/render/broker.js';
 import { TEST_ADMIN_URL, TEST_SERVICE_URL } from './env.js';
 
 /**
@@ -18,7 +19,8 @@ export async function startTestBroker(): Promise<() => Promise<void>> {
   let last = '';
   await broker.up(
     { servicePort, webPort, heapMb: 768, version: PULSAR_VERSION, pulsarHome: process.env.PULSAR_HOME },
-    (text) => {
+    (p) => {
+      const text = brokerProgressText(p);
       const stem = text.replace(/\d+/g, '#');
       if (stem !== last) process.stderr.write(`[test broker] ${text}\n`);
       last = stem;

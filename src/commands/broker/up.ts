@@ -3,6 +3,7 @@ import { BaseCommand } from '../../cli/base.js';
 import { brokerUp } from '../../broker/commands.js';
 import { DEFAULT_BROKER_OPTIONS } from '../../broker/local.js';
 import { MisoError } from '../../errors.js';
+import { brokerInitStepText, brokerProgressText, brokerUpLines } from '../../ui/render/broker.js';
 import { Spinner } from '../../ui/spinner.js';
 
 export default class BrokerUp extends BaseCommand {
@@ -30,29 +31,14 @@ export default class BrokerUp extends BaseCommand {
       r = await brokerUp({
         servicePort: flags.port, webPort: flags['web-port'], heapMb: flags['heap-mb'], init: flags.init,
         ...(flags.secure ? { secure: { tlsPort: flags['tls-port'], webTlsPort: flags['web-tls-port'] } } : {}),
-        onProgress: (t) => spinner.update(t),
-        onInitStep: (s) => spinner.update(`miso init: ${s.name}`),
+        onProgress: (p) => spinner.update(brokerProgressText(p)),
+        onInitStep: (s) => spinner.update(brokerInitStepText(s)),
       });
     } finally {
       spinner.stop();
     }
-    const c = this.out.color;
     this.out.result({ ...r.state, authToken: undefined, alreadyRunning: r.alreadyRunning, seconds: r.seconds, profile: r.profile, serviceUrl: r.serviceUrl, adminUrl: r.adminUrl, init: r.init, secure: r.secure }, () => {
-      this.out.line(r.alreadyRunning
-        ? `${c.green('✔')} Pulsar ${r.state.version} is already running (pid ${r.state.pid})`
-        : `${c.green('✔')} Pulsar ${r.state.version} ready in ${r.seconds.toFixed(1)} s (pid ${r.state.pid})`);
-      this.out.line(`  service URL  ${r.serviceUrl}`);
-      this.out.line(`  admin URL    ${r.adminUrl}`);
-      if (r.secure) {
-        this.out.line(`  CA           ${r.secure.caFile}`);
-        this.out.line(`  admin token  ${r.secure.adminTokenFile} (other test tokens in ${r.secure.tokensDir})`);
-      }
-      this.out.line(`  profile      ${r.profile}`);
-      if (r.init) {
-        const n = r.init.counts;
-        this.out.line(`  init         ${r.init.tenant}/${r.init.namespace}: ${n.created} created, ${n.exists} already there, ${n.updated} updated${n.failed ? `, ${c.red(`${n.failed} failed`)}` : ''}`);
-      }
-      this.out.line(`  logs         miso broker logs -f`);
+      for (const l of brokerUpLines(r, this.out.color)) this.out.line(l);
     });
     if (r.init && !r.init.ok) {
       const failed = r.init.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.detail ?? ''}`);

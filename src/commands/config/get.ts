@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { mask } from '../../config/index.js';
 import { profileKey } from '../../config/edit.js';
+import { settingsLines } from '../../ui/render/config.js';
 
 export default class ConfigGet extends ConnectedCommand {
   static override description = 'Show the settings in effect and where each comes from (flag, env, profile, default)';
@@ -21,8 +22,7 @@ export default class ConfigGet extends ConnectedCommand {
       return;
     }
     this.out.result({ profile: cfg.profile ?? null, values, sources: cfg.sources }, () => {
-      this.out.line(`profile: ${cfg.profile ?? '(none)'}`);
-      for (const [k, v] of Object.entries(values)) this.out.line(`  ${k.padEnd(18)} ${String(v ?? '-').padEnd(40)} (${cfg.sources[k] ?? 'default'})`);
+      for (const l of settingsLines(cfg.profile, values, cfg.sources)) this.out.line(l);
     });
   }
 }

@@ -4,6 +4,7 @@ import { SERVICES, type ServiceName } from '../../config/index.js';
 import { deadLetterJson, listDeadLetters } from '../../core/dlq.js';
 import { pulsarClientFor } from '../../core/publisher.js';
 import { parseDuration } from '../../core/tail.js';
+import { deadLetterListLines } from '../../ui/render/dlq.js';
 
 export default class DlqList extends ConnectedCommand {
   static override description = 'List dead letters of the four services: origin, original message id, redeliveries, last error';
@@ -21,19 +22,7 @@ export default class DlqList extends ConnectedCommand {
     try {
       const letters = await listDeadLetters(client, cfg, { ...(flags.service ? { services: flags.service as ServiceName[] } : {}), ...(since ? { since } : {}) });
       this.out.result(letters.map(deadLetterJson), () => {
-        const c = this.out.color;
-        if (letters.length === 0) {
-          this.out.line(`No dead letters in ${cfg.tenant}/${cfg.namespace}${flags.since ? ` in the last ${flags.since}` : ''}.`);
-          return;
-        }
-        for (const d of letters) {
-          const type = d.envelope?.type ?? d.properties.type ?? 'undecodable';
-          const corr = d.envelope?.correlation_id ?? d.properties.correlation_id;
-          this.out.line(`${c.bold(d.id)}  ${c.dim(new Date(d.deadLetteredAt).toISOString())}  ${d.service}  ${d.envelope ? type : c.red(type)}${corr ? c.dim(`  wf ${corr.slice(0, 8)}`) : ''}`);
-          this.out.line(`  ${c.dim('from')} ${d.originTopic ?? '?'} ${c.dim(d.originMessageId ?? '')}  ${c.dim('redeliveries')} ${d.redeliveryCount ?? '≥ max'}`);
-          this.out.line(`  ${c.dim('error')} ${d.lastError}`);
-        }
-        this.out.line(c.dim(`${letters.length} dead letter(s). \`miso dlq show <id>\` for one, \`miso dlq replay <id>\` or \`--all\` to send back.`));
+        for (const l of deadLetterListLines(letters, this.out.color, { tenant: cfg.tenant, namespace: cfg.namespace, since: flags.since })) this.out.line(l);
       });
     } finally {
       await client.close();

@@ -5,6 +5,7 @@ import { findDeadLetter, listDeadLetters, replayDeadLetters } from '../../core/d
 import { pulsarClientFor } from '../../core/publisher.js';
 import { parseDuration } from '../../core/tail.js';
 import { UsageError } from '../../errors.js';
+import { replayLines } from '../../ui/render/dlq.js';
 
 export default class DlqReplay extends ConnectedCommand {
   static override description = 'Send dead letters back to the topic they came from (same command id and correlation id; safe to repeat)';
@@ -35,12 +36,7 @@ export default class DlqReplay extends ConnectedCommand {
       const chosen = args.id ? [findDeadLetter(letters, args.id)] : letters;
       const results = await replayDeadLetters(client, cfg, chosen, { dryRun: flags['dry-run'] });
       this.out.result({ dry_run: flags['dry-run'], replayed: results }, () => {
-        const c = this.out.color;
-        for (const r of results) {
-          this.out.line(`${flags['dry-run'] ? c.yellow('would replay') : c.green('✔ replayed')} ${r.id} ${r.type ?? 'undecodable'} → ${r.to}${r.messageId ? c.dim(` as ${r.messageId}`) : ''}${r.correlationId ? c.dim(`  (trace: miso trace ${r.correlationId})`) : ''}`);
-        }
-        if (results.length === 0) this.out.line('Nothing to replay.');
-        else if (!flags['dry-run']) this.out.line(c.dim(`${results.length} replayed; each service handles a command id once, so a replay of something already handled changes nothing.`));
+        for (const l of replayLines(results, flags['dry-run'], this.out.color)) this.out.line(l);
       });
     } finally {
       await client.close();

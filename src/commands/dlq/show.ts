@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { deadLetterJson, findDeadLetter, listDeadLetters } from '../../core/dlq.js';
 import { pulsarClientFor } from '../../core/publisher.js';
-import { jsonReplacer } from '../../ui/output.js';
+import { deadLetterLines } from '../../ui/render/dlq.js';
 
 export default class DlqShow extends ConnectedCommand {
   static override description = 'Show one dead letter: where it came from, why, and the message decoded';
@@ -19,15 +19,7 @@ export default class DlqShow extends ConnectedCommand {
       const d = findDeadLetter(await listDeadLetters(client, cfg), args.id);
       const json = deadLetterJson(d);
       this.out.result(json, () => {
-        const c = this.out.color;
-        const rows: [string, unknown][] = [
-          ['id', d.id], ['service', d.service], ['dead-lettered', json.dead_lettered_at], ['origin topic', d.originTopic],
-          ['origin message', d.originMessageId], ['redeliveries', d.redeliveryCount ?? '≥ max'], ['last error', d.lastError],
-          ['type', json.type], ['correlation id', json.correlation_id], ['key', d.key],
-        ];
-        for (const [k, v] of rows) this.out.line(`${c.dim(k.padEnd(15))} ${v ?? '-'}`);
-        if (d.envelope) this.out.line(JSON.stringify(d.envelope, jsonReplacer, 2));
-        else this.out.line(`${c.red('undecodable')}: ${d.decodeError ?? 'unknown'}\n${c.dim('payload (base64)')} ${json.payload_base64 as string}`);
+        for (const l of deadLetterLines(d, json, this.out.color)) this.out.line(l);
       });
     } finally {
       await client.close();

@@ -96,6 +96,11 @@ export class ServiceHost<R> {
     return `${this.def.name}-outbox-${this.store.storeId}`;
   }
 
+  /** The port the HTTP server bound (the one the system picked for port 0). */
+  get port(): number | undefined {
+    return this.address?.port;
+  }
+
   get url(): string | undefined {
     return this.address ? `http://${this.address.address}:${this.address.port}` : undefined;
   }

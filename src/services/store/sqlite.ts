@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../../errors.js';
+import { isAlive } from '../../util/process.js';
 import { CORE_MIGRATIONS, migrate, type Migration } from './migrations.js';
 import type { OutboxEntry, OutboxRow, ProcessedRecord, ServiceStore, StoreTx } from './store.js';
 
@@ -204,7 +205,7 @@ function lockDatabase(file: string): string {
         throw new ConfigError(`cannot lock database ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Choose a writable place with --db.' });
       }
       const owner = Number(readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
         throw new ConfigError(`database ${file} is in use by process ${owner} (another \`miso run\` of this service?)`, {
           hint: 'Stop that process, or give this instance its own database with --db (and its own --port).',
         });
@@ -213,15 +214,6 @@ function lockDatabase(file: string): string {
     }
   }
   throw new ConfigError(`cannot lock database ${file}`, { hint: 'Another process keeps taking the lock; stop it, or use --db.' });
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function openDatabase(file: string): DatabaseSync {

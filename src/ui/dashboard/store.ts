@@ -3,7 +3,9 @@
  * changes in (`MonitorSink`); components get plain view objects out (`topicRows`, `feed`,
  * `workflows`, ...) and never see the mutable state. Every collection is bounded: the feed and
  * each workflow are ring buffers, workflows are evicted least-recently-active first, rates keep
- * one minute of per-second buckets, backlog history a fixed number of samples.
+ * one minute of per-second buckets, backlog history a fixed number of samples. Workflow
+ * tracking (with the one rule for an answered command) is in workflows.ts, the rate and
+ * backlog series in rates.ts; this class feeds them and hands out their views.
  */
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import { serviceSubscription, commandTopicOf } from '../../core/topics.js';
@@ -18,6 +20,11 @@ import type {
 } from '../../core/monitor.js';
 import { RingBuffer } from './ring.js';
 import { NO_FILTER, type MessageFilter } from './filter.js';
+import { backlogTrend, RateSeries, type BacklogSample, type BacklogTrend } from './rates.js';
+import { WorkflowTracker, type WorkflowView } from './workflows.js';
+
+export { RATE_WINDOW_S, type BacklogTrend } from './rates.js';
+export { STALL_AFTER_MS, type StageStatus, type StageView, type WorkflowStatus, type WorkflowView } from './workflows.js';
 
 export interface StoreLimits {
   /** Messages kept for the live feed. */
@@ -31,36 +38,6 @@ export interface StoreLimits {
 }
 
 export const DEFAULT_LIMITS: StoreLimits = { feed: 1000, workflows: 500, messagesPerWorkflow: 64, backlogSamples: 30 };
-
-/** One minute of per-second counts. */
-export const RATE_WINDOW_S = 60;
-
-/** A workflow still waiting for a reply after this long is shown as stalled. */
-export const STALL_AFTER_MS = 30_000;
-
-export type StageStatus = 'none' | 'pending' | 'done' | 'failed';
-export type WorkflowStatus = 'in-flight' | 'stalled' | 'done' | 'failed';
-export type BacklogTrend = 'growing' | 'draining' | 'steady' | 'unknown';
-
-export interface StageView {
-  service: ServiceName;
-  status: StageStatus;
-  reason?: string;
-}
-
-export interface WorkflowView {
-  correlationId: string;
-  status: WorkflowStatus;
-  stages: StageView[];
-  /** First and last broker publish times seen (one clock, as `miso trace` measures). */
-  startedAt: number;
-  lastAt: number;
-  durationMs: number;
-  messages: number;
-  lastType: string;
-  /** First failure reason, when failed. */
-  failure?: string;
-}
 
 export interface SubscriptionView {
   name: string;
@@ -100,61 +77,6 @@ export interface FeedView {
   total: number;
 }
 
-interface StageState {
-  status: StageStatus;
-  pending: Set<string>;
-  reason?: string;
-}
-
-interface WorkflowState {
-  correlationId: string;
-  startedAt: number;
-  lastAt: number;
-  /** Wall clock (store clock) of the last message, for stall detection. */
-  lastSeenAt: number;
-  messages: RingBuffer<ObservedMessage>;
-  stages: Map<ServiceName, StageState>;
-  /** Command ids already answered, so an answer read before its command does not leave it pending. */
-  answered: Set<string>;
-  lastType: string;
-  count: number;
-}
-
-class RateSeries {
-  readonly buckets = new Array<number>(RATE_WINDOW_S).fill(0);
-  /** The second (epoch s) of the last bucket. */
-  private head = 0;
-  total = 0;
-
-  add(nowMs: number, n = 1): void {
-    this.advance(nowMs);
-    this.buckets[RATE_WINDOW_S - 1]! += n;
-    this.total += n;
-  }
-
-  advance(nowMs: number): void {
-    const sec = Math.floor(nowMs / 1000);
-    if (this.head === 0) { this.head = sec; return; }
-    const shift = sec - this.head;
-    if (shift <= 0) return;
-    if (shift >= RATE_WINDOW_S) this.buckets.fill(0);
-    else {
-      this.buckets.copyWithin(0, shift);
-      this.buckets.fill(0, RATE_WINDOW_S - shift);
-    }
-    this.head = sec;
-  }
-
-  /** Average over the last `seconds` complete seconds plus the current partial one. */
-  rate(nowMs: number, seconds = 5): number {
-    this.advance(nowMs);
-    const partial = (nowMs % 1000) / 1000;
-    let sum = 0;
-    for (let i = RATE_WINDOW_S - seconds - 1; i < RATE_WINDOW_S; i++) sum += this.buckets[i]!;
-    return sum / (seconds + partial);
-  }
-}
-
 export interface StoreOptions {
   limits?: Partial<StoreLimits>;
   /** Clock for rates, stall detection and durations of in-flight workflows. */
@@ -169,8 +91,8 @@ export class DashboardStore implements MonitorSink {
 
   private readonly feedRing: RingBuffer<ObservedMessage>;
   private readonly rates = new Map<string, RateSeries>();
-  private readonly workflowMap = new Map<string, WorkflowState>();
-  private readonly backlog = new Map<string, RingBuffer<{ at: number; backlog: number }>>();
+  private readonly flows: WorkflowTracker;
+  private readonly backlog = new Map<string, RingBuffer<BacklogSample>>();
   private latestStats: Map<string, TopicStats> | undefined;
   private statsAt: number | undefined;
   private conn: ConnectionState = { broker: 'connecting', admin: 'unknown' };
@@ -185,6 +107,7 @@ export class DashboardStore implements MonitorSink {
     this.info = info;
     this.topics = topics;
     this.feedRing = new RingBuffer(this.limits.feed);
+    this.flows = new WorkflowTracker(this.limits, this.now);
     for (const t of topics) this.rates.set(t.short, new RateSeries());
     this.connSince = this.now();
   }
@@ -196,7 +119,7 @@ export class DashboardStore implements MonitorSink {
     let series = this.rates.get(m.topic);
     if (!series) this.rates.set(m.topic, (series = new RateSeries()));
     series.add(this.now());
-    if (m.correlationId) this.track(m);
+    if (m.correlationId) this.flows.track(m);
     this.changed();
   }
 
@@ -241,78 +164,6 @@ export class DashboardStore implements MonitorSink {
     for (const l of this.listeners) l();
   }
 
-  // ---- workflow tracking ----------------------------------------------------------------
-
-  private track(m: ObservedMessage): void {
-    const at = m.publishTime || m.timestamp;
-    let wf = this.workflowMap.get(m.correlationId);
-    if (wf) {
-      // Re-insert so Map order is least-recently-active first.
-      this.workflowMap.delete(m.correlationId);
-    } else {
-      wf = {
-        correlationId: m.correlationId,
-        startedAt: at,
-        lastAt: at,
-        lastSeenAt: this.now(),
-        messages: new RingBuffer(this.limits.messagesPerWorkflow),
-        stages: new Map(),
-        answered: new Set(),
-        lastType: m.type,
-        count: 0,
-      };
-      while (this.workflowMap.size >= this.limits.workflows) {
-        const oldest = this.workflowMap.keys().next().value as string;
-        this.workflowMap.delete(oldest);
-      }
-    }
-    this.workflowMap.set(m.correlationId, wf);
-    wf.messages.push(m);
-    wf.count++;
-    wf.startedAt = Math.min(wf.startedAt, at);
-    if (at >= wf.lastAt) {
-      wf.lastAt = at;
-      wf.lastType = m.type;
-    }
-    wf.lastSeenAt = this.now();
-
-    let stage = wf.stages.get(m.service);
-    if (!stage) wf.stages.set(m.service, (stage = { status: 'none', pending: new Set() }));
-    switch (m.kind) {
-      case 'command':
-        if (!wf.answered.has(m.id)) {
-          stage.pending.add(m.id);
-          if (stage.status === 'none') stage.status = 'pending';
-        }
-        break;
-      case 'event':
-        this.answer(wf, stage, m.causationId, 'done');
-        break;
-      case 'rejection':
-        this.answer(wf, stage, m.causationId, 'failed', m.reason ?? `${m.type}`);
-        break;
-      case 'dead-letter':
-        // The dead-lettered message is the command itself: its id is the command's id.
-        this.answer(wf, stage, m.id, 'failed', m.reason ?? 'dead-lettered');
-        break;
-      case 'undecodable':
-        break;
-    }
-  }
-
-  private answer(wf: WorkflowState, stage: StageState, commandId: string | undefined, status: 'done' | 'failed', reason?: string): void {
-    if (commandId !== undefined) {
-      if (wf.answered.size >= 256) wf.answered.clear();
-      wf.answered.add(commandId);
-      // The answer may come from a stage other than the command's (a rejection is published on
-      // the owning service's event topic, which is the same stage; keep it general anyway).
-      for (const s of wf.stages.values()) s.pending.delete(commandId);
-    }
-    stage.status = status;
-    if (reason !== undefined) stage.reason = reason;
-    else if (status === 'done') delete stage.reason;
-  }
-
   // ---- views ----------------------------------------------------------------------------
 
   connectionView(): ConnectionState & { sinceMs: number } {
@@ -339,28 +190,11 @@ export class DashboardStore implements MonitorSink {
         brokerRateIn: st?.msgRateIn,
         exists: st ? st.exists : undefined,
         subscriptions: (st?.subscriptions ?? []).filter((s) => s.durable).map((s) => {
-          const { trend, perSec } = this.trendOf(t.short, s.name);
+          const { trend, perSec } = backlogTrend(this.backlog.get(`${t.short}\u0000${s.name}`));
           return { name: s.name, backlog: s.backlog, consumers: s.consumers, trend, trendPerSec: perSec };
         }),
       };
     });
-  }
-
-  private trendOf(topic: string, sub: string): { trend: BacklogTrend; perSec: number } {
-    const ring = this.backlog.get(`${topic}\u0000${sub}`);
-    if (!ring || ring.size < 2) return { trend: 'unknown', perSec: 0 };
-    const last = ring.newest()!;
-    // Compare with the oldest sample no more than 15 s back, so the trend follows recent change.
-    let first = ring.at(0)!;
-    for (let i = ring.size - 2; i >= 0; i--) {
-      const s = ring.at(i)!;
-      if (last.at - s.at > 15_000) break;
-      first = s;
-    }
-    const dt = (last.at - first.at) / 1000;
-    const diff = last.backlog - first.backlog;
-    const perSec = dt > 0 ? diff / dt : 0;
-    return { trend: diff > 0 ? 'growing' : diff < 0 ? 'draining' : 'steady', perSec };
   }
 
   services(): ServiceView[] {
@@ -388,68 +222,20 @@ export class DashboardStore implements MonitorSink {
   }
 
   get workflowCount(): number {
-    return this.workflowMap.size;
+    return this.flows.size;
   }
 
   /** In-flight (and stalled) workflows first, newest first within each group. */
   workflows(n: number, filter: MessageFilter = NO_FILTER): WorkflowView[] {
-    const active: WorkflowView[] = [];
-    const settled: WorkflowView[] = [];
-    const all = [...this.workflowMap.values()];
-    // Most recently active first.
-    for (let i = all.length - 1; i >= 0; i--) {
-      const wf = all[i]!;
-      if (filter !== NO_FILTER && !this.workflowMatches(wf, filter)) continue;
-      const v = this.viewOf(wf);
-      if (v.status === 'in-flight' || v.status === 'stalled') active.push(v);
-      else if (settled.length < n) settled.push(v);
-    }
-    active.sort((a, b) => b.startedAt - a.startedAt);
-    return [...active, ...settled].slice(0, n);
+    return this.flows.list(n, filter);
   }
 
   workflow(correlationId: string): WorkflowView | undefined {
-    const wf = this.workflowMap.get(correlationId);
-    return wf ? this.viewOf(wf) : undefined;
+    return this.flows.get(correlationId);
   }
 
   /** The messages kept for one workflow, oldest first. */
   workflowMessages(correlationId: string): ObservedMessage[] {
-    return this.workflowMap.get(correlationId)?.messages.toArray() ?? [];
-  }
-
-  private workflowMatches(wf: WorkflowState, filter: MessageFilter): boolean {
-    for (let i = 0; i < wf.messages.size; i++) if (filter.matches(wf.messages.at(i)!)) return true;
-    return false;
-  }
-
-  private viewOf(wf: WorkflowState): WorkflowView {
-    const now = this.now();
-    let pending = false;
-    let failure: string | undefined;
-    const stages: StageView[] = SERVICES.map((service) => {
-      const s = wf.stages.get(service);
-      if (!s) return { service, status: 'none' as const };
-      const status: StageStatus = s.pending.size > 0 && s.status !== 'failed' ? 'pending' : s.status;
-      if (s.pending.size > 0) pending = true;
-      if (status === 'failed' && failure === undefined) failure = `${service}: ${s.reason ?? 'failed'}`;
-      return { service, status, ...(s.reason !== undefined && status === 'failed' ? { reason: s.reason } : {}) };
-    });
-    let status: WorkflowStatus;
-    if (failure !== undefined) status = 'failed';
-    else if (pending) status = now - wf.lastSeenAt > STALL_AFTER_MS ? 'stalled' : 'in-flight';
-    else status = 'done';
-    const inFlight = status === 'in-flight';
-    return {
-      correlationId: wf.correlationId,
-      status,
-      stages,
-      startedAt: wf.startedAt,
-      lastAt: wf.lastAt,
-      durationMs: Math.max(0, (inFlight ? Math.max(now, wf.lastAt) : wf.lastAt) - wf.startedAt),
-      messages: wf.count,
-      lastType: wf.lastType,
-      ...(failure !== undefined ? { failure } : {}),
-    };
+    return this.flows.messages(correlationId);
   }
 }

@@ -12,6 +12,8 @@ async function freePortPair(): Promise<[number, number]> {
   }
 }
 
+// A broker start on a busy machine takes over a minute; `broker up` itself waits up to 240 s
+// and `down` up to 120 s, so each test gets their sum rather than the 60 s default.
 describe('miso broker up | status | down', () => {
   it('starts a real broker, reports it, refuses nothing on a second up, and frees the ports on down', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-broker-'));
@@ -50,7 +52,7 @@ describe('miso broker up | status | down', () => {
     expect(await portFree(webPort)).toBe(true);
     const after = JSON.parse((await miso(['broker', 'status', '--json'], { env })).stdout);
     expect(after.running).toBe(false);
-  });
+  }, 420_000);
 
   it('--secure starts TLS and token authentication, writes a profile that uses them, and refuses a bad token in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-secure-'));
@@ -85,7 +87,7 @@ describe('miso broker up | status | down', () => {
       await miso(['broker', 'down'], { env, timeoutMs: 120_000 });
     }
     expect(await portFree(tlsPort)).toBe(true);
-  });
+  }, 420_000);
 
   it('reports a broker that is not running in one line with a next step', async () => {
     const r = await miso(['init', '--admin-url', 'http://127.0.0.1:1', '--service-url', 'pulsar://127.0.0.1:1'], { env: { MISO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'miso-e2e-')) } });
