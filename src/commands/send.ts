@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { fieldTokensOf, prepareBatch, resolveMessageType, specOf, typeChoices, TOPICS, type MessageType } from '../core/catalog/index.js';
 import { TimeoutError } from '../errors.js';
 import type { Published, WaitResult } from '../core/publisher.js';
-import { parseDuration } from '../core/tail.js';
+import { parseDuration } from '../core/read/duration.js';
 import { Publisher, WorkflowWatch, pulsarClientFor, sendAll } from '../core/publisher.js';
 import { renderSendResult, renderWaitLine, progressBar, sendJson } from '../ui/render/send.js';
 

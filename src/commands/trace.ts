@@ -2,7 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { ConnectedCommand } from '../cli/base.js';
 import { MisoError } from '../errors.js';
 import { pulsarClientFor } from '../core/publisher.js';
-import { collectWorkflow, followWorkflow, closeReaders, parseDuration, type TailedMessage } from '../core/tail.js';
+import { collectWorkflow, followWorkflow, closeReaders, type TailedMessage } from '../core/tail.js';
+import { parseDuration } from '../core/read/duration.js';
 import { buildTrace, traceMessageOf, type TraceMessage } from '../core/trace.js';
 import { renderTrace, traceJson } from '../ui/render/trace.js';
 

@@ -438,14 +438,6 @@ export function watchedTopics(scope: TopicScope): WatchedTopic[] {
   ];
 }
 
-/** `30s`, `5m`, `2h`, `1d` → milliseconds; undefined when the text is not a duration. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
-}
-
 /**
  * The dashboard's source for a resolved config: its own client (readers only) and admin
  * client, the twelve watched topics, the client's status stream as the broker link state.

@@ -10,6 +10,7 @@
  * once every reader has caught up, live messages are passed on as they arrive.
  */
 import { UsageError } from '../errors.js';
+import { parseDuration } from './read/duration.js';
 import type { PulsarClient, Reader, Message } from '../pulsar/index.js';
 import { TopicNotFoundError, propertyOf } from '../pulsar/index.js';
 import {
@@ -43,24 +44,6 @@ export interface TailSource {
 }
 
 // ── parsing what people type ───────────────────────────────────────────
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** `10m`, `2h`, `1d`, `90s`, `1h30m` → milliseconds. */
-export function parseDuration(text: string, what = '--since'): number {
-  const t = text.trim();
-  const re = /(\d+(?:\.\d+)?)\s*(ms|min|s|m|h|d|w)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(t); m; m = re.exec(t)) {
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    matched += m[0].length;
-  }
-  if (t === '' || matched !== t.length) {
-    throw new UsageError(`${what} "${text}" is not a duration`, { hint: 'Use a number and a unit: 30s, 10m, 2h, 1d (or combined, 1h30m).' });
-  }
-  return total;
-}
 
 export type StartPosition = 'earliest' | 'latest' | { publishTime: number };
 

@@ -3,7 +3,7 @@ import { ConnectedCommand } from '../../cli/base.js';
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import { deadLetterJson, listDeadLetters } from '../../core/dlq.js';
 import { pulsarClientFor } from '../../core/publisher.js';
-import { parseDuration } from '../../core/tail.js';
+import { parseDuration } from '../../core/read/duration.js';
 
 export default class DlqList extends ConnectedCommand {
   static override description = 'List dead letters of the four services: origin, original message id, redeliveries, last error';

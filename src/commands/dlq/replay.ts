@@ -3,7 +3,7 @@ import { ConnectedCommand } from '../../cli/base.js';
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import { findDeadLetter, listDeadLetters, replayDeadLetters } from '../../core/dlq.js';
 import { pulsarClientFor } from '../../core/publisher.js';
-import { parseDuration } from '../../core/tail.js';
+import { parseDuration } from '../../core/read/duration.js';
 import { UsageError } from '../../errors.js';
 
 export default class DlqReplay extends ConnectedCommand {
