@@ -11,8 +11,9 @@
  * `PulsarMonitor` (below) is the real source; tests and benchmarks may feed a sink directly.
  */
 import type { ServiceName } from '../config/index.js';
-import { TOPIC_INFO, commandTopicOf, deadLetterTopics, isTopicShortName, shortTopicName, topicName, type TopicScope } from './topics.js';
+import { TOPIC_INFO, commandTopicOf, deadLetterTopics, isTopicShortName, topicName, type TopicScope } from './topics.js';
 import { decode, specOf, PROPERTY } from './catalog/index.js';
+import { deadLetterOrigin, deadLetterReason } from './read/dead-letter.js';
 import { PulsarClient, type MessageId, type ReaderStart } from '../pulsar/index.js';
 import { AdminClient } from '../pulsar/admin.js';
 import type { ResolvedConfig } from '../config/index.js';
@@ -156,9 +157,6 @@ export interface RawMessage {
   schemaVersion?: Buffer;
 }
 
-/** Properties the client sets when it dead-letters a message (Pulsar's own names). */
-export const DLQ_PROPERTY = { realTopic: 'REAL_TOPIC', originMessageId: 'ORIGIN_MESSAGE_ID' } as const;
-
 /**
  * A message read from a watched topic → what the dashboard shows. Never throws: bytes that do
  * not decode become an `undecodable` message that still carries what the properties say.
@@ -183,7 +181,7 @@ export function observe(topic: WatchedTopic, raw: RawMessage, writerSchema?: str
     const kind: MessageKind = topic.role === 'dead-letter' ? 'dead-letter' : (spec?.kind ?? 'event');
     let reason: string | undefined;
     if (kind === 'rejection') reason = `${String(payload.reason_code)}: ${String(payload.message)}`;
-    if (kind === 'dead-letter') reason = deadLetterReason(props, codecTopic);
+    if (kind === 'dead-letter') reason = deadLetterText(props, codecTopic);
     return {
       ...base,
       kind,
@@ -211,16 +209,11 @@ export function observe(topic: WatchedTopic, raw: RawMessage, writerSchema?: str
 }
 
 function originTopicOf(topic: WatchedTopic, props: Record<string, string>): string {
-  const real = props[DLQ_PROPERTY.realTopic];
-  if (real) {
-    const short = shortTopicName(real).replace(/-partition-\d+$/, '');
-    if (isTopicShortName(short)) return short;
-  }
-  return commandTopicOf(topic.service);
+  return deadLetterOrigin(props, topic.name) ?? commandTopicOf(topic.service);
 }
 
-function deadLetterReason(props: Record<string, string>, origin: string): string {
-  const error = Object.entries(props).find(([k]) => /error|reason/i.test(k))?.[1];
+function deadLetterText(props: Record<string, string>, origin: string): string {
+  const error = deadLetterReason(props);
   return error ? `dead-lettered from ${origin}: ${error}` : `dead-lettered from ${origin}`;
 }
 

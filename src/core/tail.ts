@@ -18,6 +18,7 @@ import {
   resolveMessageType, type AnyEnvelope, type TopicShortName,
 } from './catalog/index.js';
 import { deadLetterTopics } from './topics.js';
+import { commandTopicOfDeadLetterTopic, deadLetterOrigin } from './read/dead-letter.js';
 
 /** A message as scanned: decoded, or with the reason it could not be. */
 export interface TailedMessage {
@@ -110,7 +111,7 @@ export function tailSources(scope: { tenant: string; namespace: string }, opts: 
     if (target.includes('://') || isTopicShortName(short) || /-DLQ$/.test(short)) {
       const full = target.includes('://') ? target : topicName(scope, short);
       const dlq = /-DLQ$/.test(short);
-      const origin = dlq ? COMMAND_TOPICS.find((c) => short.startsWith(`${c}-`)) : (isTopicShortName(short) ? short : undefined);
+      const origin = dlq ? commandTopicOfDeadLetterTopic(short) : (isTopicShortName(short) ? short : undefined);
       sources.set(full, { topic: full, decodeAs: origin, deadLetter: dlq, optional: false });
       continue;
     }
@@ -212,7 +213,8 @@ export class MessageDecoder {
     const t = new ScannedMessage(source.topic, m);
     if (m.key !== undefined) t.key = m.key;
     if (source.deadLetter) t.deadLetter = true;
-    const as = source.decodeAs ?? originOf(m);
+    // A dead letter decodes as the topic it came from; a topic outside the catalog may still carry dead letters.
+    const as = source.deadLetter ? deadLetterOrigin(m.properties, source.topic) ?? source.decodeAs : source.decodeAs ?? deadLetterOrigin(m.properties);
     if (!as) {
       t.error = 'not a catalog topic: no schema to decode it with';
       return t;
@@ -227,14 +229,6 @@ export class MessageDecoder {
     }
     return t;
   }
-}
-
-/** The origin topic of a dead letter, from the property the consumer stamps on it. */
-function originOf(m: Message): TopicShortName | undefined {
-  const real = m.properties.REAL_TOPIC;
-  if (!real) return undefined;
-  const short = shortTopicName(real).replace(/-partition-\d+$/, '');
-  return isTopicShortName(short) ? short : undefined;
 }
 
 // ── reading ────────────────────────────────────────────────────────────

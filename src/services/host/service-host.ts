@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { ServiceMode } from '../../config/index.js';
 import { Publisher } from '../../core/publisher.js';
-import { DLQ_PROPS } from '../../core/dlq.js';
+import { DLQ_PROPS } from '../../core/read/dead-letter.js';
 import { topicSchemaInfo, type AnyEnvelope, type TopicShortName } from '../../core/catalog/index.js';
 import { deadLetterTopic, serviceSubscription, topicName, type TopicScope } from '../../core/topics.js';
 import { TopicNotFoundError, type Consumer, type Message, type Producer, type PulsarClient } from '../../pulsar/index.js';
