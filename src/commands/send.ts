@@ -6,6 +6,7 @@ import { fieldTokensOf, prepareBatch, resolveMessageType, specOf, typeChoices, T
 import { TimeoutError } from '../errors.js';
 import type { Published, WaitResult } from '../core/publisher.js';
 import { parseDuration } from '../core/read/duration.js';
+import { unansweredCommands } from '../core/read/outcome.js';
 import { Publisher, WorkflowWatch, pulsarClientFor, sendAll } from '../core/publisher.js';
 import { renderSendResult, renderWaitLine, progressBar, sendJson } from '../ui/render/send.js';
 
@@ -126,7 +127,7 @@ function readInput(file: string): string {
 
 /** The workflow did not finish in time: say which command got no answer and who should have answered. */
 function waitTimeout(sent: readonly Published[], result: WaitResult, timeout: string): TimeoutError {
-  const pending = result.traces.flatMap((t) => t.nodes).filter((n) => n.kind === 'command' && !n.deadLettered && !n.children.some((c) => c.kind === 'event' || c.kind === 'rejection'));
+  const pending = result.traces.flatMap(unansweredCommands);
   const missing = sent.filter((s) => !result.messages.some((m) => m.envelope?.id === s.id));
   const first = pending[0]?.message ?? (missing[0] ? { type: missing[0].type, id: missing[0].id } : undefined);
   const owner = first ? specOf(first.type)?.owner : undefined;

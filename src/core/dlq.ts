@@ -69,9 +69,8 @@ export async function listDeadLetters(client: PulsarClient, scope: TopicScope, o
       while (await reader.hasMessageAvailable()) {
         const m = await reader.readNext(10_000);
         if (!m) break;
-        const wait = decoder.prepare(m);
-        if (wait) await wait;
-        const t = decoder.decode(m, source);
+        let t = decoder.decode(m, source);
+        if (t instanceof Promise) t = await t;
         out.push(toDeadLetter(m, service, topic, t.envelope && !t.error ? t.envelope : undefined, t.error));
       }
     } finally {
