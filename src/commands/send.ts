@@ -7,7 +7,8 @@ import { TimeoutError } from '../errors.js';
 import type { Published, WaitResult } from '../core/publisher.js';
 import { parseDuration } from '../core/read/duration.js';
 import { unansweredCommands } from '../core/read/outcome.js';
-import { Publisher, WorkflowWatch, pulsarClientFor, sendAll } from '../core/publisher.js';
+import { Publisher, WorkflowWatch, sendAll } from '../core/publisher.js';
+import { openPulsar } from '../core/connect.js';
 import { renderSendResult, renderWaitLine, progressBar, sendJson } from '../ui/render/send.js';
 
 export default class Send extends ConnectedCommand {
@@ -77,7 +78,8 @@ export default class Send extends ConnectedCommand {
     if (flags.topic) for (const m of batch.messages) m.topic ??= flags.topic;
 
     const cfg = this.settingsFrom(flags);
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     const publisher = new Publisher(client, cfg, { batching: batch.messages.length > 1 });
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     try {
@@ -104,7 +106,7 @@ export default class Send extends ConnectedCommand {
       if (!result.complete) throw waitTimeout(sent, result, flags.timeout);
     } finally {
       await publisher.close();
-      await client.close();
+      await pulsar.close();
     }
   }
 

@@ -15,8 +15,8 @@ import { WriterSchemas } from './read/writer-schemas.js';
 import { Backoff, sleep } from '../util/wait.js';
 
 export { observe, watchedTopics, type MessageKind, type ObservedMessage, type RawMessage, type TopicRole, type WatchedTopic } from './read/observe.js';
-import { PulsarClient, type MessageId, type ReaderStart } from '../pulsar/index.js';
-import { AdminClient } from '../pulsar/admin.js';
+import type { MessageId, ReaderStart } from '../pulsar/index.js';
+import { openPulsar } from './connect.js';
 import type { ResolvedConfig } from '../config/index.js';
 
 export interface SubscriptionStats {
@@ -290,21 +290,10 @@ export function watchClientStatus(status: ClientStatusStream): ClientStatusWatch
  * client, the twelve watched topics, the client's status stream as the broker link state.
  */
 export function createMonitor(cfg: ResolvedConfig, opts: { start?: 'latest' | { publishTime: number }; statsIntervalMs?: number } = {}): PulsarMonitor {
-  const client = new PulsarClient({
-    serviceUrl: cfg.serviceUrl,
-    ...(cfg.token !== undefined ? { token: cfg.token } : {}),
-    ...(cfg.tlsTrustCertsFile !== undefined ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
-    tlsAllowInsecure: cfg.tlsAllowInsecure,
+  const { client, admin } = openPulsar(cfg, {
     // A dead broker should show within seconds, not after the default keep-alive window.
-    keepAliveIntervalMs: 5_000,
-    reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 },
-  });
-  const admin = new AdminClient({
-    adminUrl: cfg.adminUrl,
-    ...(cfg.token !== undefined ? { token: cfg.token } : {}),
-    ...(cfg.tlsTrustCertsFile !== undefined ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
-    tlsAllowInsecure: cfg.tlsAllowInsecure,
-    timeoutMs: 5_000,
+    client: { keepAliveIntervalMs: 5_000, reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 } },
+    admin: { timeoutMs: 5_000 },
   });
   return new PulsarMonitor({
     info: { serviceUrl: cfg.serviceUrl, adminUrl: cfg.adminUrl, profile: cfg.profile, tenant: cfg.tenant, namespace: cfg.namespace },

@@ -10,7 +10,7 @@
  *   await pub.publish(newEnvelope('campaign.created.v1', payload, { causedBy: cmd }), { sequenceId: 42n });
  *   await pub.close();
  */
-import { PulsarClient as PulsarClientImpl, TopicNotFoundError } from '../pulsar/index.js';
+import { TopicNotFoundError } from '../pulsar/index.js';
 import type { PulsarClient, Producer, BatchingOptions } from '../pulsar/index.js';
 import type { MessageId } from '../pulsar/index.js';
 import {
@@ -160,16 +160,8 @@ export function topicOfTyped(typed: string, publisher?: ServiceName): TopicShort
   return spec.topics.length === 1 ? spec.topics[0] : publisher ? `${publisher}-events` : undefined;
 }
 
-/** A client for the resolved connection settings (one per command run). */
-export function pulsarClientFor(cfg: { serviceUrl: string; token?: string | undefined; tlsTrustCertsFile?: string | undefined; tlsAllowInsecure?: boolean }, log?: (line: string) => void): PulsarClient {
-  return new PulsarClientImpl({
-    serviceUrl: cfg.serviceUrl,
-    ...(cfg.token ? { token: cfg.token } : {}),
-    ...(cfg.tlsTrustCertsFile ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
-    ...(cfg.tlsAllowInsecure ? { tlsAllowInsecure: true } : {}),
-    ...(log ? { log } : {}),
-  });
-}
+/** Kept for scripts written against it: the client comes from ./connect.ts like every other. */
+export { openClient as pulsarClientFor } from './connect.js';
 
 // ── sending many, waiting for effects ──────────────────────────────────
 

@@ -8,10 +8,10 @@ import { paths, SERVICES, type ResolvedConfig, type ServiceName } from '../confi
 import { brokerUp } from '../broker/commands.js';
 import { DEFAULTS } from '../config/index.js';
 import { initCluster } from '../core/init.js';
-import { Publisher, pulsarClientFor, WorkflowWatch, type Published } from '../core/publisher.js';
+import { Publisher, WorkflowWatch, type Published } from '../core/publisher.js';
+import { openAdmin, openClient } from '../core/connect.js';
 import type { Trace } from '../core/trace.js';
 import { MisoError, ProcessError, TimeoutError, UnreachableError } from '../errors.js';
-import { AdminClient } from '../pulsar/admin.js';
 import { DEFAULT_PORTS } from './runner.js';
 
 /**
@@ -92,7 +92,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   if (reused) step('using the services an earlier `miso demo --keep` left running');
   else step('starting the four services (miso run …)');
   const services = reused ?? await startDemoServices(cfg, dataDir, opts);
-  const client = pulsarClientFor(cfg);
+  const client = openClient(cfg);
   const pub = new Publisher(client, cfg);
   let watch: WorkflowWatch | undefined;
   try {
@@ -163,7 +163,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
 /** The broker answers, or (for the default local URLs only) is started; returns the URLs when it started one. */
 async function ensureBroker(cfg: ResolvedConfig, step: (t: string) => void): Promise<{ serviceUrl: string; adminUrl: string } | undefined> {
-  const admin = new AdminClient({ ...cfg, timeoutMs: 3000 });
+  const admin = openAdmin(cfg, { timeoutMs: 3000 });
   try {
     await admin.clusters();
     return undefined;

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import { deadLetterJson, listDeadLetters } from '../../core/dlq.js';
-import { pulsarClientFor } from '../../core/publisher.js';
+import { openPulsar } from '../../core/connect.js';
 import { parseDuration } from '../../core/read/duration.js';
 
 export default class DlqList extends ConnectedCommand {
@@ -17,7 +17,8 @@ export default class DlqList extends ConnectedCommand {
     const { flags } = await this.parse(DlqList);
     const cfg = this.settingsFrom(flags);
     const since = flags.since ? Date.now() - parseDuration(flags.since) : undefined;
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     try {
       const letters = await listDeadLetters(client, cfg, { ...(flags.service ? { services: flags.service as ServiceName[] } : {}), ...(since ? { since } : {}) });
       this.out.result(letters.map(deadLetterJson), () => {
@@ -36,7 +37,7 @@ export default class DlqList extends ConnectedCommand {
         this.out.line(c.dim(`${letters.length} dead letter(s). \`miso dlq show <id>\` for one, \`miso dlq replay <id>\` or \`--all\` to send back.`));
       });
     } finally {
-      await client.close();
+      await pulsar.close();
     }
   }
 }

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import { findDeadLetter, listDeadLetters, replayDeadLetters } from '../../core/dlq.js';
-import { pulsarClientFor } from '../../core/publisher.js';
+import { openPulsar } from '../../core/connect.js';
 import { parseDuration } from '../../core/read/duration.js';
 import { UsageError } from '../../errors.js';
 
@@ -29,7 +29,8 @@ export default class DlqReplay extends ConnectedCommand {
     if (args.id && flags.all) throw new UsageError('give an id or --all, not both', { hint: '`miso dlq replay <id>` replays one; `--all` replays every one.' });
     const cfg = this.settingsFrom(flags);
     const since = flags.since ? Date.now() - parseDuration(flags.since) : undefined;
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     try {
       const letters = await listDeadLetters(client, cfg, { ...(flags.service ? { services: flags.service as ServiceName[] } : {}), ...(since ? { since } : {}) });
       const chosen = args.id ? [findDeadLetter(letters, args.id)] : letters;
@@ -43,7 +44,7 @@ export default class DlqReplay extends ConnectedCommand {
         else if (!flags['dry-run']) this.out.line(c.dim(`${results.length} replayed; each service handles a command id once, so a replay of something already handled changes nothing.`));
       });
     } finally {
-      await client.close();
+      await pulsar.close();
     }
   }
 }
