@@ -19,6 +19,7 @@ import {
   type AnyEnvelope, type Envelope, type EnvelopeOptions, type MessageType, type PayloadInput, type ServiceName, type TopicShortName,
 } from './catalog/index.js';
 import { MisoError } from '../errors.js';
+import { openClient } from './connect.js';
 export { WorkflowWatch, type WaitResult } from './read/workflow.js';
 
 export interface PublisherOptions {
@@ -160,8 +161,10 @@ export function topicOfTyped(typed: string, publisher?: ServiceName): TopicShort
   return spec.topics.length === 1 ? spec.topics[0] : publisher ? `${publisher}-events` : undefined;
 }
 
-/** Kept for scripts written against it: the client comes from ./connect.ts like every other. */
-export { openClient as pulsarClientFor } from './connect.js';
+/** Kept for scripts written against it (the benchmarks): the client comes from ./connect.ts like every other. */
+export function pulsarClientFor(cfg: Parameters<typeof openClient>[0], log?: (line: string) => void): PulsarClient {
+  return openClient(cfg, log ? { log } : {});
+}
 
 // ── sending many, waiting for effects ──────────────────────────────────
 
