@@ -15,7 +15,7 @@ import { SERVICES, type ServiceName } from '../config/index.js';
 import type { Message, Producer, PulsarClient } from '../pulsar/index.js';
 import { TopicNotFoundError } from '../pulsar/index.js';
 import { isTopicShortName, shortTopicName, topicSchemaInfo, type AnyEnvelope, type TopicShortName } from './catalog/index.js';
-import { MessageDecoder, type TailSource } from './tail.js';
+import { MessageDecoder, type TailSource } from './read/decoder.js';
 import { deadLetterTopic, serviceSubscription, topicName, type TopicScope } from './topics.js';
 import { DEAD_LETTER_BOOKKEEPING, DLQ_PROPS, deadLetterOriginTopic } from './read/dead-letter.js';
 
