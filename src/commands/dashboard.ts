@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { ConnectedCommand } from '../cli/base.js';
 import { UsageError } from '../errors.js';
-import { createMonitor, parseDuration } from '../core/monitor.js';
+import { createMonitor } from '../core/monitor.js';
+import { parseDuration } from '../core/read/duration.js';
 import { relaunchLean, requireTerminal, runDashboard } from '../ui/dashboard/run.js';
 
 export default class Dashboard extends ConnectedCommand {
@@ -24,11 +25,7 @@ Needs an interactive terminal (80×24 or larger); for plain lines use \`miso tai
   async run(): Promise<void> {
     const { flags } = await this.parse(Dashboard);
     if (flags.json) throw new UsageError('miso dashboard has no JSON output', { hint: 'Use `miso tail --json` for messages as NDJSON.' });
-    let since: number | undefined;
-    if (flags.since !== undefined) {
-      since = parseDuration(flags.since);
-      if (since === undefined) throw new UsageError(`--since "${flags.since}" is not a duration`, { hint: 'Use a number and a unit: 30s, 10m, 2h or 1d.' });
-    }
+    const since = flags.since !== undefined ? parseDuration(flags.since) : undefined;
     requireTerminal();
     const cfg = this.settingsFrom(flags);
     const code = await relaunchLean();

@@ -5,8 +5,10 @@ import { UsageError } from '../errors.js';
 import { fieldTokensOf, prepareBatch, resolveMessageType, specOf, typeChoices, TOPICS, type MessageType } from '../core/catalog/index.js';
 import { TimeoutError } from '../errors.js';
 import type { Published, WaitResult } from '../core/publisher.js';
-import { parseDuration } from '../core/tail.js';
-import { Publisher, WorkflowWatch, pulsarClientFor, sendAll } from '../core/publisher.js';
+import { parseDuration } from '../core/read/duration.js';
+import { unansweredCommands } from '../core/read/outcome.js';
+import { Publisher, WorkflowWatch, sendAll } from '../core/publisher.js';
+import { openPulsar } from '../core/connect.js';
 import { renderSendResult, renderWaitLine, progressBar, sendJson } from '../ui/render/send.js';
 
 export default class Send extends ConnectedCommand {
@@ -76,7 +78,8 @@ export default class Send extends ConnectedCommand {
     if (flags.topic) for (const m of batch.messages) m.topic ??= flags.topic;
 
     const cfg = this.settingsFrom(flags);
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     const publisher = new Publisher(client, cfg, { batching: batch.messages.length > 1 });
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     try {
@@ -103,7 +106,7 @@ export default class Send extends ConnectedCommand {
       if (!result.complete) throw waitTimeout(sent, result, flags.timeout);
     } finally {
       await publisher.close();
-      await client.close();
+      await pulsar.close();
     }
   }
 
@@ -126,7 +129,7 @@ function readInput(file: string): string {
 
 /** The workflow did not finish in time: say which command got no answer and who should have answered. */
 function waitTimeout(sent: readonly Published[], result: WaitResult, timeout: string): TimeoutError {
-  const pending = result.traces.flatMap((t) => t.nodes).filter((n) => n.kind === 'command' && !n.deadLettered && !n.children.some((c) => c.kind === 'event' || c.kind === 'rejection'));
+  const pending = result.traces.flatMap(unansweredCommands);
   const missing = sent.filter((s) => !result.messages.some((m) => m.envelope?.id === s.id));
   const first = pending[0]?.message ?? (missing[0] ? { type: missing[0].type, id: missing[0].id } : undefined);
   const owner = first ? specOf(first.type)?.owner : undefined;

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import Table from 'cli-table3';
 import { ConnectedCommand } from '../cli/base.js';
-import { pulsarClientFor } from '../core/publisher.js';
+import { openPulsar } from '../core/connect.js';
 import { parseStart, parseWhere, scan, tailSources } from '../core/tail.js';
 import { resolveMessageType } from '../core/catalog/index.js';
 import { jsonLine, prettyLine, tableRow, TABLE_HEAD } from '../ui/render/message.js';
@@ -42,7 +42,8 @@ export default class Tail extends ConnectedCommand {
     const start = parseStart({ from: flags.from, since: flags.since }, Date.now(), follow ? 'latest' : 'earliest');
     const where = parseWhere(flags.where ?? []);
 
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     process.once('SIGINT', stop);
@@ -67,7 +68,7 @@ export default class Tail extends ConnectedCommand {
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      await client.close();
+      await pulsar.close();
     }
   }
 }

@@ -1,8 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { ConnectedCommand } from '../cli/base.js';
 import { MisoError } from '../errors.js';
-import { pulsarClientFor } from '../core/publisher.js';
-import { collectWorkflow, followWorkflow, closeReaders, parseDuration, type TailedMessage } from '../core/tail.js';
+import { openPulsar } from '../core/connect.js';
+import { collectWorkflow, followWorkflow, closeReaders } from '../core/read/workflow.js';
+import type { TailedMessage } from '../core/tail.js';
+import { parseDuration } from '../core/read/duration.js';
 import { buildTrace, traceMessageOf, type TraceMessage } from '../core/trace.js';
 import { renderTrace, traceJson } from '../ui/render/trace.js';
 
@@ -27,7 +29,8 @@ export default class Trace extends ConnectedCommand {
     const cfg = this.settingsFrom(flags);
     const id = args['correlation-id'];
     const windowMs = parseDuration(flags.since);
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     process.once('SIGINT', stop);
@@ -61,7 +64,7 @@ export default class Trace extends ConnectedCommand {
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      await client.close();
+      await pulsar.close();
     }
   }
 }

@@ -15,18 +15,11 @@ import { SERVICES, type ServiceName } from '../config/index.js';
 import type { Message, Producer, PulsarClient } from '../pulsar/index.js';
 import { TopicNotFoundError } from '../pulsar/index.js';
 import { isTopicShortName, shortTopicName, topicSchemaInfo, type AnyEnvelope, type TopicShortName } from './catalog/index.js';
-import { MessageDecoder, type TailSource } from './tail.js';
+import { MessageDecoder, type TailSource } from './read/decoder.js';
 import { deadLetterTopic, serviceSubscription, topicName, type TopicScope } from './topics.js';
+import { DEAD_LETTER_BOOKKEEPING, DLQ_PROPS, deadLetterOriginTopic } from './read/dead-letter.js';
 
-/** Properties a service adds when it dead-letters a message itself. */
-export const DLQ_PROPS = {
-  realTopic: 'REAL_TOPIC',
-  originMessageId: 'ORIGIN_MESSAGE_ID',
-  reason: 'MISO_DEAD_LETTER_REASON',
-  service: 'MISO_DEAD_LETTER_SERVICE',
-  redeliveryCount: 'REDELIVERY_COUNT',
-  replayedFrom: 'MISO_REPLAYED_FROM',
-} as const;
+export { DLQ_PROPS };
 
 export interface DeadLetter {
   /** Message id on the dead-letter topic: how `show` and `replay` name it. */
@@ -76,9 +69,8 @@ export async function listDeadLetters(client: PulsarClient, scope: TopicScope, o
       while (await reader.hasMessageAvailable()) {
         const m = await reader.readNext(10_000);
         if (!m) break;
-        const wait = decoder.prepare(m);
-        if (wait) await wait;
-        const t = decoder.decode(m, source);
+        let t = decoder.decode(m, source);
+        if (t instanceof Promise) t = await t;
         out.push(toDeadLetter(m, service, topic, t.envelope && !t.error ? t.envelope : undefined, t.error));
       }
     } finally {
@@ -143,10 +135,10 @@ export interface ReplayResult {
  */
 export async function replayDeadLetters(client: PulsarClient, scope: TopicScope, letters: readonly DeadLetter[], opts: { dryRun?: boolean } = {}): Promise<ReplayResult[]> {
   const plan = letters.map((d) => {
-    const origin = d.originTopic ?? topicName(scope, `${d.service}-commands`);
-    const short = shortTopicName(origin).replace(/-partition-\d+$/, '');
+    const origin = deadLetterOriginTopic(d.properties) ?? topicName(scope, `${d.service}-commands`);
+    const short = shortTopicName(origin);
     if (!isTopicShortName(short)) throw new MisoError(`dead letter ${d.id} came from ${origin}, which is not a miso topic`, { hint: 'Replay it by hand with `miso send --file`.' });
-    return { d, origin: origin.replace(/-partition-\d+$/, ''), short };
+    return { d, origin, short };
   });
   if (opts.dryRun) return plan.map(({ d, origin }) => result(d, origin, undefined));
 
@@ -170,7 +162,7 @@ export async function replayDeadLetters(client: PulsarClient, scope: TopicScope,
     for (const { d, origin, short } of plan) {
       const producer = await producerFor(d, origin, short);
       const properties = { ...d.properties };
-      for (const k of [DLQ_PROPS.realTopic, DLQ_PROPS.originMessageId, DLQ_PROPS.reason, DLQ_PROPS.service, DLQ_PROPS.redeliveryCount]) delete properties[k];
+      for (const k of DEAD_LETTER_BOOKKEEPING) delete properties[k];
       properties[DLQ_PROPS.replayedFrom] = `${shortTopicName(d.dlqTopic)}@${d.id}`;
       const id = await producer.send({
         payload: d.raw.payload,

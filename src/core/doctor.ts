@@ -14,10 +14,10 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { mask, type ResolvedConfig } from '../config/index.js';
 import { MisoError, UnreachableError, TimeoutError } from '../errors.js';
-import { AdminAuthError, AdminClient, NotFoundError, type NamespacePolicies } from '../pulsar/admin.js';
+import { AdminAuthError, NotFoundError, type AdminClient, type NamespacePolicies } from '../pulsar/admin.js';
+import { openAdmin, openHandshake } from './connect.js';
 import { tlsError } from '../pulsar/admin-http.js';
 import { decodeJwtClaims } from '../pulsar/admin-jwt.js';
-import { Connection } from '../pulsar/connection.js';
 import { parseServiceUrl, type BrokerAddress } from '../pulsar/url.js';
 import { EXPECTED_SCHEMA_COMPATIBILITY, describeRetention, expectedRetention, initTopicShortNames } from './init.js';
 import { TOPICS, topicName } from './topics.js';
@@ -64,7 +64,7 @@ export function humanDuration(ms: number): string {
 export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): Promise<DoctorReport> {
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const now = opts.now ?? (() => new Date());
-  const admin = opts.admin ?? new AdminClient({ ...cfg, timeoutMs });
+  const admin = opts.admin ?? openAdmin(cfg, { timeoutMs });
   const checks: DoctorCheck[] = [];
   const add = (c: DoctorCheck): DoctorCheck => {
     checks.push(c);
@@ -152,16 +152,7 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
     skip('broker handshake', 'the binary port is not reachable');
   } else {
     try {
-      const conn = await Connection.open({
-        physical: addr,
-        ...(cfg.token ? { token: cfg.token } : {}),
-        ...(cfg.tlsTrustCertsFile ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
-        tlsAllowInsecure: cfg.tlsAllowInsecure,
-        connectionTimeoutMs: timeoutMs,
-        operationTimeoutMs: timeoutMs,
-        keepAliveIntervalMs: 30_000,
-        log: () => {},
-      });
+      const conn = await openHandshake(cfg, addr, timeoutMs);
       add({ name: 'broker handshake', status: 'ok', detail: `CONNECT accepted${cfg.token ? ' with the token' : ''} (${conn.serverVersion || 'broker'}, protocol ${conn.protocolVersion})` });
       conn.close();
     } catch (err) {

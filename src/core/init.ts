@@ -20,10 +20,11 @@
 import type { ResolvedConfig } from '../config/index.js';
 import { MisoError } from '../errors.js';
 import {
-  AdminClient, AdminError, AdminAuthError, ConflictError, NotFoundError,
+  AdminError, AdminAuthError, type AdminClient, ConflictError, NotFoundError,
   type InactiveTopicPolicies, type RetentionPolicy, type SchemaCompatibilityStrategy,
 } from '../pulsar/admin.js';
 import { TOPICS, deadLetterTopics, topicName } from './topics.js';
+import { openAdmin } from './connect.js';
 
 export type InitStepStatus = 'created' | 'exists' | 'updated' | 'skipped' | 'failed';
 
@@ -93,7 +94,7 @@ function isFatal(err: unknown): boolean {
 }
 
 export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): Promise<InitReport> {
-  const admin = opts.admin ?? new AdminClient(cfg);
+  const admin = opts.admin ?? openAdmin(cfg);
   const ns = { tenant: cfg.tenant, namespace: cfg.namespace };
   const nsName = `${cfg.tenant}/${cfg.namespace}`;
   const steps: InitStep[] = [];

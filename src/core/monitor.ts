@@ -10,52 +10,14 @@
  *
  * `PulsarMonitor` (below) is the real source; tests and benchmarks may feed a sink directly.
  */
-import type { ServiceName } from '../config/index.js';
-import { TOPIC_INFO, commandTopicOf, deadLetterTopics, isTopicShortName, shortTopicName, topicName, type TopicScope } from './topics.js';
-import { decode, specOf, PROPERTY } from './catalog/index.js';
-import { PulsarClient, type MessageId, type ReaderStart } from '../pulsar/index.js';
-import { AdminClient } from '../pulsar/admin.js';
+import { observe, watchedTopics, type ObservedMessage, type RawMessage, type WatchedTopic } from './read/observe.js';
+import { WriterSchemas } from './read/writer-schemas.js';
+import { Backoff, sleep } from '../util/wait.js';
+
+export { observe, watchedTopics, type MessageKind, type ObservedMessage, type RawMessage, type TopicRole, type WatchedTopic } from './read/observe.js';
+import type { MessageId, ReaderStart } from '../pulsar/index.js';
+import { openPulsar } from './connect.js';
 import type { ResolvedConfig } from '../config/index.js';
-
-/** How a message is shown: what it is in the system, not which topic carried it. */
-export type MessageKind = 'command' | 'event' | 'rejection' | 'dead-letter' | 'undecodable';
-
-export type TopicRole = 'commands' | 'events' | 'dead-letter';
-
-/** One topic the monitor watches. */
-export interface WatchedTopic {
-  /** Short name, e.g. `campaign-commands` or `campaign-commands-campaign-service-DLQ`. */
-  short: string;
-  /** Fully qualified name, `persistent://tenant/ns/short`. */
-  name: string;
-  role: TopicRole;
-  /** The service owning the topic: the stage of a workflow its messages belong to. */
-  service: ServiceName;
-}
-
-export interface ObservedMessage {
-  /** Short topic name the message was read from. */
-  topic: string;
-  role: TopicRole;
-  service: ServiceName;
-  kind: MessageKind;
-  /** Message type (`campaign.created.v1`), or `?` when it could not be decoded. */
-  type: string;
-  /** Envelope id. */
-  id: string;
-  correlationId: string;
-  causationId: string | undefined;
-  /** Envelope timestamp, epoch ms. */
-  timestamp: number;
-  /** Broker publish time, epoch ms. */
-  publishTime: number;
-  /** Pulsar message id, `ledger:entry:partition:batch`. */
-  messageId: string;
-  /** The decoded payload, kept for the workflow's trace. */
-  payload: unknown;
-  /** Why a message is undecodable, or the reason a command was rejected / dead-lettered. */
-  reason?: string;
-}
 
 export interface SubscriptionStats {
   name: string;
@@ -144,90 +106,6 @@ function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
-// ---- decoding ------------------------------------------------------------------------------
-
-/** What the monitor needs of a message read from Pulsar (the client's `Message` fits). */
-export interface RawMessage {
-  messageId: { toString(): string };
-  payload: Buffer;
-  properties: Record<string, string>;
-  publishTime: number;
-  eventTime?: number;
-  schemaVersion?: Buffer;
-}
-
-/** Properties the client sets when it dead-letters a message (Pulsar's own names). */
-export const DLQ_PROPERTY = { realTopic: 'REAL_TOPIC', originMessageId: 'ORIGIN_MESSAGE_ID' } as const;
-
-/**
- * A message read from a watched topic → what the dashboard shows. Never throws: bytes that do
- * not decode become an `undecodable` message that still carries what the properties say.
- * `writerSchema` is the schema text the message was written with, when it differs from ours.
- */
-export function observe(topic: WatchedTopic, raw: RawMessage, writerSchema?: string): ObservedMessage {
-  const props = raw.properties ?? {};
-  const base = {
-    topic: topic.short,
-    role: topic.role,
-    service: topic.service,
-    publishTime: raw.publishTime,
-    messageId: raw.messageId.toString(),
-  };
-  // A dead letter is the original command, re-published: decode it as its origin topic.
-  const codecTopic = topic.role === 'dead-letter' ? originTopicOf(topic, props) : topic.short;
-  try {
-    if (!isTopicShortName(codecTopic)) throw new Error(`no schema for topic ${codecTopic}`);
-    const env = decode(codecTopic, raw.payload, writerSchema);
-    const spec = specOf(env.type);
-    const payload = env.payload as unknown as Record<string, unknown>;
-    const kind: MessageKind = topic.role === 'dead-letter' ? 'dead-letter' : (spec?.kind ?? 'event');
-    let reason: string | undefined;
-    if (kind === 'rejection') reason = `${String(payload.reason_code)}: ${String(payload.message)}`;
-    if (kind === 'dead-letter') reason = deadLetterReason(props, codecTopic);
-    return {
-      ...base,
-      kind,
-      type: env.type,
-      id: env.id,
-      correlationId: env.correlation_id,
-      causationId: env.causation_id ?? undefined,
-      timestamp: Number(env.timestamp),
-      payload,
-      ...(reason !== undefined ? { reason } : {}),
-    };
-  } catch (err) {
-    return {
-      ...base,
-      kind: 'undecodable',
-      type: props[PROPERTY.type] ?? '?',
-      id: props[PROPERTY.id] ?? base.messageId,
-      correlationId: props[PROPERTY.correlationId] ?? '',
-      causationId: props[PROPERTY.causationId],
-      timestamp: raw.eventTime || raw.publishTime,
-      payload: undefined,
-      reason: `undecodable on ${topic.short} (${raw.payload.length} bytes): ${oneLine(err)}`,
-    };
-  }
-}
-
-function originTopicOf(topic: WatchedTopic, props: Record<string, string>): string {
-  const real = props[DLQ_PROPERTY.realTopic];
-  if (real) {
-    const short = shortTopicName(real).replace(/-partition-\d+$/, '');
-    if (isTopicShortName(short)) return short;
-  }
-  return commandTopicOf(topic.service);
-}
-
-function deadLetterReason(props: Record<string, string>, origin: string): string {
-  const error = Object.entries(props).find(([k]) => /error|reason/i.test(k))?.[1];
-  return error ? `dead-lettered from ${origin}: ${error}` : `dead-lettered from ${origin}`;
-}
-
-function oneLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0]!;
-}
-
 // ---- the real source -----------------------------------------------------------------------
 
 /** A reader as the monitor uses it (the client's `Reader` fits). */
@@ -280,17 +158,17 @@ export class PulsarMonitor implements DashboardSource {
   private closed = false;
   private readonly readers = new Set<MonitorReader>();
   private readonly lastDelivered = new Map<string, MessageId>();
-  private readonly schemaCache = new Map<string, Promise<string | undefined>>();
+  private readonly schemas: WriterSchemas;
   private readonly loops: Promise<void>[] = [];
   private unwatch: (() => void) | undefined;
-  private statsTimer: NodeJS.Timeout | undefined;
-  /** Pending sleeps; close() ends them so loops stop promptly. */
-  private readonly sleepers = new Set<() => void>();
+  /** Aborted by close(), which ends pending sleeps so loops stop promptly. */
+  private readonly stopping = new AbortController();
 
   constructor(opts: MonitorOptions) {
     this.opts = opts;
     this.info = opts.info;
     this.topics = opts.topics;
+    this.schemas = new WriterSchemas(opts.client);
   }
 
   async start(sink: MonitorSink): Promise<void> {
@@ -304,8 +182,7 @@ export class PulsarMonitor implements DashboardSource {
     if (this.closed) return;
     this.closed = true;
     this.unwatch?.();
-    if (this.statsTimer) clearTimeout(this.statsTimer);
-    for (const wake of [...this.sleepers]) wake();
+    this.stopping.abort();
     await Promise.allSettled([...this.readers].map((r) => r.close()));
     if (this.opts.ownsClient) await this.opts.client.close().catch(() => undefined);
     await Promise.allSettled(this.loops);
@@ -313,7 +190,7 @@ export class PulsarMonitor implements DashboardSource {
 
   private async follow(topic: WatchedTopic): Promise<void> {
     const retry = this.opts.retryMs ?? { first: 500, max: 10_000 };
-    let wait = retry.first;
+    const backoff = new Backoff(retry.first, retry.max);
     while (!this.closed) {
       let reader: MonitorReader | undefined;
       try {
@@ -324,7 +201,7 @@ export class PulsarMonitor implements DashboardSource {
         if (this.closed) break;
         this.readers.add(reader);
         this.sink!.connection({ broker: 'connected' });
-        wait = retry.first;
+        backoff.reset();
         for await (const m of reader) {
           if (this.closed) break;
           this.lastDelivered.set(topic.short, m.messageId);
@@ -343,28 +220,17 @@ export class PulsarMonitor implements DashboardSource {
         }
       }
       if (this.closed) break;
-      await this.sleep(wait);
-      wait = Math.min(wait * 2, retry.max);
+      await sleep(backoff.next(), this.stopping.signal);
     }
   }
 
-  /** The schema a message was written with, when the broker says it has a version. Cached. */
-  private writerSchema(topic: WatchedTopic, m: RawMessage): Promise<string | undefined> {
-    if (!m.schemaVersion || m.schemaVersion.length === 0) return Promise.resolve(undefined);
-    const key = `${topic.name}@${m.schemaVersion.toString('hex')}`;
-    let p = this.schemaCache.get(key);
-    if (!p) {
-      p = this.opts.client
-        .getSchema(topic.name, m.schemaVersion)
-        .then((s) => s?.schema)
-        .catch(() => {
-          // Not cached on failure: try again with the next message.
-          this.schemaCache.delete(key);
-          return undefined;
-        });
-      this.schemaCache.set(key, p);
+  /** The schema a message was written with (shared cache); ours when the registry has none or cannot be asked now. */
+  private async writerSchema(topic: WatchedTopic, m: RawMessage): Promise<string | undefined> {
+    try {
+      return (await this.schemas.lookup({ topic: topic.name, schemaVersion: m.schemaVersion })) ?? undefined;
+    } catch {
+      return undefined;
     }
-    return p;
   }
 
   private async pollStats(): Promise<void> {
@@ -385,22 +251,10 @@ export class PulsarMonitor implements DashboardSource {
       if (topics.length > 0) this.sink!.stats({ at: Date.now(), topics });
       if (failure && topics.length === 0) this.sink!.connection({ admin: 'unreachable', detail: failure.message.split('\n')[0]! });
       else this.sink!.connection({ admin: 'ok' });
-      await this.sleep(this.opts.statsIntervalMs ?? 2000);
+      await sleep(this.opts.statsIntervalMs ?? 2000, this.stopping.signal);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
-  }
 }
 
 /** The client's status stream, as far as the monitor needs it (`PulsarClient.status` fits). */
@@ -430,42 +284,16 @@ export function watchClientStatus(status: ClientStatusStream): ClientStatusWatch
   };
 }
 
-/** The topics the dashboard watches: the eight command and event topics and the four dead-letter topics. */
-export function watchedTopics(scope: TopicScope): WatchedTopic[] {
-  return [
-    ...TOPIC_INFO.map((t) => ({ short: t.short, name: topicName(scope, t.short), role: t.kind, service: t.owner })),
-    ...deadLetterTopics().map((d) => ({ short: d.short, name: topicName(scope, d.short), role: 'dead-letter' as const, service: d.service })),
-  ];
-}
-
-/** `30s`, `5m`, `2h`, `1d` → milliseconds; undefined when the text is not a duration. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
-}
 
 /**
  * The dashboard's source for a resolved config: its own client (readers only) and admin
  * client, the twelve watched topics, the client's status stream as the broker link state.
  */
 export function createMonitor(cfg: ResolvedConfig, opts: { start?: 'latest' | { publishTime: number }; statsIntervalMs?: number } = {}): PulsarMonitor {
-  const client = new PulsarClient({
-    serviceUrl: cfg.serviceUrl,
-    ...(cfg.token !== undefined ? { token: cfg.token } : {}),
-    ...(cfg.tlsTrustCertsFile !== undefined ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
-    tlsAllowInsecure: cfg.tlsAllowInsecure,
+  const { client, admin } = openPulsar(cfg, {
     // A dead broker should show within seconds, not after the default keep-alive window.
-    keepAliveIntervalMs: 5_000,
-    reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 },
-  });
-  const admin = new AdminClient({
-    adminUrl: cfg.adminUrl,
-    ...(cfg.token !== undefined ? { token: cfg.token } : {}),
-    ...(cfg.tlsTrustCertsFile !== undefined ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
-    tlsAllowInsecure: cfg.tlsAllowInsecure,
-    timeoutMs: 5_000,
+    client: { keepAliveIntervalMs: 5_000, reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 } },
+    admin: { timeoutMs: 5_000 },
   });
   return new PulsarMonitor({
     info: { serviceUrl: cfg.serviceUrl, adminUrl: cfg.adminUrl, profile: cfg.profile, tenant: cfg.tenant, namespace: cfg.namespace },

@@ -10,7 +10,7 @@
  *   await pub.publish(newEnvelope('campaign.created.v1', payload, { causedBy: cmd }), { sequenceId: 42n });
  *   await pub.close();
  */
-import { PulsarClient as PulsarClientImpl, TopicNotFoundError } from '../pulsar/index.js';
+import { TopicNotFoundError } from '../pulsar/index.js';
 import type { PulsarClient, Producer, BatchingOptions } from '../pulsar/index.js';
 import type { MessageId } from '../pulsar/index.js';
 import {
@@ -19,8 +19,8 @@ import {
   type AnyEnvelope, type Envelope, type EnvelopeOptions, type MessageType, type PayloadInput, type ServiceName, type TopicShortName,
 } from './catalog/index.js';
 import { MisoError } from '../errors.js';
-import { openReaders, scanReaders, workflowSources, type OpenReader, type TailSource, type TailedMessage } from './tail.js';
-import { buildTrace, traceMessageOf, type Trace, type TraceMessage } from './trace.js';
+import { openClient } from './connect.js';
+export { WorkflowWatch, type WaitResult } from './read/workflow.js';
 
 export interface PublisherOptions {
   /** Producer name per topic; stable names plus sequence ids let the broker drop resends. */
@@ -161,15 +161,9 @@ export function topicOfTyped(typed: string, publisher?: ServiceName): TopicShort
   return spec.topics.length === 1 ? spec.topics[0] : publisher ? `${publisher}-events` : undefined;
 }
 
-/** A client for the resolved connection settings (one per command run). */
-export function pulsarClientFor(cfg: { serviceUrl: string; token?: string | undefined; tlsTrustCertsFile?: string | undefined; tlsAllowInsecure?: boolean }, log?: (line: string) => void): PulsarClient {
-  return new PulsarClientImpl({
-    serviceUrl: cfg.serviceUrl,
-    ...(cfg.token ? { token: cfg.token } : {}),
-    ...(cfg.tlsTrustCertsFile ? { tlsTrustCertsFile: cfg.tlsTrustCertsFile } : {}),
-    ...(cfg.tlsAllowInsecure ? { tlsAllowInsecure: true } : {}),
-    ...(log ? { log } : {}),
-  });
+/** Kept for scripts written against it (the benchmarks): the client comes from ./connect.ts like every other. */
+export function pulsarClientFor(cfg: Parameters<typeof openClient>[0], log?: (line: string) => void): PulsarClient {
+  return openClient(cfg, log ? { log } : {});
 }
 
 // ── sending many, waiting for effects ──────────────────────────────────
@@ -237,67 +231,5 @@ export class SendInterruptedError extends MisoError {
       hint: 'The messages sent so far are on the broker (ids with --json); fix the cause and send the rest.',
       retriable: cause instanceof MisoError ? cause.retriable : false,
     });
-  }
-}
-
-export interface WaitResult {
-  /** Everything read for the workflows, the sent messages included, in arrival order. */
-  messages: TailedMessage[];
-  traces: Trace[];
-  complete: boolean;
-}
-
-/**
- * Watches every topic a workflow can touch, from now on (readers at `latest`): open it
- * before sending, then `collect` the messages the sent ones cause. A workflow is complete
- * when every command in it has been answered (an event, a rejection, or a dead letter) and
- * nothing new arrived for `settleMs`.
- */
-export class WorkflowWatch {
-  private constructor(private readonly client: PulsarClient, private readonly readers: OpenReader[]) {}
-
-  static async open(client: PulsarClient, scope: { tenant: string; namespace: string }, opts: { onSkip?: (s: TailSource, why: string) => void } = {}): Promise<WorkflowWatch> {
-    const readers = await openReaders(client, workflowSources(scope), 'latest', opts);
-    return new WorkflowWatch(client, readers);
-  }
-
-  async collect(sent: readonly Published[], opts: { timeoutMs: number; settleMs?: number; onMessage?: (m: TailedMessage, trace: Trace) => void }): Promise<WaitResult> {
-    const ids = new Set(sent.map((s) => s.correlationId));
-    const abort = new AbortController();
-    const byWorkflow = new Map<string, TraceMessage[]>();
-    const messages: TailedMessage[] = [];
-    let settleTimer: NodeJS.Timeout | undefined;
-    let complete = false;
-    const timeout = setTimeout(() => abort.abort(), opts.timeoutMs);
-    const sentIds = new Set(sent.map((s) => s.id));
-    const answered = (trace: Trace): boolean => trace.nodes.every((n) => n.kind !== 'command' || n.deadLettered || n.children.some((c) => c.kind === 'event' || c.kind === 'rejection'));
-    const check = (): void => {
-      const traces = [...ids].map((id) => buildTrace(id, byWorkflow.get(id) ?? []));
-      const seenAll = [...sentIds].every((id) => traces.some((t) => t.nodes.some((n) => n.message.id === id)));
-      if (settleTimer) clearTimeout(settleTimer);
-      if (seenAll && traces.every(answered)) {
-        settleTimer = setTimeout(() => { complete = true; abort.abort(); }, opts.settleMs ?? 300);
-      }
-    };
-    try {
-      for await (const m of scanReaders(this.client, this.readers, { start: 'latest', follow: true, signal: abort.signal, filter: { correlationIds: ids } })) {
-        const env = m.envelope;
-        if (!env || m.error) continue;
-        messages.push(m);
-        const list = byWorkflow.get(env.correlation_id) ?? [];
-        list.push(traceMessageOf(env, { topic: m.topic, publishTime: m.publishTime, messageId: m.messageId, ...(m.deadLetter ? { deadLetter: true } : {}), ...(m.key !== undefined ? { key: m.key } : {}) }));
-        byWorkflow.set(env.correlation_id, list);
-        opts.onMessage?.(m, buildTrace(env.correlation_id, list));
-        check();
-      }
-    } finally {
-      clearTimeout(timeout);
-      if (settleTimer) clearTimeout(settleTimer);
-    }
-    return { messages, traces: [...ids].map((id) => buildTrace(id, byWorkflow.get(id) ?? [])), complete };
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.readers.map((o) => o.reader.close().catch(() => {})));
   }
 }

@@ -8,7 +8,8 @@
  * verdict is computed locally (Avro resolution rules, naming the field at fault) and asked
  * of the broker's compatibility endpoint; push registers nothing unless every topic passes.
  */
-import { MisoError } from '../errors.js';
+import { writeFileSync } from 'node:fs';
+import { MisoError, UsageError } from '../errors.js';
 import {
   allSpecs, findSpec, resolveMessageType, TOPICS, typesOnTopic, topicOwner, topicKind, topicName, specOf,
   envelopeSchema, messageSchema, loadSchemaSources, describeType, commandTopicOf, eventTopicOf,
@@ -270,4 +271,16 @@ export function asyncApiDocument(scope: { tenant: string; namespace: string; ser
 /** For `miso schemas show`: the spec behind what was typed, or undefined. */
 export function lookupType(typed: string): MessageSpec | undefined {
   return findSpec(typed);
+}
+
+/** Write a generated document to the file the user named; a path that cannot be written is their error to fix, not a crash. */
+export function writeDocument(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot write ${file} (${code ?? String(err)})`, {
+      hint: code === 'ENOENT' ? 'Create the directory first, or give --output a path in an existing one.' : 'Check the path given to --output and its permissions.',
+    });
+  }
 }

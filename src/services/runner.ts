@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { paths, resolveServiceMode, SERVICES, type ResolvedConfig, type ServiceMode, type ServiceName } from '../config/index.js';
-import { pulsarClientFor } from '../core/publisher.js';
+import { openAdmin, openClient } from '../core/connect.js';
 import { ConfigError, UsageError } from '../errors.js';
-import type { PulsarClient } from '../pulsar/index.js';
-import { AdminClient } from '../pulsar/admin.js';
+import type { PulsarClient } from '../core/connect.js';
 import { campaignService } from './campaign/service.js';
 import { commissionService } from './commission/service.js';
 import { validatePlan, type CommissionPlan } from './commission/rules.js';
@@ -131,9 +130,9 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
   const plans = opts.plansFile ? loadPlans(opts.plansFile) : undefined;
   const modes = Object.fromEntries(opts.services.map((s) => [s, resolveServiceMode(s, opts.mode)])) as Record<ServiceName, ServiceMode>;
   const ownClient = !opts.client;
-  const client = opts.client ?? pulsarClientFor(opts.cfg, opts.clientLog ? (l) => opts.clientLog!(`pulsar: ${l}`) : undefined);
+  const client = opts.client ?? openClient(opts.cfg, opts.clientLog ? { log: (l) => opts.clientLog!(`pulsar: ${l}`) } : {});
   const hosts: ServiceHost<unknown>[] = [];
-  const admin = new AdminClient(opts.cfg);
+  const admin = openAdmin(opts.cfg);
   const stopAll = async (): Promise<Record<string, number>> => {
     const left: Record<string, number> = {};
     // Reverse order: the end of the chain finishes before the services feeding it.

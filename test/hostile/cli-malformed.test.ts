@@ -6,12 +6,13 @@
  *
  * Report: test-output/hostile-cli.{json,md}.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig, type ResolvedConfig } from '../../src/config/index.js';
 import { initCluster } from '../../src/core/init.js';
+import { schemasDir } from '../../src/core/catalog/schemas.js';
 import { COMMAND_TOPICS, deadLetterTopic, EVENT_TOPICS, serviceSubscription, topicName } from '../../src/core/topics.js';
 import { AdminClient } from '../../src/pulsar/admin.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
@@ -29,6 +30,28 @@ interface Case {
 
 const CREATE = '{"user_id":"u","name":"n"}';
 const TRACK = (extra: string) => `{"event_type":"conversion","campaign_id":"c","video_id":"v","visitor_id":"x"${extra}}`;
+
+/** Schema directories with one thing wrong each, copied from the built-in schemas/ (removed in afterAll). */
+const schemaFixtures = mkdtempSync(join(tmpdir(), 'miso-cli-bad-schemas-'));
+function spoiledSchemas(name: string, spoil: (dir: string) => void): string {
+  const dir = join(schemaFixtures, name);
+  cpSync(schemasDir(), dir, { recursive: true });
+  spoil(dir);
+  return dir;
+}
+const NOT_JSON = spoiledSchemas('not-json', (d) => writeFileSync(join(d, 'envelopes', 'campaign-events.avsc'), '{ "type": "record", '));
+const UNREADABLE = spoiledSchemas('unreadable', (d) => {
+  // A directory where the file should be: unreadable even for root, which ignores file modes.
+  rmSync(join(d, 'messages', 'campaign.created.v1.avsc'));
+  mkdirSync(join(d, 'messages', 'campaign.created.v1.avsc'));
+});
+const MISSING_FILE = spoiledSchemas('missing-file', (d) => rmSync(join(d, 'envelopes', 'payment-events.avsc')));
+const RENAMED = spoiledSchemas('renamed', (d) => writeFileSync(join(d, 'messages', 'campaign.created.v1.avsc'), '{"type":"record","name":"Renamed","fields":[]}'));
+const NOT_A_RECORD = spoiledSchemas('not-a-record', (d) => writeFileSync(join(d, 'envelopes', 'campaign-events.avsc'), '[1, 2]'));
+const BAD_AVRO = spoiledSchemas('bad-avro', (d) => writeFileSync(join(d, 'messages', 'campaign.created.v1.avsc'),
+  '{"type":"record","name":"CampaignCreated","namespace":"miso.campaign","fields":[{"name":"n","type":"int","default":"not a number"}]}'));
+const PLANS_NOT_JSON = join(schemaFixtures, 'plans.json');
+writeFileSync(PLANS_NOT_JSON, '{"c1": ');
 
 /** Flags every invocation gets: the sandbox tenant on the test broker. Set in beforeAll. */
 let scope: string[] = [];
@@ -73,6 +96,20 @@ const cases: Case[] = [
   { name: 'config set of an unknown setting', args: ['config', 'set', 'nosuchkey', 'value', '--profile', 'p'], names: /nosuchkey/ },
   { name: 'config use of a profile that does not exist', args: ['config', 'use', 'nosuchprofile'], names: /nosuchprofile/ },
   { name: 'schemas show of an unknown type', args: ['schemas', 'show', 'nosuch.type'], names: /nosuch\.type/ },
+  // files and directories the user names
+  { name: 'schemas check --dir that does not exist', args: ['schemas', 'check', '--dir', '/nonexistent/miso-schemas'], names: /\/nonexistent\/miso-schemas does not exist/ },
+  { name: 'schemas push --dir that does not exist', args: ['schemas', 'push', '--dir', '/nonexistent/miso-schemas'], names: /\/nonexistent\/miso-schemas does not exist/ },
+  { name: 'schemas check --dir naming a file', args: ['schemas', 'check', '--dir', join(schemasDir(), 'envelopes', 'campaign-events.avsc')], names: /is not a directory/ },
+  { name: 'schemas check --dir with a malformed .avsc', args: ['schemas', 'check', '--dir', NOT_JSON], names: /campaign-events\.avsc is not valid JSON/ },
+  { name: 'schemas check --dir with an unreadable .avsc', args: ['schemas', 'check', '--dir', UNREADABLE], names: /cannot read .*campaign\.created\.v1\.avsc/ },
+  { name: 'schemas check --dir without a topic\'s envelope', args: ['schemas', 'check', '--dir', MISSING_FILE], names: /has no envelopes\/payment-events\.avsc/ },
+  { name: 'schemas push --dir with a record under another name', args: ['schemas', 'push', '--dir', RENAMED], names: /defines Renamed, expected miso\.campaign\.CampaignCreated/ },
+  { name: 'schemas push --dir with an envelope that is not a record', args: ['schemas', 'push', '--dir', NOT_A_RECORD], names: /campaign-events\.avsc is not an Avro record/ },
+  { name: 'schemas push --dir with invalid Avro (a default of the wrong type)', args: ['schemas', 'push', '--dir', BAD_AVRO], names: /not a valid Avro envelope.*not a number/ },
+  { name: 'schemas asyncapi --output into a missing directory', args: ['schemas', 'asyncapi', '--output', '/nonexistent/miso/asyncapi.json'], names: /cannot write \/nonexistent\/miso\/asyncapi\.json/ },
+  { name: 'tail --token-file that does not exist', args: ['tail', '--token-file', '/nonexistent/miso-token'], names: /token file \/nonexistent\/miso-token/ },
+  { name: 'run commission --plans that is not JSON', args: ['run', 'commission', '--plans', PLANS_NOT_JSON], names: /plans file .*not valid JSON/ },
+  { name: 'dashboard --since that is not a duration', args: ['dashboard', '--since', 'yesterday'], names: /yesterday/ },
   { name: 'an unknown command', args: ['nosuchcommand'], names: /nosuchcommand/ },
 ];
 
@@ -116,13 +153,14 @@ afterAll(async () => {
     mdTable(['invocation', 'exit', 'error line', 'problems'], outcomes.map((o) => [o.name, o.exit, o.line.slice(0, 150), o.problems.join('; ') || 'none'])),
   ].join('\n'));
   rmSync(configDir, { recursive: true, force: true });
+  rmSync(schemaFixtures, { recursive: true, force: true });
   try { await admin?.deleteTenant(cfg.tenant, { recursive: true }); } catch { /* a leftover test tenant harms nothing */ }
 });
 
 /** Run one case; return what is wrong with its outcome (empty when it is right). */
 async function check(c: Case): Promise<{ r: CliResult; problems: string[] }> {
   // Commands that talk to the broker get the sandbox tenant, except for the flags the case sets itself.
-  const connected = !['config', 'schemas', 'nosuchcommand', 'broker'].includes(c.args[0]!) || (c.args[0] === 'schemas' && c.args[1] === 'check');
+  const connected = !['config', 'schemas', 'nosuchcommand', 'broker'].includes(c.args[0]!) || (c.args[0] === 'schemas' && ['check', 'push'].includes(c.args[1]!));
   const own = new Set(c.args.filter((a) => a.startsWith('--')));
   const extra: string[] = [];
   if (connected) for (let i = 0; i < scope.length; i += 2) if (!own.has(scope[i]!)) extra.push(scope[i]!, scope[i + 1]!);

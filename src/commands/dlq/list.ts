@@ -2,8 +2,8 @@ import { Flags } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import { deadLetterJson, listDeadLetters } from '../../core/dlq.js';
-import { pulsarClientFor } from '../../core/publisher.js';
-import { parseDuration } from '../../core/tail.js';
+import { openPulsar } from '../../core/connect.js';
+import { parseDuration } from '../../core/read/duration.js';
 import { deadLetterListLines } from '../../ui/render/dlq.js';
 
 export default class DlqList extends ConnectedCommand {
@@ -18,14 +18,15 @@ export default class DlqList extends ConnectedCommand {
     const { flags } = await this.parse(DlqList);
     const cfg = this.settingsFrom(flags);
     const since = flags.since ? Date.now() - parseDuration(flags.since) : undefined;
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     try {
       const letters = await listDeadLetters(client, cfg, { ...(flags.service ? { services: flags.service as ServiceName[] } : {}), ...(since ? { since } : {}) });
       this.out.result(letters.map(deadLetterJson), () => {
         for (const l of deadLetterListLines(letters, this.out.color, { tenant: cfg.tenant, namespace: cfg.namespace, since: flags.since })) this.out.line(l);
       });
     } finally {
-      await client.close();
+      await pulsar.close();
     }
   }
 }

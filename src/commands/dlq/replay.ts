@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import { findDeadLetter, listDeadLetters, replayDeadLetters } from '../../core/dlq.js';
-import { pulsarClientFor } from '../../core/publisher.js';
-import { parseDuration } from '../../core/tail.js';
+import { openPulsar } from '../../core/connect.js';
+import { parseDuration } from '../../core/read/duration.js';
 import { UsageError } from '../../errors.js';
 import { replayLines } from '../../ui/render/dlq.js';
 
@@ -30,7 +30,8 @@ export default class DlqReplay extends ConnectedCommand {
     if (args.id && flags.all) throw new UsageError('give an id or --all, not both', { hint: '`miso dlq replay <id>` replays one; `--all` replays every one.' });
     const cfg = this.settingsFrom(flags);
     const since = flags.since ? Date.now() - parseDuration(flags.since) : undefined;
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     try {
       const letters = await listDeadLetters(client, cfg, { ...(flags.service ? { services: flags.service as ServiceName[] } : {}), ...(since ? { since } : {}) });
       const chosen = args.id ? [findDeadLetter(letters, args.id)] : letters;
@@ -39,7 +40,7 @@ export default class DlqReplay extends ConnectedCommand {
         for (const l of replayLines(results, flags['dry-run'], this.out.color)) this.out.line(l);
       });
     } finally {
-      await client.close();
+      await pulsar.close();
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { deadLetterJson, findDeadLetter, listDeadLetters } from '../../core/dlq.js';
-import { pulsarClientFor } from '../../core/publisher.js';
+import { openPulsar } from '../../core/connect.js';
 import { deadLetterLines } from '../../ui/render/dlq.js';
 
 export default class DlqShow extends ConnectedCommand {
@@ -14,7 +14,8 @@ export default class DlqShow extends ConnectedCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DlqShow);
     const cfg = this.settingsFrom(flags);
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     try {
       const d = findDeadLetter(await listDeadLetters(client, cfg), args.id);
       const json = deadLetterJson(d);
@@ -22,7 +23,7 @@ export default class DlqShow extends ConnectedCommand {
         for (const l of deadLetterLines(d, json, this.out.color)) this.out.line(l);
       });
     } finally {
-      await client.close();
+      await pulsar.close();
     }
   }
 }

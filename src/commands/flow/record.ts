@@ -6,8 +6,8 @@ import { UsageError } from '../../errors.js';
 import { flowText } from '../../core/flow/format.js';
 import { DEFAULT_BUDGET } from '../../core/flow/record.js';
 import { recordFlow } from '../../core/flow/run.js';
-import { pulsarClientFor } from '../../core/publisher.js';
-import { parseDuration } from '../../core/tail.js';
+import { openPulsar } from '../../core/connect.js';
+import { parseDuration } from '../../core/read/duration.js';
 import { renderRecorded } from '../../ui/render/flow.js';
 
 export default class FlowRecord extends ConnectedCommand {
@@ -35,12 +35,13 @@ export default class FlowRecord extends ConnectedCommand {
     const name = flags.name ?? (flags.out ? basename(flags.out).replace(/\.json$/i, '') : 'flow');
     if (!/^[\w.-]+$/.test(name)) throw new UsageError(`flow name "${name}" may hold letters, digits, ".", "-" and "_" only`, { hint: 'Pass --name tracking-click.' });
     const cfg = this.settingsFrom(flags);
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     let flow;
     try {
       flow = await recordFlow(client, cfg, args['correlation-id'], { sinceMs, since: flags.since, name, budget: { headroom: flags.headroom, floorMs } });
     } finally {
-      await client.close();
+      await pulsar.close();
     }
     if (!flags.out) { process.stdout.write(flowText(flow)); return; }
     try {

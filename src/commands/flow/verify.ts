@@ -2,8 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { MisoError } from '../../errors.js';
 import { loadFlowFiles, verifyFlowFiles, writeReport } from '../../core/flow/files.js';
-import { pulsarClientFor } from '../../core/publisher.js';
-import { parseDuration } from '../../core/tail.js';
+import { openPulsar } from '../../core/connect.js';
+import { parseDuration } from '../../core/read/duration.js';
 import { junitXml, renderVerdict, renderVerifySummary, verifyJson } from '../../ui/render/flow.js';
 
 export default class FlowVerify extends ConnectedCommand {
@@ -30,7 +30,8 @@ export default class FlowVerify extends ConnectedCommand {
     // Every file is read and checked before anything is sent.
     const flows = loadFlowFiles(argv as string[]);
     const cfg = this.settingsFrom(flags);
-    const client = pulsarClientFor(cfg, (l) => this.out.debug(l));
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    const client = pulsar.client;
     const abort = new AbortController();
     const stop = (): void => abort.abort();
     process.once('SIGINT', stop);
@@ -47,7 +48,7 @@ export default class FlowVerify extends ConnectedCommand {
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      await client.close();
+      await pulsar.close();
     }
     if (abort.signal.aborted) throw new MisoError('interrupted; the flows verified so far are above', { hint: 'Run again to verify every flow.', exitCode: 130 });
     if (flags.junit) writeReport(flags.junit, junitXml(results));

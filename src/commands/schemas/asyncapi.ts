@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
-import { writeFileSync } from 'node:fs';
 import { ConnectedCommand } from '../../cli/base.js';
-import { asyncApiDocument } from '../../core/schemas.js';
+import { asyncApiDocument, writeDocument } from '../../core/schemas.js';
 
 export default class SchemasAsyncapi extends ConnectedCommand {
   static override description = 'Print the AsyncAPI 3.0 document of the system: topics, messages (Avro payloads), who sends and receives what';
@@ -16,7 +15,7 @@ export default class SchemasAsyncapi extends ConnectedCommand {
     const doc = asyncApiDocument(cfg, { version: this.config.version });
     const text = JSON.stringify(doc, null, 2) + '\n';
     if (flags.output) {
-      writeFileSync(flags.output, text);
+      writeDocument(flags.output, text);
       this.out.info(`wrote ${flags.output}`);
     } else process.stdout.write(text);
   }

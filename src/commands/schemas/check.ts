@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { checkSchemas } from '../../core/schemas.js';
-import { AdminClient } from '../../pulsar/admin.js';
+import { openAdmin } from '../../core/connect.js';
 import { MisoError } from '../../errors.js';
 import { renderCheck } from '../../ui/render/schemas.js';
 
@@ -15,7 +15,7 @@ export default class SchemasCheck extends ConnectedCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(SchemasCheck);
     const cfg = this.settingsFrom(flags);
-    const admin = new AdminClient(cfg);
+    const admin = openAdmin(cfg);
     const report = await checkSchemas(admin, cfg, flags.dir ? { dir: flags.dir } : {});
     this.out.result(report, () => { for (const l of renderCheck(report, this.out.color)) this.out.line(l); });
     if (!report.ok) {

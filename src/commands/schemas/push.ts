@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { ConnectedCommand } from '../../cli/base.js';
 import { pushSchemas } from '../../core/schemas.js';
-import { AdminClient } from '../../pulsar/admin.js';
+import { openAdmin } from '../../core/connect.js';
 import { renderPush } from '../../ui/render/schemas.js';
 
 export default class SchemasPush extends ConnectedCommand {
@@ -14,7 +14,7 @@ export default class SchemasPush extends ConnectedCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(SchemasPush);
     const cfg = this.settingsFrom(flags);
-    const admin = new AdminClient(cfg);
+    const admin = openAdmin(cfg);
     const { pushed } = await pushSchemas(admin, cfg, flags.dir ? { dir: flags.dir } : {});
     this.out.result({ pushed }, () => { for (const l of renderPush(pushed, this.out.color)) this.out.line(l); });
   }

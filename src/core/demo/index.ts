@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEFAULTS, paths, type ResolvedConfig, type ServiceName } from '../../config/index.js';
 import { initCluster } from '../init.js';
-import { Publisher, pulsarClientFor, WorkflowWatch, type Published } from '../publisher.js';
+import { Publisher, WorkflowWatch, type Published } from '../publisher.js';
+import { openAdmin, openClient } from '../connect.js';
 import type { Trace } from '../trace.js';
 import { MisoError, UnreachableError } from '../../errors.js';
-import { AdminClient } from '../../pulsar/admin.js';
 import { waitFor } from '../../util/wait.js';
 import { serviceInfo, health, keepServices, keptServices, startServices, stopServices, type DemoService, type ServiceProcess } from './services.js';
 
@@ -92,7 +92,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const reused = await keptServices(dataDir);
   step({ step: 'services', reused: reused !== undefined });
   const services = reused ?? await startServices(cfg, dataDir, { ...(opts.payoutFailureRate !== undefined ? { payoutFailureRate: opts.payoutFailureRate } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
-  const client = pulsarClientFor(cfg);
+  const client = openClient(cfg);
   const pub = new Publisher(client, cfg);
   let watch: WorkflowWatch | undefined;
   try {
@@ -162,7 +162,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 
 /** The broker answers, or (for the default local URLs only) is started; returns the URLs when it started one. */
 async function ensureBroker(cfg: ResolvedConfig, step: (s: DemoStep) => void, startBroker: DemoOptions['startBroker']): Promise<{ serviceUrl: string; adminUrl: string } | undefined> {
-  const admin = new AdminClient({ ...cfg, timeoutMs: 3000 });
+  const admin = openAdmin(cfg, { timeoutMs: 3000 });
   try {
     await admin.clusters();
     return undefined;

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { ServiceMode } from '../../config/index.js';
 import { Publisher } from '../../core/publisher.js';
-import { DLQ_PROPS } from '../../core/dlq.js';
+import { DLQ_PROPS } from '../../core/read/dead-letter.js';
+import { WriterSchemas } from '../../core/read/writer-schemas.js';
 import { topicSchemaInfo, type AnyEnvelope, type TopicShortName } from '../../core/catalog/index.js';
 import { deadLetterTopic, serviceSubscription, topicName, type TopicScope } from '../../core/topics.js';
 import { TopicNotFoundError, type Consumer, type Message, type Producer, type PulsarClient } from '../../pulsar/index.js';
@@ -66,6 +67,7 @@ export class ServiceHost<R> {
   private started = 0;
   private address: AddressInfo | undefined;
   private readonly log: (line: string) => void;
+  private readonly writerSchemas: WriterSchemas;
 
   constructor(
     readonly def: ServiceDefinition<R>,
@@ -73,6 +75,7 @@ export class ServiceHost<R> {
     readonly opts: ServiceHostOptions,
   ) {
     this.log = opts.log ?? (() => {});
+    this.writerSchemas = new WriterSchemas(opts.client);
     this.processor = new MessageProcessor(def, store, opts.scope, { maxRedeliveries: opts.maxRedeliveries ?? 3 });
     this.publisher = new Publisher(opts.client, opts.scope, { producerName: () => this.producerName });
     this.relay = new OutboxRelay(store, this.publisher, { metrics: this.metrics, log: (l) => this.log(`${def.name}: ${l}`), service: def.name });
@@ -207,13 +210,9 @@ export class ServiceHost<R> {
   private async handleMessage(loop: Loop, m: Message): Promise<void> {
     const t0 = performance.now();
     this.metrics.deliveryDelay.observe(Math.max(0, Date.now() - m.publishTime) / 1000, { service: this.def.name });
-    let writerSchema: string | undefined;
-    let unknownVersion = false;
+    let writerSchema: string | null | undefined;
     try {
-      if (m.schemaVersion?.length) {
-        writerSchema = (await this.opts.client.getSchema(m.topic, m.schemaVersion))?.schema;
-        unknownVersion = writerSchema === undefined;
-      }
+      writerSchema = await this.writerSchemas.of(m);
     } catch (err) {
       this.log(`${this.def.name}: cannot fetch the writer schema of ${m.messageId.toString()}: ${(err as Error).message}; retrying`);
       loop.consumer.nack(m);
@@ -221,8 +220,8 @@ export class ServiceHost<R> {
     }
     // Bytes stamped with a version the registry never issued cannot be read safely: decoding
     // them with our own schema would be a guess that may succeed with wrong values.
-    const outcome: Outcome = unknownVersion
-      ? { kind: 'dead-letter', envelope: undefined, reason: `written with schema version ${m.schemaVersion!.toString('hex')}, which the registry of ${m.topic} never issued` }
+    const outcome: Outcome = writerSchema === null
+      ? { kind: 'dead-letter', envelope: undefined, reason: `written with schema version ${m.schemaVersion!.toString('hex')}, which the registry of ${m.topic} never issued as Avro` }
       : await this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount });
     // Counted before settling, so whoever sees the effects also sees them in /metrics.
     this.observe(outcome, performance.now() - t0);

@@ -1,12 +1,12 @@
 /**
  * Workflows as the dashboard sees them: the messages of each correlation id, and per
- * service stage whether its command is pending, answered (done) or failed. The rule for
- * "answered" lives here and only here: an event or a rejection answers the command named
- * by its causation id, a dead letter answers (fails) the command it is. Bounded: workflows
+ * service stage whether its command is pending, answered (done) or failed, by the one
+ * "answered" rule of core/read/outcome.ts that `send --wait` uses too. Bounded: workflows
  * are evicted least-recently-active first, each keeps a ring of its latest messages.
  */
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import type { ObservedMessage } from '../../core/monitor.js';
+import { answerOf } from '../../core/read/outcome.js';
 import { NO_FILTER, type MessageFilter } from './filter.js';
 import { RingBuffer } from './ring.js';
 
@@ -108,26 +108,18 @@ export class WorkflowTracker {
 
     let stage = wf.stages.get(m.service);
     if (!stage) wf.stages.set(m.service, (stage = { status: 'none', pending: new Set() }));
-    switch (m.kind) {
-      case 'command':
-        if (!wf.answered.has(m.id)) {
-          stage.pending.add(m.id);
-          if (stage.status === 'none') stage.status = 'pending';
-        }
-        break;
-      case 'event':
-        this.answer(wf, stage, m.causationId, 'done');
-        break;
-      case 'rejection':
-        this.answer(wf, stage, m.causationId, 'failed', m.reason ?? `${m.type}`);
-        break;
-      case 'dead-letter':
-        // The dead-lettered message is the command itself: its id is the command's id.
-        this.answer(wf, stage, m.id, 'failed', m.reason ?? 'dead-lettered');
-        break;
-      case 'undecodable':
-        break;
+    if (m.kind === 'command') {
+      if (!wf.answered.has(m.id)) {
+        stage.pending.add(m.id);
+        if (stage.status === 'none') stage.status = 'pending';
+      }
+      return;
     }
+    // The same rule as `miso send --wait`: an event, a rejection or the command's dead letter answers it.
+    const a = answerOf(m);
+    if (!a) return;
+    if (a.outcome === 'done') this.answer(wf, stage, a.commandId, 'done');
+    else this.answer(wf, stage, a.commandId, 'failed', m.reason ?? (a.outcome === 'rejected' ? m.type : 'dead-lettered'));
   }
 
   private answer(wf: WorkflowState, stage: StageState, commandId: string | undefined, status: 'done' | 'failed', reason?: string): void {

@@ -49,7 +49,14 @@ describe('miso dashboard without a terminal', () => {
   it('refuses a --since that is not a duration before anything else', async () => {
     const r = await miso(['dashboard', '--since', 'yesterday']);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('miso: --since "yesterday" is not a duration — Use a number and a unit: 30s, 10m, 2h or 1d.');
+    expect(r.stderr.trim()).toBe('miso: --since "yesterday" is not a duration — Use a number and a unit: 30s, 10m, 2h, 1d (or combined, 1h30m).');
+  });
+
+  it('takes the same durations as tail (1h30m): past the flag check, it stops only for the missing terminal', async () => {
+    const r = await miso(['dashboard', '--since', '1h30m']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/not a duration/);
+    expect(r.stderr).toMatch(/not a TTY/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { observe, parseDuration, watchClientStatus, watchedTopics, type WatchedTopic } from '../../../src/core/monitor.js';
+import { observe, watchClientStatus, watchedTopics, type WatchedTopic } from '../../../src/core/monitor.js';
 import { StatusStream } from '../../../src/pulsar/status.js';
 import { encode, newEnvelope, messageProperties, envelopeSchemaText } from '../../../src/core/catalog/index.js';
 
@@ -66,15 +66,6 @@ describe('observe', () => {
 
 
 describe('monitor helpers', () => {
-  it('parses --since durations', () => {
-    expect(parseDuration('30s')).toBe(30_000);
-    expect(parseDuration('10m')).toBe(600_000);
-    expect(parseDuration('1.5h')).toBe(5_400_000);
-    expect(parseDuration('2d')).toBe(172_800_000);
-    expect(parseDuration('10')).toBeUndefined();
-    expect(parseDuration('yesterday')).toBeUndefined();
-  });
-
   it('watches the eight topics and the four dead-letter topics of a namespace', () => {
     const topics = watchedTopics({ tenant: 't1', namespace: 'n1' });
     expect(topics).toHaveLength(12);
