@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miso, MISO_BIN, type CliResult } from '../helpers/cli.js';
+import { miso, MISO_BIN, type CliResult } from '../support/cli.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

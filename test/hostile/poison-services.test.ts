@@ -19,7 +19,7 @@ import { Publisher } from '../../src/core/publisher.js';
 import { COMMAND_TOPICS, topicName, type CommandTopic } from '../../src/core/topics.js';
 import { AdminClient } from '../../src/pulsar/admin.js';
 import { PulsarClient, type Producer } from '../../src/pulsar/index.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../support/env.js';
 import { deadLetters, readTopic, subscriptionBacklogs } from '../faults/books.js';
 import { ServiceProcess, type Sandbox } from '../faults/cluster.js';
 import { createSandbox } from '../faults/cluster.js';

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareSecureBroker, signToken } from '../../src/broker/secure.js';
 import { AdminClient } from '../../src/pulsar/admin.js';
-import { MISO_BIN, type CliResult } from '../helpers/cli.js';
+import { MISO_BIN, type CliResult } from '../support/cli.js';
 import { brokerDown, brokerUp, createSandbox, freePort, type Sandbox } from '../faults/cluster.js';
 import { mdTable, writeReport } from '../hostile/report.js';
 import { CountingProxy } from './proxy.js';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { waitUntil } from '../../helpers/env.js';
+import { waitUntil } from '../../support/env.js';
 
 /** Whether tmux can be run here (the real-terminal tests skip, saying so, when it cannot). */
 export function tmuxAvailable(): boolean {

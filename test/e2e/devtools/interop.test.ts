@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { miso } from '../../helpers/cli.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL } from '../../helpers/env.js';
+import { miso } from '../../support/cli.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL } from '../../support/env.js';
 import { topicName } from '../../../src/core/catalog/index.js';
 import { freshScope } from '../../integration/catalog/scope.js';
 

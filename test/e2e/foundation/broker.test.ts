@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miso } from '../../helpers/cli.js';
+import { miso } from '../../support/cli.js';
 import { portFree } from '../../../src/broker/local.js';
 
 async function freePortPair(): Promise<[number, number]> {

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miso } from '../../helpers/cli.js';
+import { miso } from '../../support/cli.js';
 
 function isolated(): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-'));

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher } from '../../../src/core/publisher.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
-import { miso } from '../../helpers/cli.js';
+import { miso } from '../../support/cli.js';
 import { freshScope, getJson, readUntil, testClient } from '../../integration/services/support.js';
 import { startServiceProcess, type ServiceProcess } from './procs.js';
 

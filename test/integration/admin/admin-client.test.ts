@@ -4,7 +4,7 @@ import {
   AdminClient, AdminError, ConflictError, IncompatibleSchemaError, NotFoundError,
 } from '../../../src/pulsar/admin.js';
 import { UnreachableError, TimeoutError } from '../../../src/errors.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
 import { runPulsarTool } from './pulsar-dist.js';
 
 const admin = new AdminClient({ adminUrl: TEST_ADMIN_URL });

@@ -5,7 +5,7 @@ import { runDoctor, type DoctorCheck } from '../../../src/core/doctor.js';
 import { initCluster } from '../../../src/core/init.js';
 import { topicName } from '../../../src/core/topics.js';
 import { AdminClient } from '../../../src/pulsar/admin.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
 
 const admin = new AdminClient({ adminUrl: TEST_ADMIN_URL });
 const tenants: string[] = [];

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../../../src/config/index.js';
 import { initCluster, type InitStep } from '../../../src/core/init.js';
 import { AdminClient, AdminError } from '../../../src/pulsar/admin.js';
 import { TOPICS, topicName } from '../../../src/core/topics.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
 import { runPulsarTool } from './pulsar-dist.js';
 
 const admin = new AdminClient({ adminUrl: TEST_ADMIN_URL });

@@ -5,7 +5,7 @@ import { Publisher, WorkflowWatch, sendAll } from '../../../src/core/publisher.j
 import { scan, tailSources, collectWorkflow, closeReaders, type TailedMessage } from '../../../src/core/tail.js';
 import { buildTrace, traceMessageOf } from '../../../src/core/trace.js';
 import { newEnvelope, envelopeSchema, topicName, messageProperties, prepareBatch, type AvroDefinition } from '../../../src/core/catalog/index.js';
-import { TEST_SERVICE_URL, waitUntil } from '../../helpers/env.js';
+import { TEST_SERVICE_URL, waitUntil } from '../../support/env.js';
 import { freshScope } from './scope.js';
 import { SAMPLES } from '../../unit/catalog/samples.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type Consumer, type Message } from '../../../src/pulsar/index.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName, uniqueTopic, waitUntil } from '../../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName, uniqueTopic, waitUntil } from '../../support/env.js';
 
 let client: PulsarClient;
 beforeAll(() => {

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type Message } from '../../../src/pulsar/index.js';
-import { TEST_SERVICE_URL, uniqueTopic } from '../../helpers/env.js';
+import { TEST_SERVICE_URL, uniqueTopic } from '../../support/env.js';
 import { PULSAR_HOME, pulsarAvailable } from './own-broker.js';
 
 const run = promisify(execFile);

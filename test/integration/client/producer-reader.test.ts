@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerUnreachableError, MessageId, PulsarClient, type Message, type Reader } from '../../../src/pulsar/index.js';
 import { UsageError } from '../../../src/errors.js';
-import { TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../helpers/env.js';
+import { TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../support/env.js';
 
 let client: PulsarClient;
 beforeAll(() => {

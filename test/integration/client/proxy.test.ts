@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient } from '../../../src/pulsar/index.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../support/env.js';
 import { freePorts, PULSAR_HOME, pulsarAvailable } from './own-broker.js';
 
 // A real Pulsar proxy (from the distribution) in front of the test broker: the client looks

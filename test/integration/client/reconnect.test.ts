@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type ConnectionState, type Message, type MessageId } from '../../../src/pulsar/index.js';
-import { uniqueTopic, waitUntil } from '../../helpers/env.js';
+import { uniqueTopic, waitUntil } from '../../support/env.js';
 import { pulsarAvailable, startOwnBroker, type OwnBroker } from './own-broker.js';
 
 // A broker restart needs a broker of our own: the shared one is never restarted.

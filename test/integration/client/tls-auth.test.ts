@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareSecureBroker, type SecureBrokerMaterial } from '../../../src/broker/secure.js';
 import { AuthError } from '../../../src/errors.js';
 import { BrokerAuthenticationError, BrokerAuthorizationError, PulsarClient, TlsError } from '../../../src/pulsar/index.js';
-import { uniqueTopic } from '../../helpers/env.js';
+import { uniqueTopic } from '../../support/env.js';
 import { freePorts, pulsarAvailable, startOwnBroker, type OwnBroker } from './own-broker.js';
 
 // TLS and token authentication against a standalone of our own configured like `miso broker up --secure`.

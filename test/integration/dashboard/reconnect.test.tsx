@@ -8,7 +8,7 @@ import { Publisher } from '../../../src/core/publisher.js';
 import { createMonitor, type PulsarMonitor } from '../../../src/core/monitor.js';
 import { DashboardStore } from '../../../src/ui/dashboard/store.js';
 import { DashboardApp } from '../../../src/ui/dashboard/App.js';
-import { uniqueName, waitUntil } from '../../helpers/env.js';
+import { uniqueName, waitUntil } from '../../support/env.js';
 import { pulsarAvailable, startOwnBroker, type OwnBroker } from '../client/own-broker.js';
 import { trackingChain } from './workflow.js';
 

@@ -7,7 +7,7 @@ import { initCluster } from '../../../src/core/init.js';
 import { Publisher } from '../../../src/core/publisher.js';
 import { PulsarClient } from '../../../src/pulsar/index.js';
 import { startServices, type RunningServices } from '../../../src/services/runner.js';
-import { waitUntil } from '../../helpers/env.js';
+import { waitUntil } from '../../support/env.js';
 import { pulsarAvailable, startOwnBroker, type OwnBroker } from '../client/own-broker.js';
 import { getJson, postJson, readUntil } from './support.js';
 

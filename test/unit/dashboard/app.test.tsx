@@ -3,7 +3,7 @@ import { render } from 'ink-testing-library';
 import { DashboardApp } from '../../../src/ui/dashboard/App.js';
 import { DashboardStore } from '../../../src/ui/dashboard/store.js';
 import { INFO, TOPICS, msg, trackingWorkflow } from './fixtures.js';
-import { waitUntil } from '../../helpers/env.js';
+import { waitUntil } from '../../support/env.js';
 
 const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F' };
 
