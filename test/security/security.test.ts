@@ -20,7 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareSecureBroker, signToken } from '../../src/broker/secure.js';
 import { AdminClient } from '../../src/pulsar/admin.js';
 import { MISO_BIN, type CliResult } from '../support/cli.js';
-import { brokerDown, brokerUp, createSandbox, freePort, type Sandbox } from '../faults/cluster.js';
+import { brokerDown, brokerUp, createSandbox, type Sandbox } from '../faults/cluster.js';
+import { freePort } from '../support/ports.js';
 import { mdTable, writeReport } from '../hostile/report.js';
 import { CountingProxy } from './proxy.js';
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { TimeoutError } from '../../src/errors.js';
+import { waitFor } from '../../src/util/wait.js';
 
 /** Where the test broker listens; global-setup starts one there or reuses the one that answers. */
 export const TEST_SERVICE_URL = process.env.MISO_TEST_SERVICE_URL ?? 'pulsar://127.0.0.1:6650';
@@ -14,20 +16,28 @@ export function uniqueTopic(prefix = 'topic'): string {
   return `persistent://public/default/${uniqueName(prefix)}`;
 }
 
-/** Poll until `check` returns a truthy value; no sleeps sprinkled through tests. */
+/** Under CI a missing peer fails its tests instead of skipping them (see peers.ts). */
+export const IN_CI = /^(1|true)$/i.test(process.env.CI ?? '');
+
+/**
+ * Poll until `check` returns a truthy value; no sleeps sprinkled through tests. A check that
+ * throws counts as "not yet"; its last error is named if the time runs out.
+ */
 export async function waitUntil<T>(check: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   let lastErr: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastErr ? `: ${String(lastErr)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
+  const timeoutMs = opts.timeoutMs ?? 20_000;
+  try {
+    return await waitFor(async () => {
+      try {
+        const v = await check();
+        return v ? (v as NonNullable<T>) : undefined;
+      } catch (err) {
+        lastErr = err;
+        return undefined;
+      }
+    }, { timeoutMs, intervalMs: opts.intervalMs ?? 50, what: opts.what ?? 'condition' });
+  } catch (err) {
+    if (err instanceof TimeoutError) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    throw err;
   }
 }

@@ -3,20 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { miso } from '../../support/cli.js';
+import { freePorts } from '../../support/ports.js';
 import { portFree } from '../../../src/broker/local.js';
-
-async function freePortPair(): Promise<[number, number]> {
-  for (;;) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
-    if ((await portFree(p)) && (await portFree(p + 1))) return [p, p + 1];
-  }
-}
 
 describe('miso broker up | status | down', () => {
   it('starts a real broker, reports it, refuses nothing on a second up, and frees the ports on down', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-broker-'));
     const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state') };
-    const [port, webPort] = await freePortPair();
+    const [port, webPort] = (await freePorts(2)) as [number, number];
     const up = await miso(['broker', 'up', '--port', String(port), '--web-port', String(webPort), '--heap-mb', '256'], { env, timeoutMs: 240_000 });
     try {
       expect(up.stderr + up.stdout).toMatch(/ready in/);
@@ -55,8 +49,8 @@ describe('miso broker up | status | down', () => {
   it('--secure starts TLS and token authentication, writes a profile that uses them, and refuses a bad token in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-secure-'));
     const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state') };
-    const [port, webPort] = await freePortPair();
-    const [tlsPort, webTlsPort] = await freePortPair();
+    const [port, webPort] = (await freePorts(2)) as [number, number];
+    const [tlsPort, webTlsPort] = (await freePorts(2)) as [number, number];
     const up = await miso(['broker', 'up', '--secure', '--port', String(port), '--web-port', String(webPort), '--tls-port', String(tlsPort), '--web-tls-port', String(webTlsPort), '--heap-mb', '256', '--json'], { env, timeoutMs: 240_000 });
     try {
       expect(up.code, up.stderr).toBe(0);

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type ConnectionState, type Message, type MessageId } from '../../../src/pulsar/index.js';
 import { uniqueTopic, waitUntil } from '../../support/env.js';
-import { pulsarAvailable, startOwnBroker, type OwnBroker } from './own-broker.js';
+import { startStandalone, type Standalone } from '../../support/broker.js';
+import { requirePulsar } from '../../support/peers.js';
 
 // A broker restart needs a broker of our own: the shared one is never restarted.
-describe.skipIf(!pulsarAvailable())('reconnect after a broker restart (own standalone)', () => {
-  let broker: OwnBroker;
+describe.skipIf(!requirePulsar())('reconnect after a broker restart (own standalone)', () => {
+  let broker: Standalone;
   beforeAll(async () => {
-    broker = await startOwnBroker();
+    broker = await startStandalone();
   }, 150_000);
   afterAll(async () => {
     await broker?.destroy();
