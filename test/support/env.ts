@@ -16,6 +16,11 @@ export function uniqueTopic(prefix = 'topic'): string {
   return `persistent://public/default/${uniqueName(prefix)}`;
 }
 
+/** Like waitUntil, but answers whether the condition came true in time instead of throwing (for tests that report). */
+export async function eventually(check: () => unknown, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<boolean> {
+  return waitUntil(async () => Boolean(await check()), opts).then(() => true, () => false);
+}
+
 /** Under CI a missing peer fails its tests instead of skipping them (see peers.ts). */
 export const IN_CI = /^(1|true)$/i.test(process.env.CI ?? '');
 

@@ -44,7 +44,7 @@ describe('miso broker up | status | down', () => {
     expect(await portFree(webPort)).toBe(true);
     const after = JSON.parse((await miso(['broker', 'status', '--json'], { env })).stdout);
     expect(after.running).toBe(false);
-  });
+  }, 300_000); // as long as the `broker up` it waits for may take (240 s), plus down
 
   it('--secure starts TLS and token authentication, writes a profile that uses them, and refuses a bad token in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-secure-'));
@@ -79,7 +79,7 @@ describe('miso broker up | status | down', () => {
       await miso(['broker', 'down'], { env, timeoutMs: 120_000 });
     }
     expect(await portFree(tlsPort)).toBe(true);
-  });
+  }, 300_000);
 
   it('reports a broker that is not running in one line with a next step', async () => {
     const r = await miso(['init', '--admin-url', 'http://127.0.0.1:1', '--service-url', 'pulsar://127.0.0.1:1'], { env: { MISO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'miso-e2e-')) } });

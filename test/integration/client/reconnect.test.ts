@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type ConnectionState, type Message, type MessageId } from '../../../src/pulsar/index.js';
+import { sleep } from '../../../src/util/wait.js';
 import { uniqueTopic, waitUntil } from '../../support/env.js';
 import { startStandalone, type Standalone } from '../../support/broker.js';
 import { requirePulsar } from '../../support/peers.js';
@@ -45,7 +46,7 @@ describe.skipIf(!requirePulsar())('reconnect after a broker restart (own standal
     for (let i = 0; i < N; i++) {
       sends.push(producer.send({ payload: Buffer.from(`msg-${i}`), properties: { i: String(i) } }));
       if (i === 200) restarting = broker.restart({ downMs: 500 });
-      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
+      if (i % 20 === 0) await sleep(10); // pacing, so sends straddle the restart
     }
     await restarting;
     const ids = await Promise.all(sends);
