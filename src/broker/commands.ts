@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { localBrokerEnv, ProfileStore, resolveConfig, type ProfileSettings } from '../config/index.js';
+import { localBrokerEnv, paths, ProfileStore, resolveConfig, type ProfileSettings } from '../config/index.js';
 import { initCluster, type InitReport, type InitStep } from '../core/init.js';
-import type { BrokerProgress } from './distribution.js';
+import { findLocalDistribution, type BrokerProgress } from './distribution.js';
 import { LocalBroker, DEFAULT_BROKER_OPTIONS, type BrokerState } from './local.js';
 import { prepareSecureBroker } from './secure.js';
 
@@ -28,6 +28,16 @@ export interface UpResult {
   source?: string;
   init?: InitReport;
   secure?: { caFile: string; adminTokenFile: string; tokensDir: string };
+}
+
+/**
+ * The Pulsar distribution `miso broker up` would run here, resolved from the same settings
+ * (PULSAR_HOME, MISO_PULSAR_VERSION, the cache under MISO_CACHE_DIR / XDG_CACHE_HOME), or
+ * undefined when this machine has none yet.
+ */
+export function installedPulsarHome(): string | undefined {
+  const env = localBrokerEnv();
+  return findLocalDistribution({ pulsarHome: env.pulsarHome, version: env.pulsarVersion ?? DEFAULT_BROKER_OPTIONS.version, cacheDir: paths.cacheDir() });
 }
 
 /** The profile `broker up` writes. */

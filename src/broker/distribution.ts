@@ -59,6 +59,16 @@ export async function resolveDistribution(opts: ResolveOptions): Promise<Distrib
   });
 }
 
+/**
+ * The unpacked distribution on this machine that `resolveDistribution` would take first
+ * (PULSAR_HOME, then the cache), or undefined; never downloads. For tools that call the
+ * Java tools directly (tests, benchmarks).
+ */
+export function findLocalDistribution(opts: Pick<ResolveOptions, 'version' | 'pulsarHome' | 'cacheDir'>): string | undefined {
+  const home = opts.pulsarHome ?? cachedHome(opts.cacheDir, opts.version);
+  return existsSync(join(home, 'bin', 'pulsar')) ? home : undefined;
+}
+
 export function cachedHome(cacheDir: string, version: string): string {
   return join(cacheDir, 'pulsar', `apache-pulsar-${version}`);
 }

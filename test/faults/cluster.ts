@@ -6,21 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miso, MISO_BIN, type CliResult } from '../helpers/cli.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { miso, MISO_BIN, type CliResult } from '../support/cli.js';
+import { freePorts } from '../support/ports.js';
 
 export interface Sandbox {
   root: string;
@@ -43,9 +32,7 @@ export interface Sandbox {
 /** A sandbox; with `serviceUrl`/`adminUrl` it uses a broker that already runs instead of its own. */
 export async function createSandbox(prefix: string, opts: { tenant?: string; namespace?: string; serviceUrl?: string; adminUrl?: string } = {}): Promise<Sandbox> {
   const root = mkdtempSync(join(tmpdir(), `miso-${prefix}-`));
-  const servicePort = await freePort();
-  let webPort = await freePort();
-  while (webPort === servicePort) webPort = await freePort();
+  const [servicePort, webPort] = (await freePorts(2)) as [number, number];
   const env = {
     MISO_STATE_DIR: join(root, 'state'),
     MISO_CONFIG_DIR: join(root, 'config'),

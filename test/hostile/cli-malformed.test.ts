@@ -16,8 +16,8 @@ import { schemasDir } from '../../src/core/catalog/schemas.js';
 import { COMMAND_TOPICS, deadLetterTopic, EVENT_TOPICS, serviceSubscription, topicName } from '../../src/core/topics.js';
 import { AdminClient } from '../../src/pulsar/admin.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
-import { miso, type CliResult } from '../helpers/cli.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../helpers/env.js';
+import { miso, type CliResult } from '../support/cli.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../support/env.js';
 import { mdTable, writeReport } from './report.js';
 
 interface Case {

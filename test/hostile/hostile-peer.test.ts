@@ -10,6 +10,8 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MisoError } from '../../src/errors.js';
 import { Connection } from '../../src/pulsar/connection.js';
+import { sleep } from '../../src/util/wait.js';
+import { eventually } from '../support/env.js';
 import { CommandType, encodeCommandFrame, encodePayloadFrame, FrameParser, type BaseCommand } from '../../src/pulsar/protocol/index.js';
 import { mdTable, writeReport } from './report.js';
 import { fuzzCases, fuzzSeed, Rng } from './rng.js';
@@ -171,7 +173,7 @@ async function runCase(name: string, script: Script): Promise<string> {
     result = err instanceof MisoError ? `refused: ${err.constructor.name}` : `CRASH: ${String(err)}`;
   } finally {
     // Let socket callbacks of this case run before judging it.
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     process.off('uncaughtException', onUncaught);
   }
   if (unexpected.length > 0) result = `CRASH: ${String(unexpected[0])}`;
@@ -179,13 +181,8 @@ async function runCase(name: string, script: Script): Promise<string> {
   return result;
 }
 
-async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return check();
+function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  return eventually(check, { timeoutMs: ms, intervalMs: 10 });
 }
 
 describe('connection against a hostile peer', () => {

@@ -19,8 +19,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareSecureBroker, signToken } from '../../src/broker/secure.js';
 import { AdminClient } from '../../src/pulsar/admin.js';
-import { MISO_BIN, type CliResult } from '../helpers/cli.js';
-import { brokerDown, brokerUp, createSandbox, freePort, type Sandbox } from '../faults/cluster.js';
+import { MISO_BIN, type CliResult } from '../support/cli.js';
+import { brokerDown, brokerUp, createSandbox, type Sandbox } from '../faults/cluster.js';
+import { waitUntil } from '../support/env.js';
+import { freePort } from '../support/ports.js';
 import { mdTable, writeReport } from '../hostile/report.js';
 import { CountingProxy } from './proxy.js';
 
@@ -231,11 +233,10 @@ describe('secure broker: every command with a valid token (the admin token of th
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
     try {
-      const deadline = Date.now() + 60_000;
-      while (!out.includes('"started"')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`campaign did not start: ${err}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitUntil(() => {
+        if (child.exitCode !== null) throw new Error(`campaign exited: ${err}`);
+        return out.includes('"started"');
+      }, { timeoutMs: 60_000, intervalMs: 100, what: 'the campaign service to start' });
       const started = JSON.parse(out.split('\n').find((l) => l.includes('"started"'))!) as { broker_connected: boolean };
       expect(started.broker_connected).toBe(true);
       const w = await misoIn(['send', 'campaign.create', '--data', '{"user_id":"sec-user","name":"Waited"}', '--wait', '--timeout', '30s', '--verbose']);

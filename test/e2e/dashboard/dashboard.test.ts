@@ -6,15 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient } from '../../../src/pulsar/index.js';
 import { Publisher } from '../../../src/core/publisher.js';
-import { MISO_BIN, miso } from '../../helpers/cli.js';
-import { waitUntil } from '../../helpers/env.js';
+import { MISO_BIN, miso } from '../../support/cli.js';
+import { waitUntil } from '../../support/env.js';
 import { freshScope } from '../../integration/catalog/scope.js';
 import { trackingChain } from '../../integration/dashboard/workflow.js';
-import { TmuxSession, sh, tmuxAvailable } from './tmux.js';
+import { requireTmux } from '../../support/peers.js';
+import { TmuxSession, sh } from './tmux.js';
 
 const OUT_DIR = fileURLToPath(new URL('../../../test-output/', import.meta.url));
-const TMUX = tmuxAvailable();
-const NO_TMUX = TMUX ? '' : ' — SKIPPED: tmux is not installed (apt-get install -y tmux)';
+const TMUX = requireTmux();
 
 /** The workflows-panel line of one workflow (by its short id), as on screen. */
 function workflowLine(screen: string, cid: string): string | undefined {
@@ -60,7 +60,7 @@ describe('miso dashboard without a terminal', () => {
   });
 });
 
-describe(`miso dashboard in a real terminal${NO_TMUX}`, () => {
+describe('miso dashboard in a real terminal', () => {
   let scope: Awaited<ReturnType<typeof freshScope>>;
   let client: PulsarClient;
   let publisher: Publisher;
@@ -148,7 +148,7 @@ describe(`miso dashboard in a real terminal${NO_TMUX}`, () => {
   }, 120_000);
 });
 
-describe(`miso dashboard with the four services running${NO_TMUX}`, () => {
+describe('miso dashboard with the four services running', () => {
   let scope: Awaited<ReturnType<typeof freshScope>>;
   let client: PulsarClient;
   let publisher: Publisher;

@@ -1,12 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { waitUntil } from '../../helpers/env.js';
-
-/** Whether tmux can be run here (the real-terminal tests skip, saying so, when it cannot). */
-export function tmuxAvailable(): boolean {
-  const r = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
-  return r.status === 0;
-}
+import { waitUntil } from '../../support/env.js';
 
 /**
  * A detached tmux session on a private server socket (so a developer's own tmux is never

@@ -2,8 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miso } from '../../helpers/cli.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL } from '../../helpers/env.js';
+import { miso } from '../../support/cli.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL } from '../../support/env.js';
 import { PulsarClient } from '../../../src/pulsar/index.js';
 import { Publisher } from '../../../src/core/publisher.js';
 import { decode, newEnvelope, topicName, type AnyEnvelope } from '../../../src/core/catalog/index.js';
@@ -17,6 +17,7 @@ let scope: Awaited<ReturnType<typeof freshScope>>;
 let client: PulsarClient;
 let ns: string[];
 const stopResponder = new AbortController();
+let responderDone: Promise<void> | undefined;
 
 /**
  * Stands in for the campaign service until services run in this test: answers every
@@ -25,7 +26,7 @@ const stopResponder = new AbortController();
 async function campaignResponder(): Promise<void> {
   const pub = new Publisher(client, scope.cfg);
   const reader = await client.createReader({ topic: topicName(scope.cfg, 'campaign-commands'), start: 'latest' });
-  void (async () => {
+  responderDone = (async () => {
     while (!stopResponder.signal.aborted) {
       const m = await reader.readNext(200);
       if (!m) continue;
@@ -47,7 +48,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   stopResponder.abort();
-  await new Promise((r) => setTimeout(r, 300));
+  await responderDone;
   await client?.close();
   await scope?.drop();
 });

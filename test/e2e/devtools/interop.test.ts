@@ -1,18 +1,16 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { miso } from '../../helpers/cli.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL } from '../../helpers/env.js';
+import { miso } from '../../support/cli.js';
+import { PYTHON as python, pulsarTool, requirePulsar, requirePythonClient } from '../../support/peers.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL } from '../../support/env.js';
 import { topicName } from '../../../src/core/catalog/index.js';
 import { freshScope } from '../../integration/catalog/scope.js';
 
 const run = promisify(execFile);
-const PULSAR_HOME = process.env.PULSAR_HOME ?? '/root/.cache/miso/pulsar/apache-pulsar-4.0.8';
-const javaTool = join(PULSAR_HOME, 'bin', 'pulsar-client');
-const python = new URL('../../../.venv/bin/python', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-interop-'));
 const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state'), PULSAR_SERVICE_URL: TEST_SERVICE_URL, PULSAR_ADMIN_URL: TEST_ADMIN_URL };
 
@@ -35,8 +33,8 @@ beforeAll(async () => {
 afterAll(async () => { await scope?.drop(); });
 
 describe('official clients decode what `miso send` wrote, with the schema the broker registered', () => {
-  it.skipIf(!existsSync(javaTool))('Java: pulsar-client consume --schema-type auto_consume', async () => {
-    const { stdout } = await run(javaTool, ['--url', TEST_SERVICE_URL, 'consume', '-s', 'interop', '-p', 'Earliest', '-n', '2', '--schema-type', 'auto_consume', topicName(scope.cfg, 'campaign-commands')], { timeout: 90_000, maxBuffer: 10 * 1024 * 1024 });
+  it.skipIf(!requirePulsar())('Java: pulsar-client consume --schema-type auto_consume', async () => {
+    const { stdout } = await run(pulsarTool('pulsar-client'), ['--url', TEST_SERVICE_URL, 'consume', '-s', 'interop', '-p', 'Earliest', '-n', '2', '--schema-type', 'auto_consume', topicName(scope.cfg, 'campaign-commands')], { timeout: 90_000, maxBuffer: 10 * 1024 * 1024 });
     const lines = stdout.split('\n').filter((l) => l.includes('content:'));
     expect(lines).toHaveLength(2);
     // GenericRecord.toString of the envelope: header fields and the union payload record.
@@ -51,7 +49,7 @@ describe('official clients decode what `miso send` wrote, with the schema the br
     expect(lines[1]).toMatch(/properties:\[.*correlation_id=/);
   }, 120_000);
 
-  it.skipIf(!existsSync(python))('Python: pulsar-client reader + fastavro with the registered writer schema', async () => {
+  it.skipIf(!requirePythonClient())('Python: pulsar-client reader + fastavro with the registered writer schema', async () => {
     const script = `
 import json, sys, io, urllib.request, pulsar, fastavro
 topic, admin, url = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miso, MISO_BIN } from '../../helpers/cli.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL } from '../../helpers/env.js';
+import { miso, MISO_BIN } from '../../support/cli.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, waitUntil } from '../../support/env.js';
 import { PulsarClient } from '../../../src/pulsar/index.js';
 import { Publisher } from '../../../src/core/publisher.js';
 import { newEnvelope, schemasDir } from '../../../src/core/catalog/index.js';
@@ -94,9 +94,7 @@ describe('miso trace --follow as a process', () => {
       });
     });
     // The trace process is waiting once it says so on stderr.
-    const deadline = Date.now() + 20_000;
-    while (!/waiting for workflow/.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(stderr).toMatch(/waiting for workflow/);
+    await waitUntil(() => /waiting for workflow/.test(stderr), { what: 'trace --follow to say it waits' });
     await pub.publish(root);
     await pub.publish(newEnvelope('payment.processed.v1', SAMPLES['payment.processed.v1'], { causedBy: root }));
     await grew;

@@ -6,7 +6,7 @@ import { Publisher } from '../../../src/core/publisher.js';
 import { topicName } from '../../../src/core/topics.js';
 import { startServices, type RunningServices } from '../../../src/services/runner.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
-import { miso } from '../../helpers/cli.js';
+import { miso } from '../../support/cli.js';
 import { countMessages, freshScope, postJson, readUntil, testClient } from '../../integration/services/support.js';
 
 /**

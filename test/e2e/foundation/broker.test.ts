@@ -2,23 +2,15 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miso } from '../../helpers/cli.js';
+import { miso } from '../../support/cli.js';
+import { freePorts } from '../../support/ports.js';
 import { portFree } from '../../../src/broker/local.js';
 
-async function freePortPair(): Promise<[number, number]> {
-  for (;;) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
-    if ((await portFree(p)) && (await portFree(p + 1))) return [p, p + 1];
-  }
-}
-
-// A broker start on a busy machine takes over a minute; `broker up` itself waits up to 240 s
-// and `down` up to 120 s, so each test gets their sum rather than the 60 s default.
 describe('miso broker up | status | down', () => {
   it('starts a real broker, reports it, refuses nothing on a second up, and frees the ports on down', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-broker-'));
     const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state') };
-    const [port, webPort] = await freePortPair();
+    const [port, webPort] = (await freePorts(2)) as [number, number];
     const up = await miso(['broker', 'up', '--port', String(port), '--web-port', String(webPort), '--heap-mb', '256'], { env, timeoutMs: 240_000 });
     try {
       expect(up.stderr + up.stdout).toMatch(/ready in/);
@@ -52,13 +44,13 @@ describe('miso broker up | status | down', () => {
     expect(await portFree(webPort)).toBe(true);
     const after = JSON.parse((await miso(['broker', 'status', '--json'], { env })).stdout);
     expect(after.running).toBe(false);
-  }, 420_000);
+  }, 420_000); // a start on a busy machine takes over a minute; `broker up` waits up to 240 s and `down` up to 120 s
 
   it('--secure starts TLS and token authentication, writes a profile that uses them, and refuses a bad token in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-secure-'));
     const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state') };
-    const [port, webPort] = await freePortPair();
-    const [tlsPort, webTlsPort] = await freePortPair();
+    const [port, webPort] = (await freePorts(2)) as [number, number];
+    const [tlsPort, webTlsPort] = (await freePorts(2)) as [number, number];
     const up = await miso(['broker', 'up', '--secure', '--port', String(port), '--web-port', String(webPort), '--tls-port', String(tlsPort), '--web-tls-port', String(webTlsPort), '--heap-mb', '256', '--json'], { env, timeoutMs: 240_000 });
     try {
       expect(up.code, up.stderr).toBe(0);
@@ -87,7 +79,7 @@ describe('miso broker up | status | down', () => {
       await miso(['broker', 'down'], { env, timeoutMs: 120_000 });
     }
     expect(await portFree(tlsPort)).toBe(true);
-  }, 420_000);
+  }, 420_000); // a start on a busy machine takes over a minute; `broker up` waits up to 240 s and `down` up to 120 s
 
   it('reports a broker that is not running in one line with a next step', async () => {
     const r = await miso(['init', '--admin-url', 'http://127.0.0.1:1', '--service-url', 'pulsar://127.0.0.1:1'], { env: { MISO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'miso-e2e-')) } });

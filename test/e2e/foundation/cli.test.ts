@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { miso } from '../../helpers/cli.js';
+import { miso } from '../../support/cli.js';
+import { optionalPeer } from '../../support/peers.js';
 
 function isolated(): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-'));
@@ -21,7 +22,7 @@ describe('miso CLI basics', () => {
     expect(bh.stdout).toMatch(/--web-port/);
   });
 
-  it.skipIf(!existsSync('/usr/bin/node'))('runs when started by the system Node (20 here) by re-launching itself under the pinned Node', async () => {
+  it.skipIf(!optionalPeer('system Node at /usr/bin/node', existsSync('/usr/bin/node'), 'the re-launch under the pinned Node is shown from a system Node'))('runs when started by the system Node (20 here) by re-launching itself under the pinned Node', async () => {
     const r = await miso(['--version'], { node: '/usr/bin/node' });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/node-v(2[2-9]|[3-9]\d)\./);

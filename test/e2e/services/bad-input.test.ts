@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { miso } from '../../helpers/cli.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+import { miso } from '../../support/cli.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
 import { SqliteStore } from '../../../src/services/store/sqlite.js';
 
 /** `miso run`, `miso dlq` and `miso demo` refuse bad input with one line and a non-zero exit. */

@@ -5,7 +5,9 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher } from '../../../src/core/publisher.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
-import { miso } from '../../helpers/cli.js';
+import { sleep } from '../../../src/util/wait.js';
+import { miso } from '../../support/cli.js';
+import { waitUntil } from '../../support/env.js';
 import { freshScope, getJson, readUntil, testClient } from '../../integration/services/support.js';
 import { startServiceProcess, type ServiceProcess } from './procs.js';
 
@@ -34,10 +36,7 @@ describe('services as separate processes', () => {
     await pub.sendCommand('campaign.add_video', { campaign_id: 'camp', video_id: 'vid', url: 'https://videos.example/e2e', title: 'E2E' }, { correlationId: c.correlationId });
     await readUntil(client, scope.cfg, 'campaign-events', (s) => s.length >= 2);
     const tracking = procs.get('tracking')!;
-    for (;;) {
-      if ((await getJson(`${tracking.url}/health`)).body.stats?.videos === 1) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitUntil(async () => (await getJson(`${tracking.url}/health`)).body.stats?.videos === 1, { what: 'tracking to know the video' });
   }, 120_000);
 
   afterAll(async () => {
@@ -71,14 +70,12 @@ describe('services as separate processes', () => {
     const raw = await client.createProducer({ topic: `persistent://${scope.cfg.tenant}/ns/campaign-commands` });
     const poison = await raw.send({ payload: Buffer.from('garbage'), properties: { type: 'campaign.create.command.v1' } });
     await raw.close();
-    let listed: { id: string; origin_message_id: string; last_error: string; service: string }[] = [];
-    for (let i = 0; i < 100 && !listed.some((d) => d.origin_message_id === poison.toString()); i++) {
+    const dl = await waitUntil(async () => {
       const r = await miso(['dlq', 'list', '--json', ...scope.flags], { env });
       expect(r.code, r.stderr).toBe(0);
-      listed = JSON.parse(r.stdout);
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    const dl = listed.find((d) => d.origin_message_id === poison.toString())!;
+      const listed = JSON.parse(r.stdout) as { id: string; origin_message_id: string; last_error: string; service: string }[];
+      return listed.find((d) => d.origin_message_id === poison.toString());
+    }, { intervalMs: 100, what: 'the poison message in `miso dlq list`' });
     expect(dl).toMatchObject({ service: 'campaign', last_error: expect.stringMatching(/cannot decode/) });
     const shown = await miso(['dlq', 'show', dl.id, ...scope.flags], { env });
     expect(shown.code, shown.stderr).toBe(0);
@@ -105,7 +102,7 @@ describe('services as separate processes', () => {
         stopped = victim.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.event === 'stopped');
         await start('commission');
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5); // pacing: workflows arrive over time, not all at once
     }
     expect(code).toBe(0);
     expect(stopped).toEqual({ event: 'stopped', outbox_left: { commission: 0 } });
@@ -130,7 +127,7 @@ describe('services as separate processes', () => {
         killed.push(victim);
         await start(victim);
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5); // pacing: workflows arrive over time, not all at once
     }
     const ids = new Set((await Promise.all(sends)).map((s) => s.correlationId));
     expect(killed).toEqual(['commission', 'payment']);

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { miso } from '../../helpers/cli.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+import { miso } from '../../support/cli.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
 import { AdminClient } from '../../../src/pulsar/admin.js';
 
 const alive = (pid: number): boolean => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { MISO_BIN } from '../../helpers/cli.js';
+import { MISO_BIN } from '../../support/cli.js';
 
 /** A service started as `miso run <service>` in its own process, as in production. */
 export interface ServiceProcess {

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import type { ResolvedConfig } from '../../../src/config/index.js';
 import { runDoctor, type DoctorCheck } from '../../../src/core/doctor.js';
 import { initCluster } from '../../../src/core/init.js';
 import { topicName } from '../../../src/core/topics.js';
 import { AdminClient } from '../../../src/pulsar/admin.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
+import { freePorts } from '../../support/ports.js';
 
 const admin = new AdminClient({ adminUrl: TEST_ADMIN_URL });
 const tenants: string[] = [];
@@ -24,14 +24,6 @@ afterAll(async () => {
 });
 
 const byName = (checks: DoctorCheck[]) => Object.fromEntries(checks.map((c) => [c.name, c]));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('runDoctor against the real broker', () => {
   it('passes on an initialised namespace, and sees a registered schema', async () => {
@@ -85,7 +77,7 @@ describe('runDoctor against the real broker', () => {
   });
 
   it('says the broker is not there, per port, and skips the rest', async () => {
-    const [a, b] = [await freePort(), await freePort()];
+    const [a, b] = (await freePorts(2)) as [number, number];
     const report = await runDoctor(configFor('nobody', { adminUrl: `http://127.0.0.1:${a}`, serviceUrl: `pulsar://127.0.0.1:${b}` }), { timeoutMs: 2000 });
     const c = byName(report.checks);
     expect(c['admin API']).toMatchObject({ status: 'fail', detail: expect.stringContaining('connection refused') });

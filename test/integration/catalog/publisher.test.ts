@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { PulsarClient } from '../../../src/pulsar/index.js';
 import { Publisher } from '../../../src/core/publisher.js';
 import { decode, newEnvelope, topicName, PROPERTY, envelopeSchemaText, ValidationError } from '../../../src/core/catalog/index.js';
-import { TEST_SERVICE_URL } from '../../helpers/env.js';
+import { TEST_SERVICE_URL } from '../../support/env.js';
 import { freshScope, countMessages } from './scope.js';
 import { SAMPLES } from '../../unit/catalog/samples.js';
 

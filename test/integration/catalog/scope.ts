@@ -1,7 +1,7 @@
 import { resolveConfig, type ResolvedConfig } from '../../../src/config/index.js';
 import { initCluster } from '../../../src/core/init.js';
 import { AdminClient } from '../../../src/pulsar/admin.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
 
 /**
  * A fresh tenant/namespace set up the way `miso init` does it (topics, dedup,

@@ -6,7 +6,7 @@ import { scan, tailSources, type TailedMessage } from '../../../src/core/tail.js
 import { collectWorkflow, closeReaders } from '../../../src/core/read/workflow.js';
 import { buildTrace, traceMessageOf } from '../../../src/core/trace.js';
 import { newEnvelope, envelopeSchema, topicName, messageProperties, prepareBatch, type AvroDefinition } from '../../../src/core/catalog/index.js';
-import { TEST_SERVICE_URL, waitUntil } from '../../helpers/env.js';
+import { TEST_SERVICE_URL, waitUntil } from '../../support/env.js';
 import { freshScope } from './scope.js';
 import { SAMPLES } from '../../unit/catalog/samples.js';
 

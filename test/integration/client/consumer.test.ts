@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type Consumer, type Message } from '../../../src/pulsar/index.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName, uniqueTopic, waitUntil } from '../../helpers/env.js';
+import { sleep } from '../../../src/util/wait.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName, uniqueTopic, waitUntil } from '../../support/env.js';
 
 let client: PulsarClient;
 beforeAll(() => {
@@ -77,7 +78,7 @@ describe('subscription types', () => {
     const b = await client.subscribe({ topic, subscription: 'sub', type: 'Failover', consumerName: 'b' });
     // The broker tells each consumer whether it is active (ACTIVE_CONSUMER_CHANGE); let it settle.
     await waitUntil(() => isActive(a) !== isActive(b), { what: 'one active consumer' });
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500); // and it stays that way: no flapping while the broker settles
     expect(isActive(a)).not.toBe(isActive(b));
     const active = isActive(a) ? a : b;
     const standby = active === a ? b : a;
@@ -86,7 +87,11 @@ describe('subscription types', () => {
     expect(text(got)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
     expect(await standby.receive(500)).toBeUndefined();
     for (const m of got.slice(0, 5)) await active.ack(m);
-    await new Promise((r) => setTimeout(r, 100));
+    // The acknowledgements (grouped, so a little later) reach the broker before the active consumer leaves.
+    await waitUntil(async () => {
+      const stats = (await (await fetch(`${TEST_ADMIN_URL}/admin/v2/${topic.replace('://', '/')}/stats`)).json()) as { subscriptions: Record<string, { msgBacklog: number }> };
+      return stats.subscriptions.sub?.msgBacklog === 5;
+    }, { what: 'five acknowledgements at the broker' });
     await active.close();
     const rest = await take(standby, 5);
     expect(text(rest)).toEqual(['m5', 'm6', 'm7', 'm8', 'm9']);
@@ -254,7 +259,7 @@ describe('flow control and iteration', () => {
     const c = await client.subscribe({ topic, subscription: 'sub', type: 'Exclusive', initialPosition: 'earliest', receiverQueueSize: 10 });
     const impl = c as unknown as { queued: number };
     await waitUntil(() => impl.queued === 10);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200); // the broker sends no more than the permits it was given
     expect(impl.queued).toBe(10);
     const got: string[] = [];
     for await (const m of c) {

@@ -1,16 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type Message } from '../../../src/pulsar/index.js';
-import { TEST_SERVICE_URL, uniqueTopic } from '../../helpers/env.js';
-import { PULSAR_HOME, pulsarAvailable } from './own-broker.js';
+import { TEST_SERVICE_URL, uniqueTopic } from '../../support/env.js';
+import { PYTHON, pulsarTool, requirePulsar, requirePythonClient } from '../../support/peers.js';
 
 const run = promisify(execFile);
-const PYTHON = join(process.cwd(), '.venv', 'bin', 'python');
-const pythonAvailable = existsSync(PYTHON);
 
 const SCHEMA = {
   type: 'record',
@@ -59,11 +55,11 @@ async function readWithMiso(topic: string, n: number): Promise<{ value: unknown;
 
 const javaUrl = TEST_SERVICE_URL;
 
-describe.skipIf(!pulsarAvailable())('interop with the Java client tools', () => {
+describe.skipIf(!requirePulsar())('interop with the Java client tools', () => {
   it('miso writes Avro, `pulsar-client consume --schema-type auto_consume` decodes it', async () => {
     const topic = uniqueTopic('java-reads');
     await produceWithMiso(topic, 3);
-    const { stdout } = await run(join(PULSAR_HOME, 'bin', 'pulsar-client'), ['--url', javaUrl, 'consume', '-s', 'java', '-p', 'Earliest', '-n', '3', '--schema-type', 'auto_consume', topic], {
+    const { stdout } = await run(pulsarTool('pulsar-client'), ['--url', javaUrl, 'consume', '-s', 'java', '-p', 'Earliest', '-n', '3', '--schema-type', 'auto_consume', topic], {
       timeout: 90_000,
       maxBuffer: 10 * 1024 * 1024,
     });
@@ -94,7 +90,7 @@ describe.skipIf(!pulsarAvailable())('interop with the Java client tools', () => 
     ];
     const javaSchema = { ...SCHEMA, fields: SCHEMA.fields.slice(0, 2) };
     await run(
-      join(PULSAR_HOME, 'bin', 'pulsar-client'),
+      pulsarTool('pulsar-client'),
       ['--url', javaUrl, 'produce', '-s', ';', '-vs', `avro:${JSON.stringify(javaSchema)}`, '-m', msgs.map((m) => JSON.stringify({ id: m.id, n: m.n })).join(';'), '-k', 'from-java', '-p', 'origin=java', topic],
       { timeout: 90_000 },
     );
@@ -108,7 +104,7 @@ describe.skipIf(!pulsarAvailable())('interop with the Java client tools', () => 
   }, 120_000);
 });
 
-describe.skipIf(!pythonAvailable)('interop with the Python pulsar-client (PyPI)', () => {
+describe.skipIf(!requirePythonClient())('interop with the Python pulsar-client (PyPI)', () => {
   it('miso writes Avro, Python decodes it with AvroSchema', async () => {
     const topic = uniqueTopic('py-reads');
     await produceWithMiso(topic, 4);

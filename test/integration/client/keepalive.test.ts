@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type ConnectionStatus } from '../../../src/pulsar/index.js';
-import { TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../helpers/env.js';
+import { TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../support/env.js';
 
 /**
  * A TCP relay in front of the broker whose existing connections can be frozen: bytes stop

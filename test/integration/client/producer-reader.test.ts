@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerUnreachableError, MessageId, PulsarClient, type Message, type Reader } from '../../../src/pulsar/index.js';
 import { UsageError } from '../../../src/errors.js';
-import { TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../helpers/env.js';
+import { sleep } from '../../../src/util/wait.js';
+import { TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../support/env.js';
 
 let client: PulsarClient;
 beforeAll(() => {
@@ -129,9 +130,10 @@ describe('producer → reader', () => {
     const producer = await client.createProducer({ topic, batching: false });
     const early = [];
     for (let i = 0; i < 3; i++) early.push(await producer.send({ payload: Buffer.from(`e${i}`) }));
-    await new Promise((r) => setTimeout(r, 50));
+    // Publish times on either side of the cut, with room for clock granularity.
+    await sleep(50);
     const cut = Date.now();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     for (let i = 0; i < 3; i++) await producer.send({ payload: Buffer.from(`l${i}`) });
     const reader = await client.createReader({ topic, start: { publishTime: cut } });
     expect((await readAll(reader)).map((m) => m.payload.toString())).toEqual(['l0', 'l1', 'l2']);
@@ -231,7 +233,7 @@ describe('producer flow control', () => {
     const producer = await client.createProducer({ topic, batching: { maxDelayMs: 60_000, maxMessages: 1000 } });
     let settled = 0;
     const sends = [1, 2, 3].map((i) => producer.send({ payload: Buffer.from(String(i)) }).then((id) => (settled++, id)));
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100); // nothing may settle while the batch waits for its (60 s) timer
     expect(settled).toBe(0);
     await producer.flush();
     expect(settled).toBe(3);

@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient } from '../../../src/pulsar/index.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../helpers/env.js';
-import { freePorts, PULSAR_HOME, pulsarAvailable } from './own-broker.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueTopic, waitUntil } from '../../support/env.js';
+import { requirePulsar } from '../../support/peers.js';
+import { freePorts } from '../../support/ports.js';
+
+const PULSAR_HOME = requirePulsar();
 
 // A real Pulsar proxy (from the distribution) in front of the test broker: the client looks
 // topics up through it and names the broker in CONNECT (proxy_to_broker_url).
-describe.skipIf(!pulsarAvailable())('through a Pulsar proxy', () => {
+describe.skipIf(!PULSAR_HOME)('through a Pulsar proxy', () => {
   let proxy: ChildProcess | undefined;
   let dir: string;
   let serviceUrl: string;
@@ -18,7 +21,7 @@ describe.skipIf(!pulsarAvailable())('through a Pulsar proxy', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'miso-proxy-'));
     const [servicePort, webPort] = (await freePorts(2)) as [number, number];
-    const base = readFileSync(join(PULSAR_HOME, 'conf', 'proxy.conf'), 'utf8');
+    const base = readFileSync(join(PULSAR_HOME!, 'conf', 'proxy.conf'), 'utf8');
     const conf = join(dir, 'proxy.conf');
     writeFileSync(
       conf,
@@ -26,7 +29,7 @@ describe.skipIf(!pulsarAvailable())('through a Pulsar proxy', () => {
         // The proxy only forwards to the default broker ports unless told otherwise; the test broker may listen elsewhere.
         `brokerProxyAllowedTargetPorts=*\n`,
     );
-    proxy = spawn(join(PULSAR_HOME, 'bin', 'pulsar'), ['proxy'], {
+    proxy = spawn(join(PULSAR_HOME!, 'bin', 'pulsar'), ['proxy'], {
       detached: true,
       stdio: 'ignore',
       env: { ...process.env, PULSAR_PROXY_CONF: conf, PULSAR_MEM: '-Xms64m -Xmx256m', PULSAR_LOG_DIR: dir },

@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type ConnectionState, type Message, type MessageId } from '../../../src/pulsar/index.js';
-import { uniqueTopic, waitUntil } from '../../helpers/env.js';
-import { pulsarAvailable, startOwnBroker, type OwnBroker } from './own-broker.js';
+import { sleep } from '../../../src/util/wait.js';
+import { uniqueTopic, waitUntil } from '../../support/env.js';
+import { startStandalone, type Standalone } from '../../support/broker.js';
+import { requirePulsar } from '../../support/peers.js';
 
 // A broker restart needs a broker of our own: the shared one is never restarted.
-describe.skipIf(!pulsarAvailable())('reconnect after a broker restart (own standalone)', () => {
-  let broker: OwnBroker;
+describe.skipIf(!requirePulsar())('reconnect after a broker restart (own standalone)', () => {
+  let broker: Standalone;
   beforeAll(async () => {
-    broker = await startOwnBroker();
+    broker = await startStandalone();
   }, 150_000);
   afterAll(async () => {
     await broker?.destroy();
@@ -44,7 +46,7 @@ describe.skipIf(!pulsarAvailable())('reconnect after a broker restart (own stand
     for (let i = 0; i < N; i++) {
       sends.push(producer.send({ payload: Buffer.from(`msg-${i}`), properties: { i: String(i) } }));
       if (i === 200) restarting = broker.restart({ downMs: 500 });
-      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
+      if (i % 20 === 0) await sleep(10); // pacing, so sends straddle the restart
     }
     await restarting;
     const ids = await Promise.all(sends);

@@ -1,26 +1,22 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareSecureBroker, type SecureBrokerMaterial } from '../../../src/broker/secure.js';
+import type { SecureBrokerMaterial } from '../../../src/broker/secure.js';
 import { AuthError } from '../../../src/errors.js';
 import { BrokerAuthenticationError, BrokerAuthorizationError, PulsarClient, TlsError } from '../../../src/pulsar/index.js';
-import { uniqueTopic } from '../../helpers/env.js';
-import { freePorts, pulsarAvailable, startOwnBroker, type OwnBroker } from './own-broker.js';
+import { uniqueTopic } from '../../support/env.js';
+import { startStandalone, type Standalone } from '../../support/broker.js';
+import { requirePulsar } from '../../support/peers.js';
 
 // TLS and token authentication against a standalone of our own configured like `miso broker up --secure`.
-describe.skipIf(!pulsarAvailable())('TLS and token authentication (own secure standalone)', () => {
-  let broker: OwnBroker;
+describe.skipIf(!requirePulsar())('TLS and token authentication (own secure standalone)', () => {
+  let broker: Standalone;
   let material: SecureBrokerMaterial;
   let tlsPort: number;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'miso-secure-'));
-    const [servicePortTls, webServicePortTls] = (await freePorts(2)) as [number, number];
-    tlsPort = servicePortTls;
-    material = await prepareSecureBroker(join(dir, 'material'), { servicePortTls, webServicePortTls });
     // Listen on every loopback address so 127.0.0.2 (not in the certificate) can be tried.
-    broker = await startOwnBroker({ ...material.confOverrides, bindAddress: '0.0.0.0' }, { adminToken: material.adminToken, dir: join(dir, 'broker') });
+    broker = await startStandalone({ secure: true, conf: { bindAddress: '0.0.0.0' } });
+    material = broker.secure!.material;
+    tlsPort = broker.secure!.servicePortTls;
   }, 180_000);
   afterAll(async () => {
     await broker?.destroy();

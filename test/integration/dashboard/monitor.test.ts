@@ -5,7 +5,7 @@ import { createMonitor, type PulsarMonitor } from '../../../src/core/monitor.js'
 import { encode, messageProperties, topicName } from '../../../src/core/catalog/index.js';
 import { DashboardStore } from '../../../src/ui/dashboard/store.js';
 import { freshScope } from '../catalog/scope.js';
-import { waitUntil } from '../../helpers/env.js';
+import { waitUntil } from '../../support/env.js';
 import { trackingChain } from './workflow.js';
 
 /** The dashboard's data side against the real broker: readers, decoding, stats, shutdown. */

@@ -8,19 +8,20 @@ import { Publisher } from '../../../src/core/publisher.js';
 import { createMonitor, type PulsarMonitor } from '../../../src/core/monitor.js';
 import { DashboardStore } from '../../../src/ui/dashboard/store.js';
 import { DashboardApp } from '../../../src/ui/dashboard/App.js';
-import { uniqueName, waitUntil } from '../../helpers/env.js';
-import { pulsarAvailable, startOwnBroker, type OwnBroker } from '../client/own-broker.js';
+import { uniqueName, waitUntil } from '../../support/env.js';
+import { startStandalone, type Standalone } from '../../support/broker.js';
+import { requirePulsar } from '../../support/peers.js';
 import { trackingChain } from './workflow.js';
 
 // Stopping a broker needs a broker of our own: the shared development broker is never touched.
-describe.skipIf(!pulsarAvailable())('dashboard while its broker goes away and comes back (own standalone)', () => {
-  let broker: OwnBroker;
+describe.skipIf(!requirePulsar())('dashboard while its broker goes away and comes back (own standalone)', () => {
+  let broker: Standalone;
   let monitor: PulsarMonitor;
   let store: DashboardStore;
   let ui: ReturnType<typeof render>;
 
   beforeAll(async () => {
-    broker = await startOwnBroker();
+    broker = await startStandalone();
   }, 180_000);
 
   afterAll(async () => {

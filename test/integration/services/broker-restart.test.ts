@@ -7,8 +7,9 @@ import { initCluster } from '../../../src/core/init.js';
 import { Publisher } from '../../../src/core/publisher.js';
 import { PulsarClient } from '../../../src/pulsar/index.js';
 import { startServices, type RunningServices } from '../../../src/services/runner.js';
-import { waitUntil } from '../../helpers/env.js';
-import { pulsarAvailable, startOwnBroker, type OwnBroker } from '../client/own-broker.js';
+import { waitUntil } from '../../support/env.js';
+import { startStandalone, type Standalone } from '../../support/broker.js';
+import { requirePulsar } from '../../support/peers.js';
 import { getJson, postJson, readUntil } from './support.js';
 
 /**
@@ -16,8 +17,8 @@ import { getJson, postJson, readUntil } from './support.js';
  * /health says so, commands taken over HTTP meanwhile wait in the outbox, and once the broker
  * is back everything is published and the chain runs again — nothing lost, nothing twice.
  */
-describe.skipIf(!pulsarAvailable())('services across a broker restart', () => {
-  let broker: OwnBroker;
+describe.skipIf(!requirePulsar())('services across a broker restart', () => {
+  let broker: Standalone;
   let cfg: ResolvedConfig;
   let running: RunningServices;
   let client: PulsarClient;
@@ -25,7 +26,7 @@ describe.skipIf(!pulsarAvailable())('services across a broker restart', () => {
   const url = (svc: string) => running.hosts.find((h) => h.def.name === svc)!.url!;
 
   beforeAll(async () => {
-    broker = await startOwnBroker();
+    broker = await startStandalone();
     cfg = resolveConfig({ serviceUrl: broker.serviceUrl, adminUrl: broker.adminUrl, tenant: 'restart', namespace: 'ns' });
     const report = await initCluster(cfg);
     if (!report.ok) throw new Error('init failed on the private broker');

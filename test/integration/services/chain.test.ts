@@ -5,7 +5,7 @@ import { startServices, type RunningServices } from '../../../src/services/runne
 import { DLQ_PROPS } from '../../../src/core/dlq.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
 import type { ResolvedConfig } from '../../../src/config/index.js';
-import { waitUntil } from '../../helpers/env.js';
+import { waitUntil } from '../../support/env.js';
 import { freshScope, getJson, postJson, readRaw, readUntil, testClient } from './support.js';
 
 /**

@@ -4,7 +4,7 @@ import { findDeadLetter, listDeadLetters, replayDeadLetters, DLQ_PROPS } from '.
 import { topicName } from '../../../src/core/topics.js';
 import { startServices, type RunningServices } from '../../../src/services/runner.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
-import { waitUntil } from '../../helpers/env.js';
+import { waitUntil } from '../../support/env.js';
 import { countMessages, freshScope, getJson, postJson, readUntil, testClient } from './support.js';
 
 /** Dead letters written by the services, listed, found and replayed back through the chain. */

@@ -7,7 +7,7 @@ import { initCluster } from '../../../src/core/init.js';
 import { topicName } from '../../../src/core/topics.js';
 import { AdminClient } from '../../../src/pulsar/admin.js';
 import { PulsarClient, type Message } from '../../../src/pulsar/index.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../helpers/env.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
 
 /** A tenant/namespace of its own, initialised as `miso init` does (topics, dedup, no auto-creation). */
 export async function freshScope(prefix = 'svc'): Promise<{ cfg: ResolvedConfig; flags: string[]; dataDir: string; drop: () => Promise<void> }> {

@@ -3,12 +3,14 @@ import { render } from 'ink-testing-library';
 import { DashboardApp } from '../../../src/ui/dashboard/App.js';
 import { DashboardStore } from '../../../src/ui/dashboard/store.js';
 import { INFO, TOPICS, msg, trackingWorkflow } from './fixtures.js';
-import { waitUntil } from '../../helpers/env.js';
+import { sleep } from '../../../src/util/wait.js';
+import { waitUntil } from '../../support/env.js';
 
 const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t', backspace: '\u007F' };
 
-async function settle(ms = 30): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
+/** Let Ink draw (a frame interval); for checks that something did NOT change. Conditions use waitUntil. */
+function settle(ms = 30): Promise<void> {
+  return sleep(ms);
 }
 
 function setup(opts: { columns?: number; rows?: number; workflows?: number } = {}) {

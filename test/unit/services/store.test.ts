@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../../src/services/store/sqlite.js';
 import { ConfigError } from '../../../src/errors.js';
+import { sleep } from '../../../src/util/wait.js';
 
 const migrations = [
   { version: 2, name: 'things', sql: 'CREATE TABLE things (id TEXT PRIMARY KEY)' },
@@ -104,7 +105,7 @@ describe('sqlite service store', () => {
     const log: string[] = [];
     const slow = s.transaction(async (tx) => {
       log.push('a-start');
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20); // a slow transaction, so the second has to queue behind it
       await tx.repo.add('a');
       log.push('a-end');
     });

@@ -6,8 +6,8 @@ import { TEST_ADMIN_URL } from './env.js';
  */
 export default async function setup(): Promise<() => Promise<void>> {
   if (await answers(TEST_ADMIN_URL)) return async () => {};
-  const { startTestBroker } = await import('./start-broker.js');
-  return startTestBroker();
+  const { startSharedBroker } = await import('./broker.js');
+  return startSharedBroker();
 }
 
 async function answers(adminUrl: string): Promise<boolean> {
