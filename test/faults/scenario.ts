@@ -327,7 +327,7 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     const paymentTopic = topicName(cfg, 'payment-events');
     const drainDeadline = Date.now() + plan.drainTimeoutMs;
     for (;;) {
-      const paid = new Set((await readTopic(client, paymentTopic, 'payment-events')).events.map((e) => e.correlationId));
+      const paid = new Set((await readTopic(client, paymentTopic, 'payment-events', { adminUrl: sb.adminUrl })).events.map((e) => e.correlationId));
       const missing = trackingIds.filter((id) => !paid.has(id)).length;
       if (missing === 0) break;
       if (Date.now() > drainDeadline) {
@@ -348,10 +348,10 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     const redeliveriesRecognised = recognisedFromDead + [...scraped.values()].reduce((a, b) => a + b, 0);
 
     // ── the books ────────────────────────────────────────────────────────
-    const trackingEv = await readTopic(client, topicName(cfg, 'tracking-events'), 'tracking-events');
-    const commissionEv = await readTopic(client, topicName(cfg, 'commission-events'), 'commission-events');
-    const paymentEv = await readTopic(client, paymentTopic, 'payment-events');
-    const campaignEv = await readTopic(client, topicName(cfg, 'campaign-events'), 'campaign-events');
+    const trackingEv = await readTopic(client, topicName(cfg, 'tracking-events'), 'tracking-events', { adminUrl: sb.adminUrl });
+    const commissionEv = await readTopic(client, topicName(cfg, 'commission-events'), 'commission-events', { adminUrl: sb.adminUrl });
+    const paymentEv = await readTopic(client, paymentTopic, 'payment-events', { adminUrl: sb.adminUrl });
+    const campaignEv = await readTopic(client, topicName(cfg, 'campaign-events'), 'campaign-events', { adminUrl: sb.adminUrl });
     const ofType = (evs: { type: string; correlationId: string }[], type: string) => tally(evs.filter((e) => e.type === type), (e) => e.correlationId);
     const commissionOfWorkflow = new Map<string, string>();
     for (const e of paymentEv.events) if (e.type === 'payment.processed.v1') commissionOfWorkflow.set(e.correlationId, String(e.payload.commission_id));
@@ -390,7 +390,7 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
       f.detail += f.brokerDroppedConnection ? '; the broker dropped the frozen connection (keep-alive timeout) and redelivered its messages' : '; the broker kept the connection';
     }
 
-    const dl = await deadLetters(client, cfg);
+    const dl = await deadLetters(client, cfg, { adminUrl: sb.adminUrl });
     const explained = dl.filter((d) => d.reason !== '' && d.originTopic !== '');
     const logsDir = join(OUTPUT_DIR, `faults-${plan.name}-logs`);
     rmSync(logsDir, { recursive: true, force: true });
