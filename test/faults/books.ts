@@ -10,6 +10,7 @@ import { DLQ_PROPS } from '../../src/core/dlq.js';
 import { COMMAND_TOPICS, deadLetterTopic, serviceSubscription, topicName, type TopicScope } from '../../src/core/topics.js';
 import type { AdminClient } from '../../src/pulsar/admin.js';
 import type { Message, PulsarClient } from '../../src/pulsar/index.js';
+import { readToEnd } from '../integration/services/support.js';
 
 export interface SeenEvent {
   type: string;
@@ -18,18 +19,16 @@ export interface SeenEvent {
   publishTime: number;
 }
 
-/** Every message of a topic from the start to its current end, decoded when it can be. */
-export async function readTopic(client: PulsarClient, full: string, short?: TopicShortName): Promise<{ events: SeenEvent[]; raw: Message[]; undecodable: number }> {
-  const reader = await client.createReader({ topic: full, start: 'earliest' });
+/**
+ * Every message of a topic from the start to its end (the broker's last message id, see
+ * readToEnd), decoded when it can be. A duplicate anywhere on the topic is in what this returns.
+ */
+export async function readTopic(client: PulsarClient, full: string, short?: TopicShortName, opts: { adminUrl?: string } = {}): Promise<{ events: SeenEvent[]; raw: Message[]; undecodable: number }> {
+  const raw = await readToEnd(client, full, { ...opts, timeoutMs: 60_000 });
   const events: SeenEvent[] = [];
-  const raw: Message[] = [];
   let undecodable = 0;
-  try {
-    while (await reader.hasMessageAvailable()) {
-      const m = await reader.readNext(10_000);
-      if (!m) break;
-      raw.push(m);
-      if (!short) continue;
+  if (short) {
+    for (const m of raw) {
       try {
         let writer: string | undefined;
         if (m.schemaVersion) writer = (await client.getSchema(full, m.schemaVersion))?.schema;
@@ -39,8 +38,6 @@ export async function readTopic(client: PulsarClient, full: string, short?: Topi
         undecodable++;
       }
     }
-  } finally {
-    await reader.close();
   }
   return { events, raw, undecodable };
 }
@@ -130,12 +127,12 @@ export interface DeadLetterSeen {
   payload: Buffer;
 }
 
-export async function deadLetters(client: PulsarClient, scope: TopicScope): Promise<DeadLetterSeen[]> {
+export async function deadLetters(client: PulsarClient, scope: TopicScope, opts: { adminUrl?: string } = {}): Promise<DeadLetterSeen[]> {
   const out: DeadLetterSeen[] = [];
   for (const short of COMMAND_TOPICS) {
     const service = short.replace('-commands', '');
     const dlq = deadLetterTopic(topicName(scope, short), serviceSubscription(service as never));
-    const { raw } = await readTopic(client, dlq);
+    const { raw } = await readTopic(client, dlq, undefined, opts);
     for (const m of raw) {
       out.push({
         topic: short,

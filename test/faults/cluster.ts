@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Backoff, retry } from '../../src/util/wait.js';
 import { miso, MISO_BIN, type CliResult } from '../support/cli.js';
 import { freePorts } from '../support/ports.js';
 
@@ -71,9 +72,16 @@ export async function brokerDown(sb: Sandbox): Promise<void> {
   if (r.code !== 0) throw new Error(`miso broker down failed (${r.code}): ${r.stderr}`);
 }
 
+/**
+ * `miso init` in the sandbox. A broker just started on a loaded machine can take longer than
+ * the admin client's 15 s to create the first topics; init is idempotent, so a timed-out
+ * attempt is simply run again.
+ */
 export async function initScope(sb: Sandbox): Promise<void> {
-  const r = await sb.run(['init', ...sb.flags]);
-  if (r.code !== 0) throw new Error(`miso init failed (${r.code}): ${r.stdout}\n${r.stderr}`);
+  await retry(async () => {
+    const r = await sb.run(['init', ...sb.flags]);
+    if (r.code !== 0) throw Object.assign(new Error(`miso init failed (${r.code}): ${r.stdout}\n${r.stderr}`), { retriable: /did not answer within/.test(r.stderr) });
+  }, { timeoutMs: 120_000, backoff: new Backoff(1000, 5000) });
 }
 
 /** One `miso run <service>` process. */

@@ -45,6 +45,19 @@ export interface FaultPlan {
   tailMs: number;
   /** Time allowed to settle after the load before the books are checked. */
   drainTimeoutMs: number;
+  /**
+   * The most a fault may take to recover from (FaultRecord.recoverMs), beyond which the run
+   * fails: `baseMs`, plus the time to work off the workflows it held up at `catchUp` times the
+   * rate the load arrives at. Recovery is mostly working off what piled up while the component
+   * was gone, so the budget grows with that backlog; at 1× the system must at least keep pace
+   * with the load it is given. docs/reliability.md states the same budget.
+   */
+  recoveryBudget: { baseMs: number; catchUp: number };
+}
+
+/** The recovery budget of one fault of a plan (ms). */
+export function recoveryBudgetMs(plan: FaultPlan, heldUp: number): number {
+  return Math.round(plan.recoveryBudget.baseMs + (heldUp * 1000) / (plan.recoveryBudget.catchUp * plan.rate));
 }
 
 /**
@@ -54,13 +67,13 @@ export interface FaultPlan {
  */
 export const BOUNDED_PLAN: FaultPlan = {
   name: 'bounded', seed: 4242, rate: 5, killsPerService: 1, brokerRestarts: 1, pausesMs: [65_000], poison: 4, burstBeforeKill: 60,
-  gapMs: [2_500, 5_000], leadMs: 4_000, tailMs: 4_000, drainTimeoutMs: 120_000,
+  gapMs: [2_500, 5_000], leadMs: 4_000, tailMs: 4_000, drainTimeoutMs: 120_000, recoveryBudget: { baseMs: 10_000, catchUp: 1 },
 };
 
 /** Several kills per service, two broker restarts, a short pause and two past the broker's keep-alive. */
 export const FULL_PLAN: FaultPlan = {
   name: 'full', seed: 4242, rate: 10, killsPerService: 3, brokerRestarts: 2, pausesMs: [8_000, 65_000, 90_000], poison: 12, burstBeforeKill: 100,
-  gapMs: [3_000, 9_000], leadMs: 8_000, tailMs: 8_000, drainTimeoutMs: 300_000,
+  gapMs: [3_000, 9_000], leadMs: 8_000, tailMs: 8_000, drainTimeoutMs: 300_000, recoveryBudget: { baseMs: 10_000, catchUp: 1 },
 };
 
 export interface FaultRecord {
@@ -74,9 +87,17 @@ export interface FaultRecord {
   recoverMs: number | undefined;
   /** Workflows that were in flight or sent while the component was gone. */
   affected: number;
+  /** recoverMs may not exceed this (recoveryBudgetMs of the plan for `affected`). */
+  budgetMs?: number;
   detail?: string;
   /** SIGSTOP only: the broker closed the frozen client's connection (its keep-alive timed out). */
   brokerDroppedConnection?: boolean;
+  /**
+   * kill -9 only: redeliveries the restarted process recognised as already handled before the
+   * next fault — messages whose transaction had committed when the kill came but whose
+   * acknowledgement never reached the broker.
+   */
+  redeliveriesRecognised?: number;
 }
 
 interface Workflow {
@@ -108,6 +129,8 @@ export interface FaultReport {
   backlogs: Backlog[];
   deadLetters: { total: number; explained: number; injected: number; items: { topic: string; reason: string }[] };
   redeliveriesRecognised: number;
+  /** Of those, recognised by a service restarted after kill -9 (kills between commit and acknowledgement). */
+  redeliveredAfterKills: number;
   /** Of those, recognised by a service just thawed from SIGSTOP. */
   redeliveredAfterPauses: number;
   unexpectedExits: string[];
@@ -260,19 +283,35 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     let pauses = 0;
     let redeliveredAfterPauses = 0;
     const pauseChecks: Promise<void>[] = [];
+    // A restarted process's redeliveries are read at the next scrape, before any later fault
+    // (a pause of the same process) can add to its counter.
+    let killChecks: { record: FaultRecord; proc: ServiceProcess }[] = [];
+    const settleKillChecks = () => {
+      for (const { record, proc } of killChecks) {
+        record.redeliveriesRecognised = scraped.get(proc) ?? 0;
+        record.detail = `${record.redeliveriesRecognised} redelivered messages recognised as handled after the restart`;
+      }
+      killChecks = [];
+    };
     await sleep(plan.leadMs);
     for (const step of steps) {
       await scrape();
+      settleKillChecks();
       const start = Date.now();
       if (step.kind === 'kill -9') {
         const p = procs.get(step.target as Service)!;
         recognisedFromDead += scraped.get(p) ?? 0;
         scraped.delete(p);
         expectedDeath.add(p);
-        // A burst first, so the victim is working through a backlog when it dies: the kill
-        // then lands between a commit and its acknowledgement (or its outbox publish) often.
+        // A burst first, so the victim is working through a backlog when it dies. It dies once
+        // it has handled a few of them (or after 5 s): busy, with the acknowledgements of its
+        // latest commits still in the client's ack group (sent every 10 ms) — the kill lands
+        // between a commit and its acknowledgement, or before its outbox relay published.
+        const handledBefore = await handledBy(p);
         for (let k = 0; k < plan.burstBeforeKill; k++) launch();
-        await sleep(rng.range(100, 600));
+        const busyBy = Date.now() + 5_000;
+        while (Date.now() < busyBy && !((await handledBy(p)) - handledBefore >= 5)) await sleep(20);
+        await sleep(rng.range(0, 30));
         await p.kill9();
         retired.push(p);
         kills[step.target] = (kills[step.target] ?? 0) + 1;
@@ -282,7 +321,9 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         procs.set(step.target as Service, p2);
         watchExit(p2);
         restarts[step.target] = (restarts[step.target] ?? 0) + 1;
-        faults.push({ kind: step.kind, target: step.target, at: killedAt - t0, start: killedAt, end: Date.now(), downMs: Date.now() - killedAt, recoverMs: undefined, affected: 0 });
+        const record = { kind: step.kind, target: step.target, at: killedAt - t0, start: killedAt, end: Date.now(), downMs: Date.now() - killedAt, recoverMs: undefined, affected: 0 };
+        faults.push(record);
+        killChecks.push({ record, proc: p2 });
       } else if (step.kind === 'broker restart') {
         await brokerDown(sb);
         const downAt = Date.now();
@@ -327,7 +368,7 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     const paymentTopic = topicName(cfg, 'payment-events');
     const drainDeadline = Date.now() + plan.drainTimeoutMs;
     for (;;) {
-      const paid = new Set((await readTopic(client, paymentTopic, 'payment-events')).events.map((e) => e.correlationId));
+      const paid = new Set((await readTopic(client, paymentTopic, 'payment-events', { adminUrl: sb.adminUrl })).events.map((e) => e.correlationId));
       const missing = trackingIds.filter((id) => !paid.has(id)).length;
       if (missing === 0) break;
       if (Date.now() > drainDeadline) {
@@ -345,13 +386,14 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
       await sleep(500);
     }
     await scrape();
+    settleKillChecks();
     const redeliveriesRecognised = recognisedFromDead + [...scraped.values()].reduce((a, b) => a + b, 0);
 
     // ── the books ────────────────────────────────────────────────────────
-    const trackingEv = await readTopic(client, topicName(cfg, 'tracking-events'), 'tracking-events');
-    const commissionEv = await readTopic(client, topicName(cfg, 'commission-events'), 'commission-events');
-    const paymentEv = await readTopic(client, paymentTopic, 'payment-events');
-    const campaignEv = await readTopic(client, topicName(cfg, 'campaign-events'), 'campaign-events');
+    const trackingEv = await readTopic(client, topicName(cfg, 'tracking-events'), 'tracking-events', { adminUrl: sb.adminUrl });
+    const commissionEv = await readTopic(client, topicName(cfg, 'commission-events'), 'commission-events', { adminUrl: sb.adminUrl });
+    const paymentEv = await readTopic(client, paymentTopic, 'payment-events', { adminUrl: sb.adminUrl });
+    const campaignEv = await readTopic(client, topicName(cfg, 'campaign-events'), 'campaign-events', { adminUrl: sb.adminUrl });
     const ofType = (evs: { type: string; correlationId: string }[], type: string) => tally(evs.filter((e) => e.type === type), (e) => e.correlationId);
     const commissionOfWorkflow = new Map<string, string>();
     for (const e of paymentEv.events) if (e.type === 'payment.processed.v1') commissionOfWorkflow.set(e.correlationId, String(e.payload.commission_id));
@@ -378,6 +420,7 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
       f.affected = held.length;
       const last = Math.max(...held.map((w) => doneAt.get(w.id) ?? Infinity));
       f.recoverMs = held.length === 0 ? 0 : Number.isFinite(last) ? Math.max(0, last - f.end) : undefined;
+      f.budgetMs = recoveryBudgetMs(plan, held.length);
     }
 
     // The broker's side of a long pause: it gives up on the frozen client after its keep-alive
@@ -390,7 +433,7 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
       f.detail += f.brokerDroppedConnection ? '; the broker dropped the frozen connection (keep-alive timeout) and redelivered its messages' : '; the broker kept the connection';
     }
 
-    const dl = await deadLetters(client, cfg);
+    const dl = await deadLetters(client, cfg, { adminUrl: sb.adminUrl });
     const explained = dl.filter((d) => d.reason !== '' && d.originTopic !== '');
     const logsDir = join(OUTPUT_DIR, `faults-${plan.name}-logs`);
     rmSync(logsDir, { recursive: true, force: true });
@@ -416,6 +459,7 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
       backlogs,
       deadLetters: { total: dl.length, explained: explained.length, injected: poisonSent, items: dl.map((d: DeadLetterSeen) => ({ topic: d.topic, reason: d.reason })) },
       redeliveriesRecognised,
+      redeliveredAfterKills: faults.reduce((a, f) => a + (f.redeliveriesRecognised ?? 0), 0),
       redeliveredAfterPauses,
       unexpectedExits,
       logsDir,
@@ -434,6 +478,15 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
       if (signal === 'SIGTERM' || code === 0) return;
       unexpectedExits.push(`${p.service} (start ${p.starts}) exited with ${code ?? signal}: ${p.tail(3)}`);
     });
+  }
+}
+
+/** Messages a service process has handled so far (NaN when it does not answer). */
+async function handledBy(p: ServiceProcess): Promise<number> {
+  try {
+    return metricSum(await p.metrics(), 'miso_messages_handled_total');
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -489,15 +542,16 @@ export function renderFaultReport(r: FaultReport): string {
     `- workflows sent: ${r.workflows.sent} (${r.workflows.tracking} tracking events → commission → payout, ${r.workflows.campaign} campaign creations), accepted by the broker: ${r.workflows.accepted}, send retries: ${r.workflows.sendRetries}`,
     `- kill -9: ${Object.entries(r.counts.kills).map(([s, k]) => `${s} ${k}`).join(', ')}; restarts: ${Object.entries(r.counts.restarts).map(([s, k]) => `${s} ${k}`).join(', ')}; broker restarts: ${r.counts.brokerRestarts}; SIGSTOP/SIGCONT: ${r.counts.pauses}`,
     `- **payments expected ${r.payments.expected}, made ${r.payments.made}, duplicates ${r.payments.duplicates}, lost ${r.payments.lost}**`,
-    `- redeliveries recognised as already processed: ${r.redeliveriesRecognised} (by services just thawed from SIGSTOP: ${r.redeliveredAfterPauses})`,
+    `- redeliveries recognised as already processed: ${r.redeliveriesRecognised} (by services restarted after kill -9: ${r.redeliveredAfterKills}; just thawed from SIGSTOP: ${r.redeliveredAfterPauses})`,
+    `- recovery budget per fault: ${(r.plan.recoveryBudget.baseMs / 1000).toFixed(0)} s + the workflows it held up at ${r.plan.recoveryBudget.catchUp}× the load's rate (${r.plan.rate}/s); every fault within it: ${r.faults.every((f) => f.recoverMs !== undefined && f.budgetMs !== undefined && f.recoverMs <= f.budgetMs) ? 'yes' : 'NO'}`,
     `- dead letters: ${r.deadLetters.total} (${r.deadLetters.explained} explained; ${r.deadLetters.injected} undecodable messages injected on purpose)`,
     `- services that died on their own: ${r.unexpectedExits.length}`,
     '',
     '## Faults',
     '',
-    '| # | fault | target | at (s) | gone for (s) | recovered after (s) | workflows held up | detail |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...r.faults.map((f, i) => `| ${i + 1} | ${f.kind} | ${f.target} | ${(f.at / 1000).toFixed(1)} | ${(f.downMs / 1000).toFixed(1)} | ${f.recoverMs === undefined ? 'never' : (f.recoverMs / 1000).toFixed(1)} | ${f.affected} | ${f.detail ?? ''} |`),
+    '| # | fault | target | at (s) | gone for (s) | recovered after (s) | budget (s) | workflows held up | detail |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.faults.map((f, i) => `| ${i + 1} | ${f.kind} | ${f.target} | ${(f.at / 1000).toFixed(1)} | ${(f.downMs / 1000).toFixed(1)} | ${f.recoverMs === undefined ? 'never' : (f.recoverMs / 1000).toFixed(1)} | ${f.budgetMs === undefined ? '' : (f.budgetMs / 1000).toFixed(1)} | ${f.affected} | ${f.detail ?? ''} |`),
     '',
     '"recovered after": from the moment the component was back until the last workflow it held up had its payout (broker publish time).',
     '',

@@ -8,7 +8,7 @@ import type { PulsarClient } from '../../../src/pulsar/index.js';
 import { sleep } from '../../../src/util/wait.js';
 import { miso } from '../../support/cli.js';
 import { waitUntil } from '../../support/env.js';
-import { freshScope, getJson, readUntil, testClient } from '../../integration/services/support.js';
+import { freshScope, getJson, onceEach, outboxesDrained, readAllDecoded, readUntil, testClient } from '../../integration/services/support.js';
 import { startServiceProcess, type ServiceProcess } from './procs.js';
 
 /**
@@ -108,10 +108,13 @@ describe('services as separate processes', () => {
     expect(stopped).toEqual({ event: 'stopped', outbox_left: { commission: 0 } });
     const ids = new Set((await Promise.all(sends)).map((s) => s.correlationId));
     const mine = (s: { env: { correlation_id: string } }) => ids.has(s.env.correlation_id);
-    const paid = await readUntil(client, scope.cfg, 'payment-events', (s) => s.filter(mine).length >= total, { timeoutMs: 60_000 });
-    expect(paid.filter(mine)).toHaveLength(total);
-    const calculated = await readUntil(client, scope.cfg, 'commission-events', (s) => s.filter(mine).length >= total);
-    expect(calculated.filter(mine)).toHaveLength(total);
+    await readUntil(client, scope.cfg, 'payment-events', (s) => s.filter(mine).length >= total, { timeoutMs: 60_000 });
+    // Then each topic to its end: exactly one of each per workflow, however late a copy came.
+    await outboxesDrained([...procs.values()].map((p) => p.url));
+    for (const t of ['tracking-events', 'commission-events', 'payment-events'] as const) {
+      const keys = (await readAllDecoded(client, scope.cfg, t)).filter(mine).map((m) => m.env.correlation_id);
+      expect(onceEach(ids, keys), t).toEqual({ missing: [], duplicated: [], unexpected: 0 });
+    }
   }, 120_000);
 
   it('kill -9 of commission and payment in the middle of 200 workflows: every commission paid exactly once', async () => {
@@ -133,10 +136,13 @@ describe('services as separate processes', () => {
     expect(killed).toEqual(['commission', 'payment']);
 
     const mine = (s: { env: { correlation_id: string } }) => ids.has(s.env.correlation_id);
-    const payments = await readUntil(client, scope.cfg, 'payment-events', (s) => new Set(s.filter(mine).map((m) => m.env.correlation_id)).size >= total, { timeoutMs: 90_000 });
-    const commissions = await readUntil(client, scope.cfg, 'commission-events', (s) => s.filter(mine).length >= total, { timeoutMs: 30_000 });
-    const paid = payments.filter(mine);
-    const calculated = commissions.filter(mine);
+    await readUntil(client, scope.cfg, 'payment-events', (s) => new Set(s.filter(mine).map((m) => m.env.correlation_id)).size >= total, { timeoutMs: 90_000 });
+    // Then the topics to their ends, once every outbox is empty: a copy that came after the
+    // 200th must fail the count.
+    await outboxesDrained([...procs.values()].map((p) => p.url));
+    const paid = (await readAllDecoded(client, scope.cfg, 'payment-events')).filter(mine);
+    const calculated = (await readAllDecoded(client, scope.cfg, 'commission-events')).filter(mine);
+    expect(onceEach(ids, paid.map((m) => m.env.correlation_id))).toEqual({ missing: [], duplicated: [], unexpected: 0 });
     // Exactly once on the topics: resends after the crashes were dropped by broker deduplication.
     expect(calculated).toHaveLength(total);
     expect(paid).toHaveLength(total);

@@ -10,7 +10,7 @@ import { startServices, type RunningServices } from '../../../src/services/runne
 import { waitUntil } from '../../support/env.js';
 import { startStandalone, type Standalone } from '../../support/broker.js';
 import { requirePulsar } from '../../support/peers.js';
-import { getJson, postJson, readUntil } from './support.js';
+import { getJson, outboxesDrained, postJson, readAllDecoded, readUntil } from './support.js';
 
 /**
  * The broker goes away under running services (a private standalone, never the shared one):
@@ -62,7 +62,9 @@ describe.skipIf(!requirePulsar())('services across a broker restart', () => {
     await broker.start();
     await waitUntil(async () => (await getJson(`${url('campaign')}/health`)).status === 200, { timeoutMs: 60_000, what: 'the service to reconnect' });
     await waitUntil(async () => (await getJson(`${url('campaign')}/health`)).body.outbox_depth === 0, { timeoutMs: 60_000, what: 'the outbox to drain' });
-    const events = await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => (m.env.payload as { campaign_id?: string }).campaign_id === 'c2'), { timeoutMs: 30_000 });
+    await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => (m.env.payload as { campaign_id?: string }).campaign_id === 'c2'), { timeoutMs: 30_000 });
+    // To the topic's end: the outbox published across the outage must not have sent c1 or c2 twice.
+    const events = await readAllDecoded(client, cfg, 'campaign-events', { adminUrl: broker.adminUrl });
     expect(events.filter((m) => m.env.type === 'campaign.created.v1').map((m) => (m.env.payload as { campaign_id: string }).campaign_id)).toEqual(['c1', 'c2']);
 
     // The chain runs again end to end.
@@ -73,7 +75,9 @@ describe.skipIf(!requirePulsar())('services across a broker restart', () => {
         sent.push(await pub.sendCommand('tracking.create_event', { event_type: 'click', campaign_id: 'c1', video_id: video.body.result.videoId, visitor_id: `v${i}` }));
       }
       const ids = new Set(sent.map((s) => s.correlationId));
-      const paid = await readUntil(client, cfg, 'payment-events', (s) => s.filter((m) => ids.has(m.env.correlation_id)).length >= 10, { timeoutMs: 60_000 });
+      await readUntil(client, cfg, 'payment-events', (s) => s.filter((m) => ids.has(m.env.correlation_id)).length >= 10, { timeoutMs: 60_000 });
+      await outboxesDrained(running.hosts.map((h) => h.url!));
+      const paid = await readAllDecoded(client, cfg, 'payment-events', { adminUrl: broker.adminUrl });
       expect(paid.filter((m) => ids.has(m.env.correlation_id))).toHaveLength(10);
     } finally {
       await pub.close();

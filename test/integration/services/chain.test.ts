@@ -6,7 +6,7 @@ import { DLQ_PROPS } from '../../../src/core/dlq.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
 import type { ResolvedConfig } from '../../../src/config/index.js';
 import { waitUntil } from '../../support/env.js';
-import { freshScope, getJson, postJson, readRaw, readUntil, testClient } from './support.js';
+import { freshScope, getJson, outboxesDrained, postJson, readAllDecoded, readRaw, readUntil, testClient } from './support.js';
 
 /**
  * The four services in this process against the real broker, in a tenant of their own:
@@ -21,6 +21,7 @@ describe('services against the broker', () => {
   let chain: RunningServices;
   let payment: RunningServices;
   const url = (svc: string) => [...chain.hosts, ...payment.hosts].find((h) => h.def.name === svc)!.url!;
+  const allUrls = () => ['campaign', 'tracking', 'commission', 'payment'].map(url);
 
   beforeAll(async () => {
     scope = await freshScope('svc-chain');
@@ -63,28 +64,27 @@ describe('services against the broker', () => {
   it('tracking → commission → payment: the whole chain in one workflow, each message naming its cause', async () => {
     const videoId = await campaignWithVideo('camp-chain');
     const sent = await pub.sendCommand('tracking.create_event', { event_type: 'conversion', campaign_id: 'camp-chain', video_id: videoId, visitor_id: 'visitor-1', sale_amount_minor: 12_345 });
-    const paid = await readUntil(client, cfg, 'payment-events', (s) => s.some((m) => m.env.correlation_id === sent.correlationId));
-    const payment = paid.find((m) => m.env.correlation_id === sent.correlationId)!.env;
+    await readUntil(client, cfg, 'payment-events', (s) => s.some((m) => m.env.correlation_id === sent.correlationId));
+    // Then every topic of the chain to its end: one message of this workflow on each, no late copy.
+    await outboxesDrained(allUrls());
+    const [paid, trackingEvents, commissionCmds, commissionEvents, paymentCmds] = await Promise.all(
+      (['payment-events', 'tracking-events', 'commission-commands', 'commission-events', 'payment-commands'] as const).map((t) => readAllDecoded(client, cfg, t)),
+    );
+    const pick = (list: typeof paid | undefined) => list!.filter((m) => m.env.correlation_id === sent.correlationId).map((m) => m.env);
+    for (const list of [paid, trackingEvents, commissionCmds, commissionEvents, paymentCmds]) expect(pick(list)).toHaveLength(1);
+    const [payment] = pick(paid!);
     expect(payment).toMatchObject({ type: 'payment.processed.v1', payload: { status: 'paid', amount_minor: 1235, user_id: 'owner-camp-chain' } });
 
     // Walk the causation ids back to the tracking command.
-    const [trackingEvents, commissionCmds, commissionEvents, paymentCmds] = await Promise.all([
-      readUntil(client, cfg, 'tracking-events', (s) => s.some((m) => m.env.correlation_id === sent.correlationId)),
-      readUntil(client, cfg, 'commission-commands', (s) => s.some((m) => m.env.correlation_id === sent.correlationId)),
-      readUntil(client, cfg, 'commission-events', (s) => s.some((m) => m.env.correlation_id === sent.correlationId)),
-      readUntil(client, cfg, 'payment-commands', (s) => s.some((m) => m.env.correlation_id === sent.correlationId)),
-    ]);
-    const pick = (list: typeof paid) => list.filter((m) => m.env.correlation_id === sent.correlationId).map((m) => m.env);
-    const [created] = pick(trackingEvents);
-    const [calc] = pick(commissionCmds);
-    const [calculated] = pick(commissionEvents);
-    const [process] = pick(paymentCmds);
+    const [created] = pick(trackingEvents!);
+    const [calc] = pick(commissionCmds!);
+    const [calculated] = pick(commissionEvents!);
+    const [process] = pick(paymentCmds!);
     expect(created!.causation_id).toBe(sent.id);
     expect(calc!.causation_id).toBe(created!.id);
     expect(calculated!.causation_id).toBe(calc!.id);
     expect(process!.causation_id).toBe(calculated!.id);
-    expect(payment.causation_id).toBe(process!.id);
-    expect(pick(paid)).toHaveLength(1);
+    expect(payment!.causation_id).toBe(process!.id);
   });
 
   it('an invalid command is acknowledged and answered with a rejection event', async () => {
@@ -120,8 +120,9 @@ describe('services against the broker', () => {
     expect(set.status).toBe(200);
     const videoId = await campaignWithVideo('camp-flaky');
     const sent = await pub.sendCommand('tracking.create_event', { event_type: 'click', campaign_id: 'camp-flaky', video_id: videoId, visitor_id: 'v' });
-    const paid = await readUntil(client, cfg, 'payment-events', (s) => s.some((m) => m.env.correlation_id === sent.correlationId));
-    const ev = paid.filter((m) => m.env.correlation_id === sent.correlationId);
+    await readUntil(client, cfg, 'payment-events', (s) => s.some((m) => m.env.correlation_id === sent.correlationId));
+    await outboxesDrained(allUrls());
+    const ev = (await readAllDecoded(client, cfg, 'payment-events')).filter((m) => m.env.correlation_id === sent.correlationId);
     expect(ev).toHaveLength(1);
     const commissionId = (ev[0]!.env.payload as { commission_id: string }).commission_id;
     // The provider was asked three times (unavailable, answer lost, success) and paid once.

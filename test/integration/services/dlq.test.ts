@@ -5,7 +5,7 @@ import { topicName } from '../../../src/core/topics.js';
 import { startServices, type RunningServices } from '../../../src/services/runner.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
 import { waitUntil } from '../../support/env.js';
-import { countMessages, freshScope, getJson, postJson, readUntil, testClient } from './support.js';
+import { countMessages, freshScope, getJson, outboxesDrained, postJson, readAllDecoded, readUntil, testClient } from './support.js';
 
 /** Dead letters written by the services, listed, found and replayed back through the chain. */
 describe('dead letters', () => {
@@ -82,6 +82,9 @@ describe('dead letters', () => {
     await replayDeadLetters(client, scope.cfg, [paymentDl]);
     await waitUntil(async () => /miso_messages_duplicate_total\{service="payment",type="payment.process.command.v1"\} 1/.test((await getJson(`${url('payment')}/metrics`)).body));
     expect((await getJson(`${url('payment')}/payments?commission_id=k-dlq`)).body.payments).toHaveLength(1);
+    await outboxesDrained([url('payment')]);
+    const processed = (await readAllDecoded(client, scope.cfg, 'payment-events')).filter((m) => m.env.correlation_id === payment.correlationId);
+    expect(processed.map((m) => m.env.type)).toEqual(['payment.processed.v1']);
   });
 
   it('recreates its dead-letter topic when the broker has deleted it as inactive', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher } from '../../../src/core/publisher.js';
 import { startServices, type RunningServices } from '../../../src/services/runner.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
-import { freshScope, readUntil, testClient } from './support.js';
+import { freshScope, outboxesDrained, readAllDecoded, readUntil, testClient } from './support.js';
 
 /** Two commission instances on a Key_Shared subscription: the work is split by key, each command handled once. */
 describe('scaling a service with --key-shared', () => {
@@ -38,8 +38,10 @@ describe('scaling a service with --key-shared', () => {
       await pub.close();
     }
     const ids = new Set(sent.map((s) => s.correlationId));
-    const events = await readUntil(client, scope.cfg, 'commission-events', (s) => s.filter((m) => ids.has(m.env.correlation_id)).length >= total);
-    const mine = events.filter((m) => ids.has(m.env.correlation_id));
+    await readUntil(client, scope.cfg, 'commission-events', (s) => s.filter((m) => ids.has(m.env.correlation_id)).length >= total);
+    // Then to the topic's end: a copy published after the expected count must count too.
+    await outboxesDrained([a!.url!, b!.url!]);
+    const mine = (await readAllDecoded(client, scope.cfg, 'commission-events')).filter((m) => ids.has(m.env.correlation_id));
     expect(mine).toHaveLength(total);
     expect(new Set(mine.map((m) => (m.env.payload as { tracking_event_id: string }).tracking_event_id)).size).toBe(total);
     const handled = [a!, b!].map((h) => h.metrics.handled.get({ service: 'commission', type: 'commission.calculate.command.v1' }));

@@ -6,8 +6,8 @@ import { decode, type AnyEnvelope, type TopicShortName } from '../../../src/core
 import { initCluster } from '../../../src/core/init.js';
 import { topicName } from '../../../src/core/topics.js';
 import { AdminClient } from '../../../src/pulsar/admin.js';
-import { PulsarClient, type Message } from '../../../src/pulsar/index.js';
-import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
+import { MessageId, PulsarClient, type Message } from '../../../src/pulsar/index.js';
+import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName, waitUntil } from '../../support/env.js';
 
 /** A tenant/namespace of its own, initialised as `miso init` does (topics, dedup, no auto-creation). */
 export async function freshScope(prefix = 'svc'): Promise<{ cfg: ResolvedConfig; flags: string[]; dataDir: string; drop: () => Promise<void> }> {
@@ -95,4 +95,70 @@ export async function countMessages(client: PulsarClient, topic: string): Promis
     await reader.close();
   }
   return n;
+}
+
+/**
+ * The broker's last message id of a topic, from the admin API (not from the client under test).
+ * An entry id of -1 means the topic holds nothing.
+ */
+export async function lastMessageId(topic: string, adminUrl = TEST_ADMIN_URL): Promise<MessageId> {
+  const m = /^(persistent|non-persistent):\/\/(.+)$/.exec(topic);
+  if (!m) throw new Error(`not a full topic name: ${topic}`);
+  const res = await fetch(`${adminUrl}/admin/v2/${m[1]}/${m[2]}/lastMessageId`, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`lastMessageId of ${topic}: HTTP ${res.status} ${await res.text()}`);
+  const b = (await res.json()) as { ledgerId: number; entryId: number };
+  return new MessageId(BigInt(b.ledgerId), BigInt(b.entryId));
+}
+
+/**
+ * Every message of a topic from the start to its end. The end is the broker's last message id,
+ * asked (admin API) before reading; the reader goes on while the broker says more is available
+ * and must reach that id, and a read that times out while messages are due is an error, never
+ * "done". An exactly-once check built on this sees a duplicate that arrived after the expected
+ * count; one that stops at the count, or after a quiet spell, would not.
+ */
+export async function readToEnd(client: PulsarClient, topic: string, opts: { adminUrl?: string; timeoutMs?: number } = {}): Promise<Message[]> {
+  const end = await lastMessageId(topic, opts.adminUrl);
+  const reader = await client.createReader({ topic, start: 'earliest' });
+  const seen: Message[] = [];
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  const reached = () => end.entryId < 0n || (seen.length > 0 && seen[seen.length - 1]!.messageId.compare(end) >= 0);
+  try {
+    while (!reached() || (await reader.hasMessageAvailable())) {
+      const m = await reader.readNext(Math.max(1, deadline - Date.now()));
+      if (!m) throw new Error(`${topic}: read ${seen.length} messages, stopped at ${seen.at(-1)?.messageId.toString() ?? 'the start'}; the broker's last message is ${end.ledgerId}:${end.entryId}`);
+      seen.push(m);
+    }
+  } finally {
+    await reader.close();
+  }
+  return seen;
+}
+
+/** readToEnd, decoded as envelopes of a catalog topic. */
+export async function readAllDecoded(client: PulsarClient, cfg: ResolvedConfig, short: TopicShortName, opts: { adminUrl?: string } = {}): Promise<Seen[]> {
+  return (await readToEnd(client, topicName(cfg, short), opts)).map((msg) => ({ env: decode(short, msg.payload), msg }));
+}
+
+/**
+ * How often each expected key occurs in `keys` (the keys of everything read): the keys seen
+ * more than once, the expected keys never seen, and how many seen keys nobody expected.
+ */
+export function onceEach(expected: Iterable<string>, keys: readonly string[]): { missing: string[]; duplicated: string[]; unexpected: number } {
+  const want = new Set(expected);
+  const count = new Map<string, number>();
+  for (const k of keys) count.set(k, (count.get(k) ?? 0) + 1);
+  return {
+    missing: [...want].filter((k) => !count.has(k)),
+    duplicated: [...count].filter(([k, n]) => want.has(k) && n > 1).map(([k]) => k),
+    unexpected: [...count].filter(([k]) => !want.has(k)).reduce((a, [, n]) => a + n, 0),
+  };
+}
+
+/** Until every service behind these URLs has published its outbox: after that a topic's end is final. */
+export async function outboxesDrained(urls: readonly string[], timeoutMs = 30_000): Promise<void> {
+  await waitUntil(async () => {
+    for (const u of urls) if ((await getJson(`${u}/health`)).body.outbox_depth !== 0) return false;
+    return true;
+  }, { timeoutMs, what: 'the outboxes to drain' });
 }
