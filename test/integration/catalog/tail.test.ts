@@ -60,7 +60,7 @@ describe('tail: scanning topics', () => {
     created.fields = created.fields!.filter((f) => f.name !== 'budget_minor' && f.name !== 'currency');
     const oldType = avsc.Type.forSchema(old as avsc.Schema);
     const oldProducer = await client.createProducer({ topic, schema: { type: 'AVRO', name: 'campaign-events', schema: JSON.stringify(old) } });
-    const oldEnv = { id: '7b0e4a3c-2d1f-4e5a-8b9c-0d1e2f3a4b5c', type: 'campaign.created.v1', timestamp: Date.now(), correlation_id: 'wf-old', causation_id: null };
+    const oldEnv = { id: '7b0e4a3c-2d1f-4e5a-8b9c-0d1e2f3a4b5c', type: 'campaign.created.v1' as const, timestamp: Date.now(), correlation_id: 'wf-old', causation_id: null };
     await oldProducer.send({ payload: oldType.toBuffer({ ...oldEnv, payload: { 'miso.campaign.CampaignCreated': { campaign_id: 'c-old', user_id: 'u', name: 'Old', description: null } } }), properties: messageProperties(oldEnv) });
     await oldProducer.close();
     const garbage = await client.createProducer({ topic });

@@ -192,16 +192,19 @@ describe('DashboardApp keys', () => {
     await settle();
     const before = ui.frames.length;
     const start = Date.now();
-    while (Date.now() - start < 300) {
+    // At least 300 ms and 2,000 messages, however slow the machine: the bound on frames
+    // follows the time it really took, so a loaded machine neither fails nor hides a flood.
+    while (Date.now() - start < 300 || store.feed(0).total < 2000) {
       for (let i = 0; i < 200; i++) store.message(msg({ type: 'campaign.created.v1', correlationId: `f${i}` }));
       await new Promise((r) => setImmediate(r));
     }
+    const elapsed = Date.now() - start;
     await settle(150);
     const frames = ui.frames.length - before;
-    expect(store.feed(0).total).toBeGreaterThan(1000);
-    // ~300 ms at ≤ 10 frames/s: a handful of frames, far fewer than messages.
+    // At most one frame per 100 ms of flood (plus the settle and rounding): far fewer than messages.
     expect(frames).toBeGreaterThan(0);
-    expect(frames).toBeLessThanOrEqual(6);
+    expect(frames).toBeLessThanOrEqual(Math.ceil((elapsed + 150) / 100) + 2);
+    expect(frames).toBeLessThan(store.feed(0).total / 100);
     ui.unmount();
   });
 

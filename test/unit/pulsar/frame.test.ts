@@ -13,6 +13,7 @@ import {
   encodePayloadFrame,
   FrameParser,
   readBatchEntries,
+  type BatchMessage,
   type Frame,
 } from '../../../src/pulsar/protocol/frame.js';
 import { BrokerEntryMetadataDef, MessageMetadataDef } from '../../../src/pulsar/protocol/definitions.js';
@@ -150,7 +151,7 @@ describe('frame decoding', () => {
 });
 
 describe('batch entries read lazily', () => {
-  const entries = [
+  const entries: BatchMessage[] = [
     { payload: Buffer.from('one'), key: 'k1', properties: { a: '1', 'ключ': 'значение' }, sequenceId: 7 },
     { payload: Buffer.alloc(300, 0x41), eventTime: 1_732_000_000_000 },
     { payload: Buffer.alloc(0), properties: { type: 'x.v1' } },
@@ -226,7 +227,7 @@ describe('streaming parser', () => {
 
   it('reports a wrong checksum with the command and keeps parsing', () => {
     const bad = Buffer.from(SEND_FRAME);
-    bad[bad.length - 1] ^= 0x01; // flip one payload bit
+    bad[bad.length - 1]! ^= 0x01; // flip one payload bit
     const { parser, frames, errors } = collect();
     parser.push(Buffer.concat([bad, CONNECT_FRAME]));
     expect(errors).toHaveLength(1);

