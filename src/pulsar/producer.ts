@@ -8,6 +8,7 @@
  * batch: a producer has exactly one schema).
  */
 import { UsageError } from '../errors.js';
+import { Backoff } from '../util/wait.js';
 import type { ClientContext } from './context.js';
 import type { Connection, ProducerHandler } from './connection.js';
 import {
@@ -23,7 +24,6 @@ import { CommandType } from './protocol/commands.js';
 import type { CommandProducer, CommandSendError, CommandSendReceipt, KeyValue, MessageMetadata } from './protocol/definitions.js';
 import { encodeBatchFrame, encodePayloadFrame, type BatchMessage } from './protocol/frame.js';
 import { announcesSchema, toProtoSchema } from './schema.js';
-import { Backoff } from './status.js';
 import { reconnectWithBackoff } from './reconnect.js';
 import { localTopicName, partitionIndexOf } from './topic-name.js';
 import type { OutgoingMessage, Producer, SchemaInfo } from './types.js';
