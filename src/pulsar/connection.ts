@@ -96,6 +96,8 @@ export class Connection {
   private keepAlive: NodeJS.Timeout | undefined;
   private lastReceived = Date.now();
   private closed = false;
+  /** Whether the socket is corked until the end of the current tick (see write). */
+  private corkedTick = false;
   private closeError: Error | undefined;
   private handshake: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
@@ -240,26 +242,33 @@ export class Connection {
   // -------------------------------------------------------------------------------------
   // Outgoing
 
-  /** Write raw frame bytes. Returns false when the socket buffer is above its high-water mark. */
+  /**
+   * Write raw frame bytes. Frames written in one tick leave in one socket write: the first
+   * write of a tick corks the socket and the end of the tick uncorks it, so a burst of
+   * sends, acks or a resend costs one syscall instead of one per frame, and nothing waits
+   * past the current tick. Returns false when the socket buffer is above its high-water mark.
+   */
   write(frame: Buffer): boolean {
-    if (this.closed || !this.socket) return false;
-    return this.socket.write(frame);
+    const s = this.socket;
+    if (this.closed || !s) return false;
+    if (!this.corkedTick) {
+      this.corkedTick = true;
+      s.cork();
+      process.nextTick(() => {
+        this.corkedTick = false;
+        s.uncork();
+      });
+    }
+    return s.write(frame);
   }
 
   sendCommand(cmd: BaseCommand): boolean {
     return this.write(encodeCommandFrame(cmd));
   }
 
-  /** Run `fn` with writes coalesced into as few socket writes as possible. */
-  corked(fn: () => void): void {
-    const s = this.socket;
-    if (!s || this.closed) return fn();
-    s.cork();
-    try {
-      fn();
-    } finally {
-      process.nextTick(() => s.uncork());
-    }
+  /** Bytes written but not yet taken by the kernel: the socket is backed up while this is above 0. */
+  get backlog(): number {
+    return this.socket?.writableLength ?? 0;
   }
 
   /**
