@@ -11,7 +11,8 @@
 import { MessageId, type BatchAckState } from '../message-id.js';
 import { AckValidationError, type CommandMessage } from '../protocol/definitions.js';
 import { decompress } from '../protocol/compression.js';
-import { BatchEntryCursor, type PayloadSection } from '../protocol/frame.js';
+import { BatchEntryCursor } from '../protocol/batch.js';
+import type { PayloadSection } from '../protocol/frame.js';
 import { ReceivedMessage } from '../received-message.js';
 
 export interface EntrySource {

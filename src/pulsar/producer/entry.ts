@@ -5,7 +5,8 @@
 import type { MessageId } from '../message-id.js';
 import { CommandType } from '../protocol/commands.js';
 import type { KeyValue, MessageMetadata } from '../protocol/definitions.js';
-import { encodeBatchFrame, encodePayloadFrame, type BatchMessage } from '../protocol/frame.js';
+import type { BatchMessage } from '../protocol/batch.js';
+import { encodeBatchFrame, encodePayloadFrame } from '../protocol/frame.js';
 
 /** A message waiting for its receipt; also the batch entry written on the wire. */
 export interface PendingMessage extends BatchMessage {

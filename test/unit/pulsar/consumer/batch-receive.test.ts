@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { bitSet, receiveEntry } from '../../../../src/pulsar/consumer/batch-receive.js';
 import { MessageId } from '../../../../src/pulsar/message-id.js';
 import { AckValidationError, CompressionType, type CommandMessage, type MessageMetadata } from '../../../../src/pulsar/protocol/definitions.js';
-import { encodeBatchPayload, type BatchMessage, type PayloadSection } from '../../../../src/pulsar/protocol/frame.js';
+import { encodeBatchPayload, type BatchMessage } from '../../../../src/pulsar/protocol/batch.js';
+import type { PayloadSection } from '../../../../src/pulsar/protocol/frame.js';
 
 const cmd = (over: Partial<CommandMessage> = {}): CommandMessage => ({ consumer_id: 1, message_id: { ledgerId: 9n, entryId: 4n }, ...over });
 const meta = (over: Partial<MessageMetadata> = {}): MessageMetadata => ({ producer_name: 'p-1', sequence_id: 10n, publish_time: 1_700_000_000_000, ...over });

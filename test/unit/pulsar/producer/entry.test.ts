@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchEntry, singleEntry, type PendingMessage } from '../../../../src/pulsar/producer/entry.js';
-import { decodeBatchPayload, decodeFrame } from '../../../../src/pulsar/protocol/frame.js';
+import { decodeBatchPayload } from '../../../../src/pulsar/protocol/batch.js';
+import { decodeFrame } from '../../../../src/pulsar/protocol/frame.js';
 
 const sender = { producerId: 7, producerName: 'orders-1', schemaVersion: Buffer.from([0, 0, 0, 2]) };
 const pending = (sequenceId: number, extra: Partial<PendingMessage> = {}): PendingMessage => ({
