@@ -2,6 +2,12 @@
  * One TCP (or TLS) connection to a broker: handshake with token auth, request/response
  * matching by request id with timeouts, keep-alive with dead-peer detection, and dispatch of
  * producer/consumer traffic to the handles registered on it.
+ *
+ * Over the ~400 lines we aim for, on purpose: every part reads and writes the same socket
+ * state (closed, pending requests, registered handles, the handshake), and the frame
+ * switch is the protocol's list of commands a client receives. Split, each piece would take
+ * that state as parameters. What is pure lives elsewhere: frames in protocol/, error typing
+ * in errors.ts.
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
