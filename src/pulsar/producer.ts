@@ -48,8 +48,6 @@ type State = 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
 const CLOSE_TIMEOUT_MS = 3_000;
 const DEFAULT_BATCH = { maxMessages: 1000, maxBytes: 128 * 1024, maxDelayMs: 1 };
-/** Entries awaiting receipts from which the broker counts as behind and batches linger (see producer/batcher.ts). */
-const BEHIND_ENTRIES = 32;
 
 function hasOwnProps(props: Record<string, string> | undefined): boolean {
   if (!props) return false;
@@ -97,7 +95,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
     if (opts.batching !== false) {
       this.batcher = new Batcher({ ...DEFAULT_BATCH, ...(typeof opts.batching === 'object' ? opts.batching : {}) }, {
         emit: (items, key) => this.dispatch(batchEntry(this.sender, items, key)),
-        behind: () => (this.cnx !== undefined && this.cnx.backlog > 0) || this.pending.length >= BEHIND_ENTRIES,
+        behind: () => this.pending.length > 0 || (this.cnx !== undefined && this.cnx.backlog > 0),
       });
     }
     if (opts.schema !== undefined && announcesSchema(opts.schema)) {
@@ -267,6 +265,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
     if (op.highestSequenceId > this.lastSeq) this.lastSeq = op.highestSequenceId;
     this.releaseSlots(n);
     this.settleFlushWaiters();
+    this.batcher?.pipeFreed();
   }
 
   onSendError(e: CommandSendError): void {

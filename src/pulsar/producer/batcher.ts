@@ -3,13 +3,18 @@
  * one entry, and when that entry leaves.
  *
  * A batch holds what the application sends in one turn of the event loop and goes out when
- * the turn ends (or at once when it is full). A fixed linger timer instead would add its
- * whole delay to every message at moderate rates, and Node's timers make a 1 ms linger
- * 1-2 ms. Only while the pipe is behind (the caller's `behind()`: the socket still holds
- * earlier frames, or many entries await receipts) does a batch keep collecting, for up to
- * maxDelayMs: a bigger batch then costs little latency, since it would queue behind the
- * others anyway, and spares the broker entries.
+ * the turn ends, or at once when it is full. It waits longer only while the pipe is busy
+ * (the caller's `behind()`: earlier entries await receipts or sit in the socket) and the
+ * previous batch left less than maxDelayMs ago; then it goes when the pipe empties (a
+ * receipt, `pipeFreed()`) or maxDelayMs after the previous batch, whichever is first.
+ *
+ * So a message waits for company only when it could not reach the broker sooner anyway,
+ * and however the application sends (a thousand messages in a turn, or one per turn at
+ * full speed) a producer writes at most one entry per maxDelayMs while the broker is busy.
+ * A fixed linger timer started by the first message instead adds its whole delay to every
+ * message at moderate rates, and Node's millisecond timers make a 1 ms linger 1-2 ms.
  */
+import { performance } from 'node:perf_hooks';
 import type { PendingMessage } from './entry.js';
 
 export interface BatchLimits {
@@ -21,7 +26,7 @@ export interface BatchLimits {
 export interface BatcherHooks {
   /** Write one batch (non-empty, one key). */
   emit(items: PendingMessage[], key: string | undefined): void;
-  /** Whether earlier entries are still queued on the way to the broker. */
+  /** Whether earlier entries are still on their way: awaiting receipts, or in the socket. */
   behind(): boolean;
 }
 
@@ -29,7 +34,8 @@ export class Batcher {
   private items: PendingMessage[] = [];
   private bytes = 0;
   private key: string | undefined;
-  private startedAt = 0;
+  /** When the previous batch left (performance.now(), sub-millisecond). */
+  private lastEmitAt = -Infinity;
   private turnEndScheduled = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -45,14 +51,12 @@ export class Batcher {
 
   add(m: PendingMessage): void {
     if (this.items.length > 0 && m.key !== this.key) this.flush();
-    if (this.items.length === 0) {
-      this.key = m.key;
-      this.startedAt = Date.now();
-    }
+    if (this.items.length === 0) this.key = m.key;
     this.items.push(m);
     this.bytes += m.payload.length;
     if (this.items.length >= this.limits.maxMessages || this.bytes >= this.limits.maxBytes) this.flush();
-    else if (!this.turnEndScheduled) {
+    else if (!this.turnEndScheduled && this.timer === undefined) {
+      // Already waiting for the pipe: the timer or pipeFreed() sends it, no turn-end check needed.
       this.turnEndScheduled = true;
       setImmediate(this.onTurnEnd);
     }
@@ -65,6 +69,7 @@ export class Batcher {
     if (items.length === 0) return;
     this.items = [];
     this.bytes = 0;
+    this.lastEmitAt = performance.now();
     this.hooks.emit(items, this.key);
   }
 
@@ -77,18 +82,23 @@ export class Batcher {
     return items;
   }
 
+  /** An entry was confirmed: a batch held back because the pipe was behind may go now. */
+  pipeFreed(): void {
+    if (this.timer !== undefined && !this.hooks.behind()) this.flush();
+  }
+
   private readonly onTurnEnd = (): void => {
     this.turnEndScheduled = false;
-    if (this.items.length === 0) return;
-    const waited = Date.now() - this.startedAt;
-    if (waited < this.limits.maxDelayMs && this.hooks.behind()) {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, this.limits.maxDelayMs - waited);
+    if (this.items.length === 0 || this.timer !== undefined) return;
+    const since = performance.now() - this.lastEmitAt;
+    if (since >= this.limits.maxDelayMs || !this.hooks.behind()) {
+      this.flush();
       return;
     }
-    this.flush();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, this.limits.maxDelayMs - since);
   };
 
   private clearTimer(): void {

@@ -64,16 +64,44 @@ describe('producer batches', () => {
     ]);
   });
 
-  it('keep collecting while the pipe is behind, for at most maxDelayMs', async () => {
+  it('while the pipe is busy, wait until maxDelayMs after the previous batch', async () => {
     const { b, emitted, pipe } = batcher({ maxDelayMs: 40 });
+    b.add(msg());
+    await turnEnd();
+    expect(emitted.map((e) => e.seqs)).toEqual([[0]]);
     pipe.behind = true;
     b.add(msg());
     await turnEnd();
     b.add(msg());
     await turnEnd();
-    expect(emitted).toEqual([]);
+    expect(emitted).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 80));
-    expect(emitted.map((e) => e.seqs)).toEqual([[0, 1]]);
+    expect(emitted.map((e) => e.seqs)).toEqual([[0], [1, 2]]);
+  });
+
+  it('while the pipe is busy, go as soon as it empties', async () => {
+    const { b, emitted, pipe } = batcher({ maxDelayMs: 60_000 });
+    b.add(msg());
+    await turnEnd();
+    pipe.behind = true;
+    b.add(msg());
+    await turnEnd();
+    b.pipeFreed(); // a receipt, but other entries still in flight
+    expect(emitted).toHaveLength(1);
+    pipe.behind = false;
+    b.pipeFreed();
+    expect(emitted.map((e) => e.seqs)).toEqual([[0], [1]]);
+  });
+
+  it('a busy pipe does not hold a batch when the previous one left maxDelayMs ago', async () => {
+    const { b, emitted, pipe } = batcher({ maxDelayMs: 20 });
+    b.add(msg());
+    await turnEnd();
+    await new Promise((r) => setTimeout(r, 30));
+    pipe.behind = true;
+    b.add(msg());
+    await turnEnd();
+    expect(emitted.map((e) => e.seqs)).toEqual([[0], [1]]);
   });
 
   it('flush emits at once; drain hands the messages back without emitting', async () => {
