@@ -48,6 +48,12 @@ type State = 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
 const CLOSE_TIMEOUT_MS = 3_000;
 const DEFAULT_BATCH = { maxMessages: 1000, maxBytes: 128 * 1024, maxDelayMs: 1 };
+/**
+ * Entries awaiting receipts from which the pipe counts as busy (producer/batcher.ts). Two, not
+ * one: at a steady rate the previous batch is usually still in flight when the next is ready,
+ * and holding on that alone would add a timer's delay to a good part of the batches.
+ */
+const BUSY_ENTRIES = 2;
 
 function hasOwnProps(props: Record<string, string> | undefined): boolean {
   if (!props) return false;
@@ -95,7 +101,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
     if (opts.batching !== false) {
       this.batcher = new Batcher({ ...DEFAULT_BATCH, ...(typeof opts.batching === 'object' ? opts.batching : {}) }, {
         emit: (items, key) => this.dispatch(batchEntry(this.sender, items, key)),
-        behind: () => this.pending.length > 0 || (this.cnx !== undefined && this.cnx.backlog > 0),
+        behind: () => this.pending.length >= BUSY_ENTRIES || (this.cnx !== undefined && this.cnx.backlog > 0),
       });
     }
     if (opts.schema !== undefined && announcesSchema(opts.schema)) {
@@ -265,7 +271,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
     if (op.highestSequenceId > this.lastSeq) this.lastSeq = op.highestSequenceId;
     this.releaseSlots(n);
     this.settleFlushWaiters();
-    this.batcher?.pipeFreed();
+    if (this.pending.length === 0) this.batcher?.pipeEmpty();
   }
 
   onSendError(e: CommandSendError): void {

@@ -4,9 +4,9 @@
  *
  * A batch holds what the application sends in one turn of the event loop and goes out when
  * the turn ends, or at once when it is full. It waits longer only while the pipe is busy
- * (the caller's `behind()`: earlier entries await receipts or sit in the socket) and the
- * previous batch left less than maxDelayMs ago; then it goes when the pipe empties (a
- * receipt, `pipeFreed()`) or maxDelayMs after the previous batch, whichever is first.
+ * (the caller's `behind()`: several entries await receipts, or frames sit in the socket) and the
+ * previous batch left less than maxDelayMs ago; then it goes when the pipe empties (the
+ * last receipt, `pipeEmpty()`) or maxDelayMs after the previous batch, whichever is first.
  *
  * So a message waits for company only when it could not reach the broker sooner anyway,
  * and however the application sends (a thousand messages in a turn, or one per turn at
@@ -56,7 +56,7 @@ export class Batcher {
     this.bytes += m.payload.length;
     if (this.items.length >= this.limits.maxMessages || this.bytes >= this.limits.maxBytes) this.flush();
     else if (!this.turnEndScheduled && this.timer === undefined) {
-      // Already waiting for the pipe: the timer or pipeFreed() sends it, no turn-end check needed.
+      // Already waiting for the pipe: the timer or pipeEmpty() sends it, no turn-end check needed.
       this.turnEndScheduled = true;
       setImmediate(this.onTurnEnd);
     }
@@ -82,9 +82,9 @@ export class Batcher {
     return items;
   }
 
-  /** An entry was confirmed: a batch held back because the pipe was behind may go now. */
-  pipeFreed(): void {
-    if (this.timer !== undefined && !this.hooks.behind()) this.flush();
+  /** Every entry is confirmed: a batch held back because the pipe was busy goes now. */
+  pipeEmpty(): void {
+    if (this.timer !== undefined) this.flush();
   }
 
   private readonly onTurnEnd = (): void => {
