@@ -3,6 +3,7 @@
  * producer/consumer/reader it created, and publishes a connection-status stream.
  */
 import { UnreachableError, UsageError } from '../errors.js';
+import { Backoff, retry } from '../util/wait.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { ConsumerImpl, type ConsumerOptions } from './consumer.js';
 import type { ClientContext, Closable } from './context.js';
@@ -14,7 +15,7 @@ import { CommandType } from './protocol/commands.js';
 import { LookupType, type CommandGetSchema } from './protocol/definitions.js';
 import { PartitionedReader, ReaderImpl, type ReaderOptions } from './reader.js';
 import { fromProtoSchema } from './schema.js';
-import { Backoff, StatusStream } from './status.js';
+import { StatusStream } from './status.js';
 import { fullTopicName, partitionTopicName } from './topic-name.js';
 import type { Consumer, Producer, Reader, SchemaInfo } from './types.js';
 import { parseBrokerUrl, parseServiceUrl, type BrokerAddress } from './url.js';
@@ -326,24 +327,19 @@ export class PulsarClient {
     return r.schema ? fromProtoSchema(r.schema) : undefined;
   }
 
-  private async retryStartup<T>(fn: () => Promise<T>, what: string): Promise<T> {
-    const deadline = Date.now() + this.opts.operationTimeoutMs;
-    const backoff = new Backoff(100, 2_000);
-    for (;;) {
-      try {
-        return await fn();
-      } catch (err) {
-        const retriable = (err as { retriable?: boolean }).retriable === true;
-        // Nobody listening, or a clash the user has to resolve (a producer name in use, an
-        // exclusive subscription held elsewhere): report at once instead of waiting.
+  private retryStartup<T>(fn: () => Promise<T>, what: string): Promise<T> {
+    return retry(fn, {
+      backoff: new Backoff(100, 2_000),
+      timeoutMs: this.opts.operationTimeoutMs,
+      // Nobody listening, or a clash the user has to resolve (a producer name in use, an
+      // exclusive subscription held elsewhere): report at once instead of waiting.
+      retriable: (err) => {
         const serverError = (err as { serverError?: string }).serverError;
         const fatal = err instanceof UnreachableError || err instanceof AlreadyClosedError || serverError === 'ProducerBusy' || serverError === 'ConsumerBusy';
-        const delay = backoff.next();
-        if (!retriable || fatal || this.closed || Date.now() + delay > deadline) throw err;
-        this.log(`${what}: ${(err as Error).message}; retrying in ${delay} ms`);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+        return (err as { retriable?: boolean }).retriable === true && !fatal && !this.closed;
+      },
+      onRetry: (err, delay) => this.log(`${what}: ${(err as Error).message}; retrying in ${delay} ms`),
+    });
   }
 
   private markReconnecting(handle: object): () => void {

@@ -2,110 +2,44 @@
  * Consumer of one (non-partitioned or single partition) topic, also the engine under the
  * Reader (a non-durable, exclusive subscription with a start position).
  *
- * Flow control: the broker sends at most as many messages as we granted permits; we grant
- * `receiverQueueSize` at subscribe and top up once half of that has been handed to the
- * application. Batches arrive as one entry and are split into messages here; a batch entry
- * is acknowledged on the broker once all of its messages were acknowledged.
+ * This module holds the subscription's life (subscribe, reconnect, seek, close) and wires
+ * the parts that do the rest, each in src/pulsar/consumer/: the receive queue and flow
+ * permits, splitting entries into messages, ack grouping, negative acks with their
+ * redelivery timer, and dead-letter publishing.
  */
-import { UsageError } from '../errors.js';
+import { TimeoutError, UsageError } from '../errors.js';
+import { Backoff, waitFor } from '../util/wait.js';
 import type { ClientContext } from './context.js';
 import type { Connection, ConsumerHandler } from './connection.js';
+import { AckGroupingTracker } from './consumer/ack-grouping.js';
+import { receiveEntry } from './consumer/batch-receive.js';
+import { DeadLetterPublisher, defaultDeadLetterTopic } from './consumer/dead-letter.js';
+import { NegativeAcksTracker } from './consumer/negative-acks.js';
+import { subscribeCommand, subTypeOf, type ConsumerOptions } from './consumer/options.js';
+import { FlowPermits, ReceiveQueue } from './consumer/receive-queue.js';
+import { StartPosition } from './consumer/start-position.js';
 import { AlreadyClosedError, ConnectionClosedError } from './errors.js';
-import { MessageId, type BatchAckState } from './message-id.js';
+import { MessageId } from './message-id.js';
 import { CommandType } from './protocol/commands.js';
 import {
   AckType,
   AckValidationError,
-  InitialPosition,
   SubType,
   type CommandActiveConsumerChange,
   type CommandMessage,
   type CommandSeek,
-  type CommandSubscribe,
   type MessageIdData,
 } from './protocol/definitions.js';
-import { decompress } from './protocol/compression.js';
-import { BatchEntryCursor, type PayloadSection } from './protocol/frame.js';
-import { ReceivedMessage } from './received-message.js';
-import { Backoff } from './status.js';
+import type { PayloadSection } from './protocol/frame.js';
 import { reconnectWithBackoff } from './reconnect.js';
 import { partitionIndexOf } from './topic-name.js';
-import type { Consumer, Message, OutgoingMessage, Producer, SubscriptionType } from './types.js';
+import type { Consumer, Message } from './types.js';
 
-export interface DeadLetterOptions {
-  /** Deliveries after the first before a nacked message goes to the dead-letter topic. */
-  maxRedeliverCount: number;
-  /** Default: `<topic>-<subscription>-DLQ` (Pulsar's convention). */
-  topic?: string;
-}
-
-export interface ConsumerOptions {
-  topic: string;
-  /** The partitioned topic this partition belongs to (names the default DLQ). */
-  parentTopic?: string;
-  subscription: string;
-  type?: SubscriptionType;
-  initialPosition?: 'latest' | 'earliest';
-  receiverQueueSize?: number;
-  nackRedeliveryDelayMs?: number;
-  deadLetter?: DeadLetterOptions;
-  consumerName?: string;
-  /** Reader mode: a non-durable subscription that disappears with the consumer. */
-  durable?: boolean;
-  /** Reader mode: where a non-durable subscription starts. */
-  startMessageId?: MessageId;
-  startInclusive?: boolean;
-  /** Reader mode: grant no permits on the first subscribe (a seek follows at once). */
-  holdFirstFlow?: boolean;
-}
-
-const SUB_TYPES: Record<SubscriptionType, number> = {
-  Exclusive: SubType.Exclusive,
-  Shared: SubType.Shared,
-  Failover: SubType.Failover,
-  Key_Shared: SubType.Key_Shared,
-};
+export type { ConsumerOptions, DeadLetterOptions } from './consumer/options.js';
 
 const CLOSE_TIMEOUT_MS = 3_000;
 
 type State = 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
-
-/** FIFO with O(1) push/shift. */
-class Queue<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(v: T): void {
-    this.items.push(v);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const v = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
-  clear(): T[] {
-    const rest = this.items.slice(this.head) as T[];
-    this.items = [];
-    this.head = 0;
-    return rest;
-  }
-}
-
-interface Waiter {
-  resolve: (m: Message | undefined) => void;
-  timer: NodeJS.Timeout | undefined;
-}
-
-function entryKey(id: MessageId): string {
-  return `${id.ledgerId}:${id.entryId}`;
-}
 
 export class ConsumerImpl implements Consumer, ConsumerHandler {
   readonly topic: string;
@@ -114,29 +48,20 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
   private state: State = 'connecting';
   private cnx: Connection | undefined;
   private readonly subType: number;
-  private readonly queueSize: number;
+  private readonly durable: boolean;
   private readonly partition: number;
-  private queue = new Queue<Message>();
-  private waiters: Waiter[] = [];
-  private permitsToGrant = 0;
+  private readonly queue: ReceiveQueue<Message>;
+  private readonly permits: FlowPermits;
+  private readonly acks: AckGroupingTracker;
+  private readonly nacks: NegativeAcksTracker;
+  private readonly dlq: DeadLetterPublisher | undefined;
+  /** Where a (re)subscription of a non-durable subscription starts. */
+  private readonly start_: StartPosition | undefined;
   private epoch = 0;
   private readonly backoff = new Backoff();
-  private pendingAcks: MessageIdData[] = [];
-  /** One promise per group of acks, settled when the group is written. */
-  private ackGroup: { promise: Promise<void>; resolve: () => void } | undefined;
-  private ackTimer: NodeJS.Timeout | undefined;
-  private nacked = new Map<string, { id: MessageId; due: number }>();
-  private nackTimer: NodeJS.Timeout | undefined;
-  private readonly nackDelay: number;
-  private dlqProducers = new Map<string, Promise<Producer>>();
-  private readonly dlqTopic: string | undefined;
   /** Last message handed to the application (readers restart after it on reconnect). */
   lastDequeued: MessageId | undefined;
-  /** Where a (re)subscription of a non-durable subscription starts, and how. */
-  private startId: MessageId | undefined;
-  private startInclusive: boolean;
   private active = true;
-  private filterStart = true;
   private connects = 0;
   private endOfTopic = false;
   private closeWaiters: (() => void)[] = [];
@@ -148,15 +73,29 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     this.topic = opts.topic;
     this.subscription = opts.subscription;
     this.consumerId = ctx.nextId('consumer');
-    const type = opts.type ?? 'Exclusive';
-    if (!(type in SUB_TYPES)) throw new UsageError(`unknown subscription type "${type}"`, { hint: 'Use Exclusive, Shared, Failover or Key_Shared.' });
-    this.subType = SUB_TYPES[type];
-    this.queueSize = Math.max(1, opts.receiverQueueSize ?? 1000);
+    this.subType = subTypeOf(opts);
+    this.durable = opts.durable ?? true;
     this.partition = partitionIndexOf(opts.topic);
-    this.nackDelay = Math.max(0, opts.nackRedeliveryDelayMs ?? 60_000);
-    this.startId = opts.startMessageId;
-    this.startInclusive = opts.startInclusive ?? false;
-    if (opts.deadLetter) this.dlqTopic = opts.deadLetter.topic ?? `${opts.parentTopic ?? opts.topic}-${opts.subscription}-DLQ`;
+    this.permits = new FlowPermits(Math.max(1, opts.receiverQueueSize ?? 1000));
+    this.queue = new ReceiveQueue<Message>({
+      onTake: (m) => {
+        this.lastDequeued = m.messageId;
+        this.grantPermits(1);
+      },
+    });
+    this.acks = new AckGroupingTracker({
+      individual: (ids) => this.sendAck(AckType.Individual, ids),
+      cumulative: (id) => this.sendAck(AckType.Cumulative, [id]),
+    });
+    this.nacks = new NegativeAcksTracker((ids) => this.redeliver(ids), { delayMs: Math.max(0, opts.nackRedeliveryDelayMs ?? 60_000) });
+    if (opts.deadLetter) {
+      const dlqTopic = opts.deadLetter.topic ?? defaultDeadLetterTopic(opts.parentTopic ?? opts.topic, opts.subscription);
+      this.dlq = new DeadLetterPublisher(dlqTopic, opts.deadLetter.maxRedeliverCount, async (topic, m) => {
+        const schema = m.schemaVersion ? await this.ctx.getSchema(m.topic, m.schemaVersion) : undefined;
+        return this.ctx.createProducer({ topic, batching: false, ...(schema ? { schema } : {}) });
+      });
+    }
+    if (!this.durable) this.start_ = new StartPosition(opts.startMessageId, opts.startInclusive ?? false);
   }
 
   /** Closing or closed (re-read after awaits: the state may change meanwhile). */
@@ -167,6 +106,10 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
   /** Messages waiting in the receiver queue. */
   get queued(): number {
     return this.queue.length;
+  }
+
+  get queueEmpty(): boolean {
+    return this.queue.length === 0;
   }
 
   get isConnected(): boolean {
@@ -193,30 +136,18 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
 
   private async connect(): Promise<void> {
     const cnx = await this.ctx.connectionFor(this.topic);
-    if (this.state === 'closed' || this.state === 'closing') throw new AlreadyClosedError('consumer');
+    if (this.stopping) throw new AlreadyClosedError('consumer');
     const requestId = this.ctx.nextId('request');
-    const durable = this.opts.durable ?? true;
-    const subscribe: CommandSubscribe = {
-      topic: this.topic,
-      subscription: this.subscription,
-      subType: this.subType,
-      consumer_id: this.consumerId,
-      request_id: requestId,
-      durable,
-      initialPosition: this.opts.initialPosition === 'earliest' ? InitialPosition.Earliest : InitialPosition.Latest,
-      consumer_epoch: this.epoch,
-    };
-    if (this.opts.consumerName !== undefined) subscribe.consumer_name = this.opts.consumerName;
+    const subscribe = subscribeCommand(this.opts, { consumerId: this.consumerId, requestId, epoch: this.epoch });
     // Anything still queued is stale: the broker redelivers what was not acknowledged.
-    this.dropQueue();
-    // A reader resumes after the last message the application took, which may have moved on
-    // while we were disconnected (it kept reading the queue). Decide it now, not at the loss.
-    if (!durable && this.lastDequeued) {
-      this.startId = this.lastDequeued;
-      this.startInclusive = false;
+    this.queue.clear();
+    if (this.start_) {
+      // A reader resumes after the last message the application took, which may have moved
+      // on while we were disconnected (it kept reading the queue). Decide it now, not at the loss.
+      if (this.lastDequeued) this.start_.moveTo(this.lastDequeued, false);
+      const startId = this.start_.subscribeData();
+      if (startId) subscribe.start_message_id = startId;
     }
-    if (!durable && this.startId) subscribe.start_message_id = this.subscribeStart(this.startId, this.startInclusive);
-    this.filterStart = true;
     this.connects++;
     cnx.registerConsumer(this.consumerId, this);
     try {
@@ -232,45 +163,11 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     this.cnx = cnx;
     this.state = 'ready';
     this.backoff.reset();
-    this.permitsToGrant = 0;
+    this.permits.reset();
     if (this.opts.holdFirstFlow && this.connects === 1) return;
-    cnx.sendCommand({ type: CommandType.FLOW, flow: { consumer_id: this.consumerId, messagePermits: this.queueSize } });
-    this.flushAcks();
+    cnx.sendCommand({ type: CommandType.FLOW, flow: { consumer_id: this.consumerId, messagePermits: this.permits.queueSize } });
+    this.acks.flush();
   }
-
-  /**
-   * The protocol's start position is exclusive for a plain entry id. For an inclusive start,
-   * or inside a batch, ask for the entry before and drop the extra messages on arrival.
-   */
-  private subscribeStart(id: MessageId, inclusive: boolean): MessageIdData {
-    if (id === MessageId.earliest || id === MessageId.latest) return id.toData(false);
-    if (inclusive || id.batchIndex >= 0) {
-      return { ledgerId: id.ledgerId, entryId: id.entryId, batch_index: Math.max(0, id.batchIndex) };
-    }
-    return { ledgerId: id.ledgerId, entryId: id.entryId };
-  }
-
-  /**
-   * Whether a message lies before the reader's start and must be skipped. Only the first
-   * entry after a (re)subscribe can hold such messages; the filter turns off once one passes.
-   */
-  private beforeStart(id: MessageId): boolean {
-    if (!this.filterStart) return false;
-    const s = this.startId;
-    if (!s || s === MessageId.earliest || s === MessageId.latest || (this.opts.durable ?? true)) {
-      this.filterStart = false;
-      return false;
-    }
-    let before: boolean;
-    if (id.ledgerId !== s.ledgerId || id.entryId !== s.entryId) before = id.compare(s) < 0;
-    else if (s.batchIndex < 0 || id.batchIndex < 0) before = !this.startInclusive;
-    else before = this.startInclusive ? id.batchIndex < s.batchIndex : id.batchIndex <= s.batchIndex;
-    if (!before) this.filterStart = false;
-    return before;
-  }
-
-  // -------------------------------------------------------------------------------------
-  // Incoming messages
 
   onMessage(cmd: CommandMessage, section: PayloadSection): void {
     if (this.state !== 'ready') return;
@@ -279,79 +176,15 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       this.grantPermits(1);
       return;
     }
-    const md = section.metadata;
-    const idData = cmd.message_id;
-    const redeliveryCount = cmd.redelivery_count ?? 0;
-    let payload = section.payload;
-    if (md.compression) {
-      try {
-        payload = decompress(md.compression, payload, md.uncompressed_size ?? 0);
-      } catch (err) {
-        this.ctx.log(`dropping an undecodable message on ${this.topic}: ${(err as Error).message}`);
-        this.discard(idData, AckValidationError.DecompressionError, md.num_messages_in_batch ?? 1);
-        return;
-      }
-    }
-    if (md.num_messages_in_batch === undefined) {
-      const id = new MessageId(idData.ledgerId, idData.entryId, this.partition, -1);
-      if (this.beforeStart(id)) {
-        this.grantPermits(1);
-        return;
-      }
-      const m = new ReceivedMessage(id, this.topic, payload, md.publish_time, redeliveryCount, md.producer_name, md.properties, 0, 0, md.sequence_id, 0);
-      if (md.partition_key !== undefined) m.key = md.partition_key;
-      if (md.event_time) m.eventTime = md.event_time;
-      if (md.schema_version && md.schema_version.length > 0) m.schemaVersion = md.schema_version;
-      this.deliver(m);
+    const start = this.start_;
+    const r = receiveEntry(cmd, section, { topic: this.topic, partition: this.partition, ...(start ? { skip: (id: MessageId) => start.isBefore(id) } : {}) });
+    if (!r.ok) {
+      this.ctx.log(`dropping ${r.reason} on ${this.topic}`);
+      this.discard(cmd.message_id, r.validationError, r.permits);
       return;
     }
-    const n = md.num_messages_in_batch;
-    // Every entry takes at least six bytes (its size and payload_size): a count the payload
-    // cannot hold is a lie, refused before anything is sized by it.
-    if (!Number.isInteger(n) || n < 0 || n * 6 > payload.length) {
-      this.ctx.log(`dropping a batch on ${this.topic} that claims ${n} messages in ${payload.length} bytes`);
-      this.discard(idData, AckValidationError.BatchDeSerializeError, 1);
-      return;
-    }
-    const ackSet = cmd.ack_set;
-    const schemaVersion = md.schema_version && md.schema_version.length > 0 ? md.schema_version : undefined;
-    const acked = new Uint8Array(n);
-    const state: BatchAckState = { remaining: 0, acked };
-    let skipped = 0;
-    const msgs: Message[] = [];
-    // Nothing is delivered until the whole batch has been read: a bad entry drops all of it.
-    const e = new BatchEntryCursor(payload, n);
-    try {
-      while (e.next()) {
-        const i = e.index;
-        const id = new MessageId(idData.ledgerId, idData.entryId, this.partition, i, n);
-        // Indexes the broker already has as acknowledged (ack_set), compacted away or before a
-        // reader's start are not delivered; they count as acknowledged for the entry.
-        if ((ackSet && ackSet.length > 0 && !bitSet(ackSet, i)) || e.compactedOut || this.beforeStart(id)) {
-          acked[i] = 1;
-          skipped++;
-          continue;
-        }
-        id.batchAck = state;
-        state.remaining++;
-        const m = new ReceivedMessage(
-          id, this.topic, e.payload, md.publish_time, redeliveryCount, md.producer_name,
-          e.hasProperties ? payload : undefined, e.metaStart, e.metaEnd,
-          e.sequenceId ?? md.sequence_id, e.sequenceId === undefined ? i : 0,
-        );
-        if (e.partitionKey !== undefined) m.key = e.partitionKey;
-        const et = e.eventTime ?? md.event_time;
-        if (et) m.eventTime = et;
-        if (schemaVersion) m.schemaVersion = schemaVersion;
-        msgs.push(m);
-      }
-    } catch (err) {
-      this.ctx.log(`dropping an undecodable batch on ${this.topic}: ${(err as Error).message}`);
-      this.discard(idData, AckValidationError.BatchDeSerializeError, n);
-      return;
-    }
-    if (skipped > 0) this.grantPermits(skipped);
-    for (const m of msgs) this.deliver(m);
+    if (r.skipped > 0) this.grantPermits(r.skipped);
+    for (const m of r.messages) this.queue.push(m);
   }
 
   onCorruptMessage(cmd: CommandMessage): void {
@@ -367,112 +200,40 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     this.grantPermits(permits);
   }
 
-  private deliver(m: Message): void {
-    const w = this.waiters.shift();
-    if (w) {
-      if (w.timer) clearTimeout(w.timer);
-      this.handOut(m);
-      w.resolve(m);
-      return;
-    }
-    this.queue.push(m);
-  }
-
-  /** The application takes a message: remember it and count the permit. */
-  private handOut(m: Message): void {
-    this.lastDequeued = m.messageId;
-    this.grantPermits(1);
-  }
-
   private grantPermits(n: number): void {
-    this.permitsToGrant += n;
-    if (this.permitsToGrant >= Math.max(1, this.queueSize >> 1) && this.state === 'ready' && this.cnx) {
-      this.cnx.sendCommand({ type: CommandType.FLOW, flow: { consumer_id: this.consumerId, messagePermits: this.permitsToGrant } });
-      this.permitsToGrant = 0;
+    const due = this.permits.free(n);
+    if (due > 0 && this.state === 'ready' && this.cnx) {
+      this.cnx.sendCommand({ type: CommandType.FLOW, flow: { consumer_id: this.consumerId, messagePermits: due } });
+      this.permits.granted(due);
     }
-  }
-
-  private dropQueue(): void {
-    this.queue.clear();
   }
 
   /** A queued message, taken without waiting; undefined when the queue is empty. */
   receiveQueued(): Message | undefined {
-    const m = this.queue.shift();
-    if (m) this.handOut(m);
-    return m;
+    return this.queue.take();
   }
 
   receive(timeoutMs?: number): Promise<Message | undefined> {
-    const m = this.queue.shift();
-    if (m) {
-      this.handOut(m);
-      return Promise.resolve(m);
-    }
-    if (this.state === 'closed' || this.state === 'closing') return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const w: Waiter = { resolve, timer: undefined };
-      if (timeoutMs !== undefined) {
-        w.timer = setTimeout(() => {
-          const i = this.waiters.indexOf(w);
-          if (i >= 0) this.waiters.splice(i, 1);
-          resolve(undefined);
-        }, Math.max(0, timeoutMs));
-      }
-      this.waiters.push(w);
-    });
+    return this.queue.receive(timeoutMs);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      const m = await this.receive();
-      if (m === undefined) return;
-      yield m;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return this.queue[Symbol.asyncIterator]();
   }
 
-  // -------------------------------------------------------------------------------------
-  // Acknowledgements
+  private sendAck(ackType: number, ids: MessageIdData[]): boolean {
+    if (!this.cnx || this.cnx.isClosed || (this.state !== 'ready' && this.state !== 'closing')) return false;
+    this.cnx.sendCommand({ type: CommandType.ACK, ack: { consumer_id: this.consumerId, ack_type: ackType, message_id: ids } });
+    return true;
+  }
 
   ack(m: Message): Promise<void> {
     if (this.state === 'closed') return Promise.reject(new AlreadyClosedError('consumer'));
-    const id = m.messageId;
-    if (this.nacked.size > 0) this.nacked.delete(entryKey(id));
-    const batch = id.batchAck;
-    if (batch && id.batchIndex >= 0) {
-      if (batch.acked[id.batchIndex] === 0) {
-        batch.acked[id.batchIndex] = 1;
-        batch.remaining--;
-      }
-      // The entry is acknowledged on the broker once every message of it is.
-      if (batch.remaining > 0) return Promise.resolve();
-      id.batchAck = undefined;
-    }
-    this.pendingAcks.push({ ledgerId: id.ledgerId, entryId: id.entryId });
-    let group = this.ackGroup;
-    if (!group) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      group = this.ackGroup = { promise, resolve };
-    }
-    if (this.pendingAcks.length >= 1000) this.flushAcks();
-    else if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.flushAcks(), 10);
-    return group.promise;
-  }
-
-  /** Send grouped individual acks (when connected; otherwise after the resubscribe). */
-  private flushAcks(): void {
-    if (this.ackTimer !== undefined) {
-      clearTimeout(this.ackTimer);
-      this.ackTimer = undefined;
-    }
-    if (this.pendingAcks.length === 0 || !this.cnx || this.state !== 'ready') return;
-    const ids = this.pendingAcks;
-    const group = this.ackGroup;
-    this.pendingAcks = [];
-    this.ackGroup = undefined;
-    this.cnx.sendCommand({ type: CommandType.ACK, ack: { consumer_id: this.consumerId, ack_type: AckType.Individual, message_id: ids } });
-    group?.resolve();
+    this.nacks.remove(m.messageId);
+    const written = this.acks.add(m.messageId);
+    // While closing: one attempt now, so the caller is not left waiting on a group that never goes out.
+    if (this.state === 'closing') this.acks.close();
+    return written;
   }
 
   async ackCumulative(m: Message): Promise<void> {
@@ -480,113 +241,53 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     if (this.subType === SubType.Shared || this.subType === SubType.Key_Shared) {
       throw new UsageError('cumulative acknowledgement is not allowed on Shared or Key_Shared subscriptions', { hint: 'Acknowledge messages one by one with ack().' });
     }
-    const id = m.messageId;
-    let entry = id.entryId;
-    // Inside a batch that is not fully consumed, acknowledge only up to the previous entry.
-    if (id.batchIndex >= 0 && id.batchSize > 0 && id.batchIndex < id.batchSize - 1) {
-      if (entry === 0n) return;
-      entry -= 1n;
-    }
-    for (const key of [...this.nacked.keys()]) {
-      const n = this.nacked.get(key)!;
-      if (n.id.compare(id) <= 0) this.nacked.delete(key);
-    }
-    this.flushAcks();
     if (!this.cnx || this.state !== 'ready') throw new ConnectionClosedError(`cannot acknowledge on ${this.topic} while reconnecting`);
-    this.cnx.sendCommand({ type: CommandType.ACK, ack: { consumer_id: this.consumerId, ack_type: AckType.Cumulative, message_id: [{ ledgerId: id.ledgerId, entryId: entry }] } });
+    this.nacks.removeUpTo(m.messageId);
+    await this.acks.addCumulative(m.messageId);
   }
 
   nack(m: Message): void {
-    if (this.state === 'closed' || this.state === 'closing') return;
-    if (this.opts.deadLetter && m.redeliveryCount >= this.opts.deadLetter.maxRedeliverCount) {
-      void this.deadLetter(m);
+    if (this.stopping) return;
+    if (this.dlq?.isDue(m)) {
+      void this.deadLetter(this.dlq, m);
       return;
     }
-    const id = m.messageId;
-    this.nacked.set(entryKey(id), { id, due: Date.now() + this.nackDelay });
-    this.scheduleNackTimer();
+    this.nacks.add(m.messageId);
   }
 
-  private scheduleNackTimer(): void {
-    if (this.nackTimer !== undefined) return;
-    let first = Infinity;
-    for (const n of this.nacked.values()) first = Math.min(first, n.due);
-    if (first === Infinity) return;
-    this.nackTimer = setTimeout(
-      () => {
-        this.nackTimer = undefined;
-        this.redeliverDue();
-        this.scheduleNackTimer();
-      },
-      Math.max(0, first - Date.now()),
-    );
-  }
-
-  private redeliverDue(): void {
-    if (!this.cnx || this.state !== 'ready') {
-      // Retry once we are connected again (the resubscribe also redelivers all unacked).
-      return;
-    }
-    const now = Date.now();
-    const due: MessageIdData[] = [];
-    for (const [key, n] of this.nacked) {
-      if (n.due <= now) {
-        due.push({ ledgerId: n.id.ledgerId, entryId: n.id.entryId });
-        this.nacked.delete(key);
-      }
-    }
-    if (due.length === 0) return;
+  /** The nack timer found these due: ask the broker for them again. */
+  private redeliver(ids: MessageId[]): boolean {
+    // Not connected: the tracker tries again (the resubscribe also redelivers all unacked).
+    if (!this.cnx || this.state !== 'ready') return false;
     if (this.subType === SubType.Shared || this.subType === SubType.Key_Shared) {
       this.cnx.sendCommand({
         type: CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES,
-        redeliverUnacknowledgedMessages: { consumer_id: this.consumerId, message_ids: due },
+        redeliverUnacknowledgedMessages: { consumer_id: this.consumerId, message_ids: ids.map((id) => ({ ledgerId: id.ledgerId, entryId: id.entryId })) },
       });
-      return;
+      return true;
     }
     // Exclusive/Failover: the broker rewinds to the first unacknowledged message. Drop what
     // we hold (it comes again) and ignore anything still in flight from before (epoch).
-    const dropped = this.queue.clear().length;
+    const dropped = this.queue.clear();
     this.epoch++;
     this.cnx.sendCommand({
       type: CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES,
       redeliverUnacknowledgedMessages: { consumer_id: this.consumerId, consumer_epoch: this.epoch },
     });
     if (dropped > 0) this.grantPermits(dropped);
+    return true;
   }
 
-  /** Republish to the dead-letter topic (same payload, key, properties + origin), then ack. */
-  private async deadLetter(m: Message): Promise<void> {
+  private async deadLetter(dlq: DeadLetterPublisher, m: Message): Promise<void> {
     try {
-      const versionKey = m.schemaVersion ? m.schemaVersion.toString('hex') : '';
-      let producer = this.dlqProducers.get(versionKey);
-      if (!producer) {
-        producer = (async () => {
-          const schema = m.schemaVersion ? await this.ctx.getSchema(m.topic, m.schemaVersion) : undefined;
-          return this.ctx.createProducer({ topic: this.dlqTopic!, batching: false, ...(schema ? { schema } : {}) });
-        })();
-        this.dlqProducers.set(versionKey, producer);
-        producer.catch(() => this.dlqProducers.delete(versionKey));
-      }
-      const p = await producer;
-      const out: OutgoingMessage = {
-        payload: m.payload,
-        properties: { ...m.properties, REAL_TOPIC: m.topic, ORIGIN_MESSAGE_ID: m.messageId.toString() },
-      };
-      if (m.key !== undefined) out.key = m.key;
-      if (m.eventTime !== undefined) out.eventTime = m.eventTime;
-      await p.send(out);
+      await dlq.publish(m);
       await this.ack(m);
-      this.ctx.log(`dead-lettered ${m.messageId.toString()} from ${m.topic} to ${this.dlqTopic} after ${m.redeliveryCount} redeliveries`);
+      this.ctx.log(`dead-lettered ${m.messageId.toString()} from ${m.topic} to ${dlq.topic} after ${m.redeliveryCount} redeliveries`);
     } catch (err) {
-      this.ctx.log(`could not dead-letter ${m.messageId.toString()} to ${this.dlqTopic}: ${(err as Error).message}; redelivering instead`);
-      if (this.state === 'closed' || this.state === 'closing') return;
-      this.nacked.set(entryKey(m.messageId), { id: m.messageId, due: Date.now() + this.nackDelay });
-      this.scheduleNackTimer();
+      this.ctx.log(`could not dead-letter ${m.messageId.toString()} to ${dlq.topic}: ${(err as Error).message}; redelivering instead`);
+      if (!this.stopping) this.nacks.add(m.messageId);
     }
   }
-
-  // -------------------------------------------------------------------------------------
-  // Broker notifications and reconnect
 
   onReachedEndOfTopic(): void {
     this.endOfTopic = true;
@@ -622,7 +323,7 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
 
   /** Reader support: move the subscription (the broker then closes and we resubscribe). */
   async seekTo(target: { messageId?: MessageId; publishTime?: number }): Promise<void> {
-    if (this.state === 'closed' || this.state === 'closing') throw new AlreadyClosedError('reader');
+    if (this.stopping) throw new AlreadyClosedError('reader');
     const cnx = this.cnx;
     if (!cnx || this.state !== 'ready') throw new ConnectionClosedError(`cannot seek on ${this.topic} while reconnecting`);
     const requestId = this.ctx.nextId('request');
@@ -630,15 +331,12 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     if (target.messageId) seek.message_id = target.messageId.toData(false);
     if (target.publishTime !== undefined) seek.message_publish_time = target.publishTime;
     // After the reset the broker disconnects us; resubscribe from the new position.
-    if (target.messageId) {
-      this.startId = target.messageId;
-      this.startInclusive = true;
-    }
+    if (target.messageId) this.start_?.moveTo(target.messageId, true);
     this.lastDequeued = undefined;
     const before = this.connects;
     await cnx.request({ type: CommandType.SEEK, seek }, requestId, `seeking on ${this.topic}`);
     // Queued messages predate the seek, unless we already resubscribed at the new position.
-    if (this.connects === before) this.dropQueue();
+    if (this.connects === before) this.queue.clear();
     this.endOfTopic = false;
   }
 
@@ -659,15 +357,12 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
 
   /** Wait until connected (readers call this before asking the broker something). */
   async whenReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.state === 'reconnecting' || this.state === 'connecting') {
-      if (Date.now() > deadline) throw new ConnectionClosedError(`not connected to ${this.topic}`);
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      await waitFor(() => this.state !== 'reconnecting' && this.state !== 'connecting', { timeoutMs, intervalMs: 50, what: `${this.topic} to reconnect` });
+    } catch (err) {
+      if (err instanceof TimeoutError) throw new ConnectionClosedError(`not connected to ${this.topic}`);
+      throw err;
     }
-  }
-
-  get queueEmpty(): boolean {
-    return this.queue.length === 0;
   }
 
   async unsubscribe(): Promise<void> {
@@ -691,14 +386,9 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     if (this.state === 'closed') return;
     if (this.state === 'closing') return new Promise<void>((r) => this.closeWaiters.push(r));
     this.state = 'closing';
-    this.flushAcksForClose();
-    if (this.nackTimer) clearTimeout(this.nackTimer);
-    this.nackTimer = undefined;
-    for (const w of this.waiters) {
-      if (w.timer) clearTimeout(w.timer);
-      w.resolve(undefined);
-    }
-    this.waiters = [];
+    this.acks.close();
+    this.nacks.close();
+    this.queue.close();
     const cnx = this.cnx;
     this.cnx = undefined;
     if (cnx && !cnx.isClosed && sendClose) {
@@ -716,31 +406,10 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       }
     }
     cnx?.unregisterConsumer(this.consumerId);
-    const producers = [...this.dlqProducers.values()];
-    this.dlqProducers.clear();
-    await Promise.allSettled(producers.map(async (p) => (await p).close()));
-    this.queue.clear();
+    await this.dlq?.close();
     this.state = 'closed';
     this.ctx.unregister(this);
     for (const w of this.closeWaiters) w();
     this.closeWaiters = [];
   }
-
-  private flushAcksForClose(): void {
-    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    if (this.pendingAcks.length > 0 && this.cnx && !this.cnx.isClosed) {
-      this.cnx.sendCommand({ type: CommandType.ACK, ack: { consumer_id: this.consumerId, ack_type: AckType.Individual, message_id: this.pendingAcks } });
-    }
-    this.pendingAcks = [];
-    this.ackGroup?.resolve();
-    this.ackGroup = undefined;
-  }
-}
-
-/** Bit `i` of a java.util.BitSet serialised as longs. */
-function bitSet(words: bigint[], i: number): boolean {
-  const w = words[i >> 6];
-  if (w === undefined) return false;
-  return ((BigInt.asUintN(64, w) >> BigInt(i & 63)) & 1n) === 1n;
 }

@@ -14,6 +14,7 @@
 export { PulsarClient, type PulsarClientOptions, type SubscribeOptions } from './client.js';
 export type { BatchingOptions, ProducerOptions } from './producer.js';
 export type { ConsumerOptions, DeadLetterOptions } from './consumer.js';
+export { DEAD_LETTER_PROPERTIES } from './consumer/dead-letter.js';
 export type { ReaderOptions, ReaderStart } from './reader.js';
 export { MessageId } from './message-id.js';
 export { propertyOf } from './received-message.js';

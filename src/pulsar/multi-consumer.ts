@@ -3,13 +3,14 @@
  * partition, their messages merged into one stream; acks go back to the partition's consumer.
  */
 import type { ConsumerImpl } from './consumer.js';
+import { ReceiveQueue } from './consumer/receive-queue.js';
 import { AlreadyClosedError } from './errors.js';
 import type { Consumer, Message } from './types.js';
 
 export class MultiTopicConsumer implements Consumer {
   private readonly byTopic = new Map<string, ConsumerImpl>();
-  private waiters: { resolve: (m: Message | undefined) => void; timer: NodeJS.Timeout | undefined }[] = [];
-  private closed = false;
+  /** Messages taken from a partition for a receiver, and the receivers waiting. */
+  private readonly merged = new ReceiveQueue<Message>();
   private rr = 0;
 
   constructor(
@@ -36,39 +37,30 @@ export class MultiTopicConsumer implements Consumer {
 
   /** Move messages from a partition consumer to whoever waits here. */
   private async pump(p: ConsumerImpl): Promise<void> {
-    while (!this.closed) {
+    while (!this.merged.closed) {
       // Only take a message when someone wants it, so flow control stays per partition.
-      if (this.waiters.length === 0) {
-        await new Promise<void>((r) => this.idle.push(r));
+      if (this.merged.waiting === 0) {
+        await this.merged.wanted();
         continue;
       }
       const m = await p.receive();
       if (m === undefined) return;
-      const w = this.waiters.shift();
-      if (w) {
-        if (w.timer) clearTimeout(w.timer);
-        w.resolve(m);
-      } else {
-        this.buffer.push(m);
-      }
+      this.merged.push(m);
     }
   }
 
-  private idle: (() => void)[] = [];
-  private buffer: Message[] = [];
-
   /** Messages taken from a part but not handed out yet. */
   get hasBuffered(): boolean {
-    return this.buffer.length > 0 || this.parts.some((p) => !p.queueEmpty);
+    return this.merged.length > 0 || this.parts.some((p) => !p.queueEmpty);
   }
 
   /** Forget taken-but-unread messages (a seek makes them stale). */
   dropBuffered(): void {
-    this.buffer = [];
+    this.merged.clear();
   }
 
   receive(timeoutMs?: number): Promise<Message | undefined> {
-    const b = this.buffer.shift();
+    const b = this.merged.take();
     if (b) return Promise.resolve(b);
     // Serve from whichever partition already holds messages, rotating for fairness.
     for (let i = 0; i < this.parts.length; i++) {
@@ -78,21 +70,7 @@ export class MultiTopicConsumer implements Consumer {
         return p.receive(0);
       }
     }
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const w = { resolve, timer: undefined as NodeJS.Timeout | undefined };
-      if (timeoutMs !== undefined) {
-        w.timer = setTimeout(() => {
-          const i = this.waiters.indexOf(w);
-          if (i >= 0) this.waiters.splice(i, 1);
-          resolve(undefined);
-        }, Math.max(0, timeoutMs));
-      }
-      this.waiters.push(w);
-      const idle = this.idle;
-      this.idle = [];
-      for (const r of idle) r();
-    });
+    return this.merged.receive(timeoutMs);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
@@ -122,13 +100,7 @@ export class MultiTopicConsumer implements Consumer {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    for (const w of this.waiters) {
-      if (w.timer) clearTimeout(w.timer);
-      w.resolve(undefined);
-    }
-    this.waiters = [];
-    for (const r of this.idle) r();
+    this.merged.close();
     await Promise.allSettled(this.parts.map((p) => p.close()));
   }
 

@@ -8,6 +8,7 @@
  * batch: a producer has exactly one schema).
  */
 import { UsageError } from '../errors.js';
+import { Backoff } from '../util/wait.js';
 import type { ClientContext } from './context.js';
 import type { Connection, ProducerHandler } from './connection.js';
 import {
@@ -20,10 +21,10 @@ import {
 } from './errors.js';
 import { MessageId } from './message-id.js';
 import { CommandType } from './protocol/commands.js';
-import type { CommandProducer, CommandSendError, CommandSendReceipt, KeyValue, MessageMetadata } from './protocol/definitions.js';
-import { encodeBatchFrame, encodePayloadFrame, type BatchMessage } from './protocol/frame.js';
+import type { CommandProducer, CommandSendError, CommandSendReceipt } from './protocol/definitions.js';
+import { Batcher } from './producer/batcher.js';
+import { batchEntry, singleEntry, type OpSend, type PendingMessage, type Sender } from './producer/entry.js';
 import { announcesSchema, toProtoSchema } from './schema.js';
-import { Backoff } from './status.js';
 import { reconnectWithBackoff } from './reconnect.js';
 import { localTopicName, partitionIndexOf } from './topic-name.js';
 import type { OutgoingMessage, Producer, SchemaInfo } from './types.js';
@@ -43,34 +44,16 @@ export interface ProducerOptions {
   sendTimeoutMs?: number;
 }
 
-/** A message waiting for its receipt; also the batch entry written on the wire. */
-interface PendingMessage extends BatchMessage {
-  sequenceId: number;
-  resolve: (id: MessageId) => void;
-  reject: (err: Error) => void;
-}
-
-/** One entry on the wire: a single message or a batch. */
-interface OpSend {
-  sequenceId: number;
-  highestSequenceId: number;
-  frame: Buffer;
-  messages: PendingMessage[];
-  batch: boolean;
-  createdAt: number;
-}
-
 type State = 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
 const CLOSE_TIMEOUT_MS = 3_000;
 const DEFAULT_BATCH = { maxMessages: 1000, maxBytes: 128 * 1024, maxDelayMs: 1 };
-
-function toKeyValues(props: Record<string, string> | undefined): KeyValue[] | undefined {
-  if (!props) return undefined;
-  const keys = Object.keys(props);
-  if (keys.length === 0) return undefined;
-  return keys.map((key) => ({ key, value: String(props[key]) }));
-}
+/**
+ * Entries awaiting receipts from which the pipe counts as busy (producer/batcher.ts). Two, not
+ * one: at a steady rate the previous batch is usually still in flight when the next is ready,
+ * and holding on that alone would add a timer's delay to a good part of the batches.
+ */
+const BUSY_ENTRIES = 2;
 
 function hasOwnProps(props: Record<string, string> | undefined): boolean {
   if (!props) return false;
@@ -97,11 +80,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
   private spaceWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private flushWaiters: { until: number; resolve: () => void; reject: (e: Error) => void }[] = [];
 
-  private readonly batching: { maxMessages: number; maxBytes: number; maxDelayMs: number } | undefined;
-  private batch: PendingMessage[] = [];
-  private batchBytes = 0;
-  private batchKey: string | undefined;
-  private batchTimer: NodeJS.Timeout | undefined;
+  private readonly batcher: Batcher | undefined;
 
   private readonly maxPending: number;
   private readonly sendTimeoutMs: number;
@@ -119,8 +98,12 @@ export class ProducerImpl implements Producer, ProducerHandler {
     this.partition = partitionIndexOf(opts.topic);
     this.maxPending = Math.max(1, opts.maxPendingMessages ?? 1000);
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 30_000;
-    if (opts.batching === false) this.batching = undefined;
-    else this.batching = { ...DEFAULT_BATCH, ...(typeof opts.batching === 'object' ? opts.batching : {}) };
+    if (opts.batching !== false) {
+      this.batcher = new Batcher({ ...DEFAULT_BATCH, ...(typeof opts.batching === 'object' ? opts.batching : {}) }, {
+        emit: (items, key) => this.dispatch(batchEntry(this.sender, items, key)),
+        behind: () => this.pending.length >= BUSY_ENTRIES || (this.cnx !== undefined && this.cnx.backlog > 0),
+      });
+    }
     if (opts.schema !== undefined && announcesSchema(opts.schema)) {
       // Validate now so a bad schema type is a usage error, not a protocol failure.
       try {
@@ -188,7 +171,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
     if (ok.schema_version && ok.schema_version.length > 0) this.version = ok.schema_version;
     const brokerLast = ok.last_sequence_id ?? -1;
     if (brokerLast > this.lastSeq) this.lastSeq = brokerLast;
-    if (brokerLast + 1 > this.nextSeq && this.pending.length === 0 && this.batch.length === 0) this.nextSeq = brokerLast + 1;
+    if (brokerLast + 1 > this.nextSeq && this.pending.length === 0 && (this.batcher?.length ?? 0) === 0) this.nextSeq = brokerLast + 1;
     if ((this.state as State) === 'closed') {
       cnx.unregisterProducer(this.producerId);
       return;
@@ -200,9 +183,8 @@ export class ProducerImpl implements Producer, ProducerHandler {
     // Resend what the broker has not confirmed, in order; deduplication drops what it already has.
     if (this.pending.length > 0) {
       this.ctx.log(`producer ${this.name} on ${this.topic}: resending ${this.pending.length} pending entr${this.pending.length === 1 ? 'y' : 'ies'}`);
-      cnx.corked(() => {
-        for (const op of this.pending) cnx.write(op.frame);
-      });
+      // Written in one tick, so they leave in one socket write.
+      for (const op of this.pending) cnx.write(op.frame);
     }
   }
 
@@ -242,65 +224,13 @@ export class ProducerImpl implements Producer, ProducerHandler {
       if (msg.key !== undefined) m.key = msg.key;
       if (hasOwnProps(msg.properties)) m.properties = msg.properties!;
       if (msg.eventTime !== undefined && msg.eventTime > 0) m.eventTime = msg.eventTime;
-      if (this.batching) this.addToBatch(m);
-      else this.sendSingle(m);
+      if (this.batcher) this.batcher.add(m);
+      else this.dispatch(singleEntry(this.sender, m));
     });
   }
 
-  private sendSingle(m: PendingMessage): void {
-    const metadata: MessageMetadata = { producer_name: this.name ?? '', sequence_id: BigInt(m.sequenceId), publish_time: Date.now() };
-    const props = toKeyValues(m.properties);
-    if (props) metadata.properties = props;
-    if (m.key !== undefined) metadata.partition_key = m.key;
-    if (m.eventTime !== undefined) metadata.event_time = m.eventTime;
-    if (this.version) metadata.schema_version = this.version;
-    const frame = encodePayloadFrame({ type: CommandType.SEND, send: { producer_id: this.producerId, sequence_id: m.sequenceId } }, metadata, m.payload);
-    this.dispatch({ sequenceId: m.sequenceId, highestSequenceId: m.sequenceId, frame, messages: [m], batch: false, createdAt: Date.now() });
-  }
-
-  private addToBatch(m: PendingMessage): void {
-    const b = this.batching!;
-    // One key per batch: the broker routes a whole entry by its key (Key_Shared, partitions).
-    if (this.batch.length > 0 && m.key !== this.batchKey) this.flushBatch();
-    if (this.batch.length === 0) this.batchKey = m.key;
-    this.batch.push(m);
-    this.batchBytes += m.payload.length;
-    if (this.batch.length >= b.maxMessages || this.batchBytes >= b.maxBytes) {
-      this.flushBatch();
-    } else if (this.batchTimer === undefined) {
-      this.batchTimer = setTimeout(() => {
-        this.batchTimer = undefined;
-        this.flushBatch();
-      }, b.maxDelayMs);
-    }
-  }
-
-  private flushBatch(): void {
-    if (this.batchTimer !== undefined) {
-      clearTimeout(this.batchTimer);
-      this.batchTimer = undefined;
-    }
-    const items = this.batch;
-    if (items.length === 0) return;
-    this.batch = [];
-    this.batchBytes = 0;
-    const first = items[0]!.sequenceId;
-    const last = items[items.length - 1]!.sequenceId;
-    const metadata: MessageMetadata = {
-      producer_name: this.name ?? '',
-      sequence_id: BigInt(first),
-      publish_time: Date.now(),
-      num_messages_in_batch: items.length,
-      highest_sequence_id: BigInt(last),
-    };
-    if (this.batchKey !== undefined) metadata.partition_key = this.batchKey;
-    if (this.version) metadata.schema_version = this.version;
-    const frame = encodeBatchFrame(
-      { type: CommandType.SEND, send: { producer_id: this.producerId, sequence_id: first, num_messages: items.length, highest_sequence_id: last } },
-      metadata,
-      items,
-    );
-    this.dispatch({ sequenceId: first, highestSequenceId: last, frame, messages: items, batch: true, createdAt: Date.now() });
+  private get sender(): Sender {
+    return { producerId: this.producerId, producerName: this.name ?? '', schemaVersion: this.version };
   }
 
   private dispatch(op: OpSend): void {
@@ -311,7 +241,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
 
   flush(): Promise<void> {
     if (this.state === 'closed') return Promise.resolve();
-    this.flushBatch();
+    this.batcher?.flush();
     const last = this.pending[this.pending.length - 1];
     if (!last) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.flushWaiters.push({ until: last.highestSequenceId, resolve, reject }));
@@ -341,6 +271,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
     if (op.highestSequenceId > this.lastSeq) this.lastSeq = op.highestSequenceId;
     this.releaseSlots(n);
     this.settleFlushWaiters();
+    if (this.pending.length === 0) this.batcher?.pipeEmpty();
   }
 
   onSendError(e: CommandSendError): void {
@@ -383,15 +314,9 @@ export class ProducerImpl implements Producer, ProducerHandler {
       n += op.messages.length;
       for (const m of op.messages) m.reject(err);
     }
-    if (this.batch.length > 0) {
-      const items = this.batch;
-      this.batch = [];
-      this.batchBytes = 0;
-      if (this.batchTimer) clearTimeout(this.batchTimer);
-      this.batchTimer = undefined;
-      n += items.length;
-      for (const i of items) i.reject(err);
-    }
+    const batched = this.batcher?.drain() ?? [];
+    n += batched.length;
+    for (const m of batched) m.reject(err);
     for (const w of this.flushWaiters) w.reject(err);
     this.flushWaiters = [];
     this.releaseSlots(n);
@@ -401,7 +326,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
     const head = this.pending[0];
     if (!head) return;
     if (Date.now() - head.createdAt > this.sendTimeoutMs) {
-      const count = this.pending.reduce((a, op) => a + op.messages.length, 0) + this.batch.length;
+      const count = this.pending.reduce((a, op) => a + op.messages.length, 0) + (this.batcher?.length ?? 0);
       this.failPending(
         new SendTimeoutError(`${count} message(s) to ${this.topic} were not confirmed by the broker within ${this.sendTimeoutMs} ms`, {
           hint: this.state === 'ready' ? 'The broker is slow or overloaded; retry.' : 'The broker is unreachable; check it with `miso doctor`.',
@@ -449,7 +374,7 @@ export class ProducerImpl implements Producer, ProducerHandler {
       const wasReady = this.state === 'ready';
       this.state = 'closing';
       // Flush: wait for what was sent (or is batched) to be confirmed, while we still can.
-      this.flushBatch();
+      this.batcher?.flush();
       if (wasReady && this.pending.length > 0) {
         const last = this.pending[this.pending.length - 1]!;
         await new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 import type { MessageId } from './message-id.js';
-import { decodeEntryProperties, findEntryProperty } from './protocol/frame.js';
+import { decodeEntryProperties, findEntryProperty } from './protocol/batch.js';
 import type { KeyValue } from './protocol/definitions.js';
 import type { Message } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { ClientContext } from './context.js';
-import type { Backoff } from './status.js';
+import { sleep, type Backoff } from '../util/wait.js';
 
 export interface ReconnectOptions {
   ctx: ClientContext;
@@ -23,7 +23,7 @@ export async function reconnectWithBackoff(o: ReconnectOptions): Promise<void> {
     while (o.stillWanted()) {
       const delay = o.backoff.next();
       o.ctx.reportRetry(o.topic, o.backoff.attempts, delay);
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
       if (!o.stillWanted()) return;
       try {
         await o.connect();

@@ -4,7 +4,7 @@
  * one answer to "which topic did it come from", shared by tail, trace, the dashboard,
  * `miso dlq` and the service host.
  */
-import { DEAD_LETTER_PROPERTIES } from '../../pulsar/dead-letter-properties.js';
+import { DEAD_LETTER_PROPERTIES } from '../../pulsar/index.js';
 import { COMMAND_TOPICS, isTopicShortName, shortTopicName, type CommandTopic, type TopicShortName } from '../topics.js';
 
 export const DLQ_PROPS = {

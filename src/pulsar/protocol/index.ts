@@ -3,4 +3,5 @@ export * from './commands.js';
 export * from './crc32c.js';
 export * from './definitions.js';
 export * from './frame.js';
+export * from './batch.js';
 export { decodeMessage, encodeMessage, ProtoReader, ProtoWriter, type MessageDef, type FieldDef } from './protobuf.js';

@@ -228,13 +228,25 @@ describe('producer flow control', () => {
     await producer.close();
   });
 
-  it('flush() sends a waiting batch at once; close() flushes too', async () => {
+  it('a batch leaves when the turn that filled it ends, not after maxDelayMs', async () => {
+    const topic = uniqueTopic('turn');
+    const producer = await client.createProducer({ topic, batching: { maxDelayMs: 60_000, maxMessages: 1000 } });
+    const t0 = Date.now();
+    const ids = await Promise.all([1, 2, 3].map((i) => producer.send({ payload: Buffer.from(String(i)) })));
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    // One turn, one entry.
+    expect(ids.map((i) => i.batchIndex)).toEqual([0, 1, 2]);
+    expect(new Set(ids.map((i) => `${i.ledgerId}:${i.entryId}`)).size).toBe(1);
+    const next = await producer.send({ payload: Buffer.from('4') });
+    expect(next.entryId).toBeGreaterThan(ids[0]!.entryId);
+    await producer.close();
+  });
+
+  it('flush() writes the batch at once and waits for its receipts; close() flushes too', async () => {
     const topic = uniqueTopic('flush');
     const producer = await client.createProducer({ topic, batching: { maxDelayMs: 60_000, maxMessages: 1000 } });
     let settled = 0;
     const sends = [1, 2, 3].map((i) => producer.send({ payload: Buffer.from(String(i)) }).then((id) => (settled++, id)));
-    await sleep(100); // nothing may settle while the batch waits for its (60 s) timer
-    expect(settled).toBe(0);
     await producer.flush();
     expect(settled).toBe(3);
     const ids = await Promise.all(sends);

@@ -2,20 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ChecksumMismatchError, FrameTooLargeError, MalformedFrameError, type ProtocolError, UnknownCommandError } from '../../../src/pulsar/errors.js';
 import { CommandType, type BaseCommand } from '../../../src/pulsar/protocol/commands.js';
 import { crc32c } from '../../../src/pulsar/protocol/crc32c.js';
-import {
-  decodeBatchPayload,
-  decodeEntryProperties,
-  decodeFrame,
-  encodeBatchFrame,
-  findEntryProperty,
-  encodeBatchPayload,
-  encodeCommandFrame,
-  encodePayloadFrame,
-  FrameParser,
-  readBatchEntries,
-  type BatchMessage,
-  type Frame,
-} from '../../../src/pulsar/protocol/frame.js';
+import { decodeBatchPayload, decodeEntryProperties, encodeBatchPayload, findEntryProperty, readBatchEntries, type BatchMessage } from '../../../src/pulsar/protocol/batch.js';
+import { decodeFrame, encodeBatchFrame, encodeCommandFrame, encodePayloadFrame, FrameParser, type Frame } from '../../../src/pulsar/protocol/frame.js';
 import { BrokerEntryMetadataDef, MessageMetadataDef } from '../../../src/pulsar/protocol/definitions.js';
 import { encodeMessage } from '../../../src/pulsar/protocol/protobuf.js';
 

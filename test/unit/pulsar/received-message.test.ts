@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessageId } from '../../../src/pulsar/message-id.js';
-import { BatchEntryCursor, encodeBatchPayload } from '../../../src/pulsar/protocol/frame.js';
+import { BatchEntryCursor, encodeBatchPayload } from '../../../src/pulsar/protocol/batch.js';
 import { propertyOf, ReceivedMessage } from '../../../src/pulsar/received-message.js';
 import type { Message } from '../../../src/pulsar/types.js';
 
