@@ -31,7 +31,8 @@ const { initCluster } = await import(new URL('core/init.js', dist));
 const { Publisher, pulsarClientFor } = await import(new URL('core/publisher.js', dist));
 const { topicName } = await import(new URL('core/topics.js', dist));
 const { AdminClient } = await import(new URL('pulsar/admin.js', dist));
-const { SERVICE_NODE_FLAGS } = await import(new URL('services/demo.js', dist));
+// The demo use case holds the services' Node flags (core/demo/ once it moves there, services/demo.js before).
+const { SERVICE_NODE_FLAGS } = await import(new URL('core/demo/index.js', dist)).catch(() => import(new URL('services/demo.js', dist)));
 
 const MISO = fileURLToPath(new URL('../../bin/miso.js', import.meta.url));
 const SERVICES = ['campaign', 'tracking', 'commission', 'payment'];
