@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { alternate, figure, median, requireSamples } from '../lib/stats.mjs';
 import { binOf, pulsarHome } from '../lib/pulsar-home.mjs';
+import { countLines, markerCounter, streamed } from '../lib/stream.mjs';
 const dist = new URL('../../dist/', import.meta.url);
 const { resolveConfig } = await import(new URL('config/index.js', dist));
 const { initCluster } = await import(new URL('core/init.js', dist));
@@ -47,63 +48,6 @@ function timed(cmd, args, env = {}) {
       else resolve(ms);
     });
   });
-}
-
-/**
- * Run a reading tool with its stdout in a pipe, counting messages as they arrive: `count(chunk)`
- * returns how many message starts a chunk holds. Returns the start-up (spawn → first message),
- * the steady span (first message → last) and the number of messages seen.
- */
-function streamed(cmd, args, count, env = {}) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
-    let seen = 0;
-    let first;
-    let last;
-    let err = '';
-    child.stdout.on('data', (d) => {
-      const n = count(d);
-      if (n === 0) return;
-      const now = performance.now();
-      if (seen === 0) first = now;
-      seen += n;
-      last = now;
-    });
-    child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} exited ${code}: ${err.slice(-500)}`));
-      resolve({ seen, startupMs: first - t0, steadyMs: last - first, totalMs: performance.now() - t0 });
-    });
-  });
-}
-
-/** Lines (one JSON message each) in a chunk. */
-function countLines(chunk) {
-  let n = 0;
-  for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
-  return n;
-}
-
-/** `----- got message -----` markers of `pulsar-client read` (a marker split across chunks counted once). */
-function markerCounter() {
-  const marker = Buffer.from('----- got message -----');
-  let carry = Buffer.alloc(0);
-  return (chunk) => {
-    const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    let n = 0;
-    let i = buf.indexOf(marker);
-    let end = 0;
-    while (i !== -1) {
-      n++;
-      end = i + marker.length;
-      i = buf.indexOf(marker, end);
-    }
-    // Keep the tail that could hold the start of a split marker.
-    carry = Buffer.from(buf.subarray(Math.max(end, buf.length - marker.length + 1)));
-    return n;
-  };
 }
 
 /** Publish `n` envelopes made by `make(i)` with batching, keeping many in flight. */
