@@ -4,12 +4,25 @@ import { spawn } from 'node:child_process';
 /**
  * Run a reading tool with its stdout in a pipe, counting messages as they arrive: `count(chunk)`
  * returns how many message starts a chunk holds. Returns the start-up (spawn → first message),
- * the steady span (first message → last) and the number of messages seen.
+ * the steady span (first message → last) and the number of messages seen. A tool still
+ * reading after `capMs` is stopped (`capped: true`): its rate is then the rate of what it
+ * read until then, which bounds the run's time on a slow machine.
  */
-export function streamed(cmd, args, count, env = {}) {
+export function streamed(cmd, args, count, env = {}, capMs = Infinity) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
+    // Its own process group, so the cap stops a launcher script and what it started alike.
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let capped = false;
+    const stop = () => {
+      capped = true;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
+    };
+    const cap = Number.isFinite(capMs) ? setTimeout(stop, capMs) : undefined;
     let seen = 0;
     let first;
     let last;
@@ -25,8 +38,10 @@ export function streamed(cmd, args, count, env = {}) {
     child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(cap);
+      if (capped) return resolve({ seen, startupMs: first - t0, steadyMs: last - first, totalMs: performance.now() - t0, capped: true });
       if (code !== 0) return reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} exited ${code}: ${err.slice(-500)}`));
-      resolve({ seen, startupMs: first - t0, steadyMs: last - first, totalMs: performance.now() - t0 });
+      resolve({ seen, startupMs: first - t0, steadyMs: last - first, totalMs: performance.now() - t0, capped: false });
     });
   });
 }
