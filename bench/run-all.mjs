@@ -35,8 +35,8 @@ const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1].split(',')) : undef
 const noteArg = process.argv.indexOf('--machine-note');
 const machineNoteGiven = noteArg > 0 ? process.argv[noteArg + 1] : undefined;
 const RUNS = 3;
-if (quick) log('QUICK RUN: short phases, small backlogs — a harness check, NOT QUOTABLE (bench/RESULTS.md is left alone)');
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+if (quick) log('QUICK RUN: short phases, small backlogs — a harness check, NOT QUOTABLE (bench/RESULTS.md is left alone)');
 
 if (!existsSync(join(root, 'dist', 'pulsar', 'index.js'))) {
   log('dist/ is missing: run `npm run build` first (npm run bench does).');
@@ -225,4 +225,4 @@ if (quotable) {
   log(`wrote bench/out/${name}.md (${Math.round(durationS)} s) — ${quick ? 'quick run: NOT QUOTABLE' : 'partial run'}; bench/RESULTS.md left as it was`);
 }
 process.stdout.write(md);
-process.exit(results.some((r) => r.error) ? 1 : 0);
+process.exit(results.some((r) => r.error || r.rows.some((x) => x.error)) ? 1 : 0);

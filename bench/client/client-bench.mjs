@@ -270,45 +270,63 @@ export async function runClientBench(options = {}) {
       await deleteTopic(adminUrl, t);
     }
   };
+  // A figure that fails (too few samples, a peer that errs) is reported as such; the others stand.
+  const section = async (names, fn) => {
+    try {
+      await fn();
+    } catch (err) {
+      const error = String(err?.message ?? err).split('\n')[0];
+      log(`  ${[names].flat().join(', ')} did not complete: ${err?.stack ?? err}`);
+      for (const name of [names].flat()) rows.push({ name, unit: '', miso: null, peer: null, error });
+    }
+  };
   try {
     for (const size of [100, 1024]) {
       const label = size === 100 ? '100 B' : '1 KB';
-      log(`produce ${label}: ${o.runs} runs × ${o.seconds} s per side (first ${o.warmupSeconds} s not counted)…`);
-      const p = await alternate(o.runs, {
-        miso: () => once(`miso-produce-${size}`, (t) => misoProduce(client, t, size, o.seconds, o.warmupSeconds)),
-        peer: () => once(`perf-produce-${size}`, (t) => perfProduce({ home, serviceUrl, topic: t, size, seconds: o.seconds, warmupSeconds: o.warmupSeconds, batching: BATCHING, maxPending: IN_FLIGHT, minIntervals: minIntervals(o.seconds, o.warmupSeconds) })),
-      }, log);
-      add(figure(`produce ${label}, batching, acknowledged`, 'msg/s', p.miso, p.peer, { peerTool: 'pulsar-perf produce', goal: '≥ 1.5× peer', ok: median(p.miso) >= 1.5 * median(p.peer) }));
-      add(figure(`produce ${label}, batching, acknowledged`, 'MB/s', p.miso.map((v) => (v * size) / 1e6), p.peer.map((v) => (v * size) / 1e6), { peerTool: 'pulsar-perf produce' }));
+      await section(`produce ${label}, batching, acknowledged`, async () => {
+        log(`produce ${label}: ${o.runs} runs × ${o.seconds} s per side (first ${o.warmupSeconds} s not counted)…`);
+        const p = await alternate(o.runs, {
+          miso: () => once(`miso-produce-${size}`, (t) => misoProduce(client, t, size, o.seconds, o.warmupSeconds)),
+          peer: () => once(`perf-produce-${size}`, (t) => perfProduce({ home, serviceUrl, topic: t, size, seconds: o.seconds, warmupSeconds: o.warmupSeconds, batching: BATCHING, maxPending: IN_FLIGHT, minIntervals: minIntervals(o.seconds, o.warmupSeconds) })),
+        }, log);
+        add(figure(`produce ${label}, batching, acknowledged`, 'msg/s', p.miso, p.peer, { peerTool: 'pulsar-perf produce', goal: '≥ 1.5× peer', ok: median(p.miso) >= 1.5 * median(p.peer) }));
+        add(figure(`produce ${label}, batching, acknowledged`, 'MB/s', p.miso.map((v) => (v * size) / 1e6), p.peer.map((v) => (v * size) / 1e6), { peerTool: 'pulsar-perf produce' }));
+      });
 
       const n = o.consumeMessages[size];
-      const backlog = fresh(`consume-${size}`);
-      log(`consume ${label}: filling a backlog of ${n} once…`);
-      await fill(client, backlog, size, n);
-      const c = await alternate(o.runs, {
-        miso: () => misoConsume(client, backlog, n),
-        peer: () => javaConsume(home, classes, serviceUrl, backlog, n),
+      await section(`consume ${label}, backlog of ${n.toLocaleString('en-US')}, ack each`, async () => {
+        const backlog = fresh(`consume-${size}`);
+        log(`consume ${label}: filling a backlog of ${n} once…`);
+        await fill(client, backlog, size, n);
+        const c = await alternate(o.runs, {
+          miso: () => misoConsume(client, backlog, n),
+          peer: () => javaConsume(home, classes, serviceUrl, backlog, n),
+        }, log);
+        add(figure(`consume ${label}, backlog of ${n.toLocaleString('en-US')}, ack each`, 'msg/s', c.miso, c.peer, { peerTool: 'Java client (JavaConsumer.java)', goal: '≥ 1.5× peer', ok: median(c.miso) >= 1.5 * median(c.peer) }));
+        await deleteTopic(adminUrl, backlog);
+      });
+    }
+
+    await section(['p50', 'p99'].map((q) => `publish latency ${q} at ${o.latencyRate.toLocaleString('en-US')} msg/s`), async () => {
+      log(`publish latency at ${o.latencyRate} msg/s: ${o.runs} runs × ${o.latencySeconds} s per side (first ${o.latencyWarmupSeconds} s not counted)…`);
+      const l = await alternate(o.runs, {
+        miso: () => once('miso-latency', (t) => misoLatency(client, t, o.latencyRate, o.latencySeconds, o.latencyWarmupSeconds)),
+        peer: () => once('perf-latency', (t) => perfLatency({ home, serviceUrl, topic: t, rate: o.latencyRate, seconds: o.latencySeconds, warmupSeconds: o.latencyWarmupSeconds, batching: BATCHING })),
       }, log);
-      add(figure(`consume ${label}, backlog of ${n.toLocaleString('en-US')}, ack each`, 'msg/s', c.miso, c.peer, { peerTool: 'Java client (JavaConsumer.java)', goal: '≥ 1.5× peer', ok: median(c.miso) >= 1.5 * median(c.peer) }));
-      await deleteTopic(adminUrl, backlog);
-    }
+      for (const q of ['p50', 'p99']) {
+        const m = l.miso.map((r) => r[q]);
+        const pr = l.peer.map((r) => r[q]);
+        add(figure(`publish latency ${q} at ${o.latencyRate.toLocaleString('en-US')} msg/s`, 'ms', m, pr, { peerTool: 'pulsar-perf produce -r', goal: '≤ 1.0× peer', ok: median(m) <= median(pr) }));
+      }
+    });
 
-    log(`publish latency at ${o.latencyRate} msg/s: ${o.runs} runs × ${o.latencySeconds} s per side (first ${o.latencyWarmupSeconds} s not counted)…`);
-    const l = await alternate(o.runs, {
-      miso: () => once('miso-latency', (t) => misoLatency(client, t, o.latencyRate, o.latencySeconds, o.latencyWarmupSeconds)),
-      peer: () => once('perf-latency', (t) => perfLatency({ home, serviceUrl, topic: t, rate: o.latencyRate, seconds: o.latencySeconds, warmupSeconds: o.latencyWarmupSeconds, batching: BATCHING })),
-    }, log);
-    for (const q of ['p50', 'p99']) {
-      const m = l.miso.map((r) => r[q]);
-      const pr = l.peer.map((r) => r[q]);
-      add(figure(`publish latency ${q} at ${o.latencyRate.toLocaleString('en-US')} msg/s`, 'ms', m, pr, { peerTool: 'pulsar-perf produce -r', goal: '≤ 1.0× peer', ok: median(m) <= median(pr) }));
-    }
-
-    const memTopic = fresh('memory');
-    await fill(client, memTopic, 1024, o.memoryBacklog);
-    const rss = await misoConsumerMemory(serviceUrl, memTopic, o.memoryBacklog);
-    rows.push({ name: `consumer peak RSS draining ${o.memoryBacklog.toLocaleString('en-US')} × 1 KB (one run)`, unit: 'MB', miso: Math.round(rss / 1e5) / 10, peer: null, goal: '< 100', ok: rss / 1e6 < 100 });
-    log(`  consumer peak RSS ${(rss / 1e6).toFixed(1)} MB`);
+    await section('consumer peak RSS', async () => {
+      const memTopic = fresh('memory');
+      await fill(client, memTopic, 1024, o.memoryBacklog);
+      const rss = await misoConsumerMemory(serviceUrl, memTopic, o.memoryBacklog);
+      rows.push({ name: `consumer peak RSS draining ${o.memoryBacklog.toLocaleString('en-US')} × 1 KB (one run)`, unit: 'MB', miso: Math.round(rss / 1e5) / 10, peer: null, goal: '< 100', ok: rss / 1e6 < 100 });
+      log(`  consumer peak RSS ${(rss / 1e6).toFixed(1)} MB`);
+    });
   } finally {
     await client.close();
     rmSync(classes, { recursive: true, force: true });

@@ -14,8 +14,8 @@ const END = '<!-- bench:end -->';
 
 /** Rows the README shows, in order: [suite key, name pattern, label]. */
 const PICK = [
-  ['client', /^client: produce 100 B.*msg\/s$/, 'produce 100 B, batching (acknowledged)'],
-  ['client', /^client: produce 1 KB.*msg\/s$/, 'produce 1 KB, batching (acknowledged)'],
+  ['client', /^client: produce 100 B/, 'produce 100 B, batching (acknowledged)'],
+  ['client', /^client: produce 1 KB/, 'produce 1 KB, batching (acknowledged)'],
   ['client', /^client: consume 100 B/, 'consume 100 B backlog, ack each'],
   ['client', /^client: consume 1 KB/, 'consume 1 KB backlog, ack each'],
   ['client', /^client: publish latency p50/, null],
@@ -41,7 +41,7 @@ export function readmeBlock(data) {
   const when = data.startedAt.slice(0, 10);
   const lines = [
     START,
-    `Headline figures from the full run of ${when} (\`${data.command}\`, ${Math.round(data.durationS / 60)} min; ${data.machine.cores} cores, ${data.quiet ? 'quiet machine' : `**machine not quiet**: ${data.machineNote}`}). Medians of ${data.runs} runs with the order of miso and the peer alternated, min–max in brackets; every figure and its method is in [bench/RESULTS.md](bench/RESULTS.md).`,
+    `Headline figures from the full run of ${when} (\`${data.command}\`, ${Math.round(data.durationS / 60)} min; ${data.machine.cores} cores, ${data.quiet ? 'quiet machine' : `**machine not quiet**: ${data.machineNote.replace(/\.$/, '')}`}). Medians of ${data.runs} runs with the order of miso and the peer alternated, min–max in brackets; every figure and its method is in [bench/RESULTS.md](bench/RESULTS.md).`,
     '',
     '| figure | miso | peer | miso / peer | goal |',
     '|---|---|---|---|---|',
@@ -49,8 +49,13 @@ export function readmeBlock(data) {
   for (const [key, pattern, label] of PICK) {
     const suite = data.suites.find((s) => s.key === key);
     if (!suite || suite.error) continue;
-    const r = suite.rows.find((x) => pattern.test(x.name));
+    // Throughput rows come in msg/s and MB/s: the README shows msg/s (or the failure).
+    const r = suite.rows.find((x) => pattern.test(x.name) && x.unit !== 'MB/s');
     if (!r) continue;
+    if (r.error) {
+      lines.push(`| ${(label ?? r.name).replace(/^(client|dashboard): /, '')} | did not complete in this run: ${r.error.replace(/\|/g, '\\|')} | | | |`);
+      continue;
+    }
     const c = compare(r);
     const peer = r.peer === null || r.peer === undefined ? '—' : `${r.peerTool ?? suite.peerTool}: ${cell(r.peer, r.peerMin, r.peerMax)}`;
     const goal = r.goal ? `${r.goal}${r.ok === undefined ? '' : r.ok ? ' — met' : ' — **not met**'}` : '';

@@ -29,6 +29,10 @@ const goalCell = (r) => (r.goal ? `${r.goal}${r.ok === undefined ? '' : r.ok ? '
 function table(rows, peerTool) {
   const out = ['| figure | miso (median) | miso min–max | peer (median) | peer min–max | unit | peer | miso / peer | goal |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
+    if (r.error) {
+      out.push(`| ${r.name} | **did not complete:** ${r.error.replace(/\|/g, '\\|')} | | | | | | | ${goalCell(r)} |`);
+      continue;
+    }
     const c = compare(r);
     const tool = r.peer === null || r.peer === undefined ? '—' : r.peerTool ?? peerTool ?? '';
     out.push(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${fmt(r.miso)} | ${range(r.misoMin, r.misoMax)} | ${fmt(r.peer)} | ${range(r.peerMin, r.peerMax)} | ${r.unit} | ${tool} | ${c.ratio === null ? '—' : `${c.ratio.toFixed(2)} (${c.words})`} | ${goalCell(r)} |`);
