@@ -95,17 +95,26 @@ export async function run(opts = {}) {
   const init = await initCluster(cfg, { admin });
   if (!init.ok) throw new Error(`init failed: ${JSON.stringify(init.steps.filter((s) => s.status === 'failed'))}`);
   const client = pulsarClientFor(cfg);
+  // A figure that fails is reported as not completed; the others stand.
+  const failed = (names, err) => {
+    log(`  ${names.join(', ')} did not complete: ${err?.stack ?? err}`);
+    for (const name of names) rows.push({ name, unit: '', miso: null, peer: null, error: String(err?.message ?? err).split('\n')[0] });
+  };
   try {
     // ── send ────────────────────────────────────────────────────────────
-    log(`send: ${sends} × miso send, ${sends} × pulsar-client produce, alternating`);
-    // The Java tool sends a plain message to a topic of its own (it cannot build our envelope).
-    const javaTopic = `persistent://${tenant}/ns/java-produce`;
-    await admin.createTopic(javaTopic);
-    const s = await alternate(sends, {
-      miso: (i) => timed(process.execPath, [MISO, 'send', 'campaign.create', '--name', `Bench ${i}`, '--user-id', 'bench', ...ns], env),
-      peer: (i) => timed(javaClient, ['--url', serviceUrl, 'produce', '-m', `bench ${i}`, '-n', '1', javaTopic]),
-    }, log);
-    rows.push(figure('send one command, process wall time', 'ms', s.miso, s.peer, { peerTool: 'Java pulsar-client produce', goal: 'peer/miso ≥ 4', ok: median(s.peer) / median(s.miso) >= 4 }));
+    try {
+      log(`send: ${sends} × miso send, ${sends} × pulsar-client produce, alternating`);
+      // The Java tool sends a plain message to a topic of its own (it cannot build our envelope).
+      const javaTopic = `persistent://${tenant}/ns/java-produce`;
+      await admin.createTopic(javaTopic);
+      const s = await alternate(sends, {
+        miso: (i) => timed(process.execPath, [MISO, 'send', 'campaign.create', '--name', `Bench ${i}`, '--user-id', 'bench', ...ns], env),
+        peer: (i) => timed(javaClient, ['--url', serviceUrl, 'produce', '-m', `bench ${i}`, '-n', '1', javaTopic]),
+      }, log);
+      rows.push(figure('send one command, process wall time', 'ms', s.miso, s.peer, { peerTool: 'Java pulsar-client produce', goal: 'peer/miso ≥ 4', ok: median(s.peer) / median(s.miso) >= 4 }));
+    } catch (err) {
+      failed(['send one command, process wall time'], err);
+    }
 
     // ── tail ────────────────────────────────────────────────────────────
     log(`tail: filling tracking-events with ${tailMessages.toLocaleString('en-US')} batched messages (once; every run reads them)…`);
@@ -130,33 +139,41 @@ export async function run(opts = {}) {
     await pub.close();
 
     const tailTopic = topicName(cfg, 'tracking-events');
-    log(`tail: ${runs} runs per side over ${tailMessages.toLocaleString('en-US')} messages (+1 workflow event), alternating…`);
-    const expected = tailMessages + 1;
-    let cappedRuns = 0;
-    // A complete read must print every message; a capped one must have read enough to rate.
-    const rated = (what, r) => {
-      if (r.capped) {
-        cappedRuns++;
-        requireSamples(`${what} (messages read before the ${capMs / 1000} s cap)`, r.seen, Math.min(expected, 20_000));
-      } else if (r.seen !== expected) throw new Error(`${what} printed ${r.seen} messages, ${expected} expected`);
-      return { rate: (r.seen - 1) / (r.steadyMs / 1000), startupMs: r.startupMs, totalS: r.totalMs / 1000, read: r.seen };
-    };
-    const t = await alternate(runs, {
-      miso: async () => rated('miso tail', await streamed(process.execPath, [MISO, 'tail', 'tracking-events', '--from', 'earliest', '--no-follow', '--json', ...ns], countLines, env, capMs)),
-      peer: async () => rated('pulsar-client read', await streamed(javaClient, ['--url', serviceUrl, 'read', '-m', 'earliest', '-n', String(expected), '-r', '0', '--schema-type', 'auto_consume', tailTopic], markerCounter(), {}, capMs)),
-    }, log);
-    requireSamples('tail runs', t.miso.length, 3);
     const n = `${Math.round(tailMessages / 1000)}k`;
-    const capNote = cappedRuns ? `${cappedRuns} of ${2 * runs} reads stopped at the ${capMs / 1000} s cap and rated on what they read (miso read ${t.miso.map((x) => x.read).join(' / ')}, the peer ${t.peer.map((x) => x.read).join(' / ')})` : undefined;
-    rows.push(figure(`tail --json, steady decode rate (first → last message), ${n} batched messages`, 'msg/s', t.miso.map((x) => x.rate), t.peer.map((x) => x.rate), { peerTool: 'Java pulsar-client read --schema-type auto_consume', goal: '≥ 150,000', ok: median(t.miso.map((x) => x.rate)) >= 150_000, ...(capNote ? { note: capNote } : {}) }));
-    rows.push(figure('tail --json, process start-up (spawn → first message)', 'ms', t.miso.map((x) => x.startupMs), t.peer.map((x) => x.startupMs), { peerTool: 'Java pulsar-client read' }));
-    rows.push(figure(`tail --json, whole process over ${n} messages`, 's', t.miso.map((x) => x.totalS), t.peer.map((x) => x.totalS), { peerTool: 'Java pulsar-client read' }));
+    try {
+      log(`tail: ${runs} runs per side over ${tailMessages.toLocaleString('en-US')} messages (+1 workflow event), alternating…`);
+      const expected = tailMessages + 1;
+      let cappedRuns = 0;
+      // A complete read must print every message; a capped one must have read enough to rate.
+      const rated = (what, r) => {
+        if (r.capped) {
+          cappedRuns++;
+          requireSamples(`${what} (messages read before the ${capMs / 1000} s cap)`, r.seen, Math.min(expected, 20_000));
+        } else if (r.seen !== expected) throw new Error(`${what} printed ${r.seen} messages, ${expected} expected`);
+        return { rate: (r.seen - 1) / (r.steadyMs / 1000), startupMs: r.startupMs, totalS: r.totalMs / 1000, read: r.seen };
+      };
+      const t = await alternate(runs, {
+        miso: async () => rated('miso tail', await streamed(process.execPath, [MISO, 'tail', 'tracking-events', '--from', 'earliest', '--no-follow', '--json', ...ns], countLines, env, capMs)),
+        peer: async () => rated('pulsar-client read', await streamed(javaClient, ['--url', serviceUrl, 'read', '-m', 'earliest', '-n', String(expected), '-r', '0', '--schema-type', 'auto_consume', tailTopic], markerCounter(), {}, capMs)),
+      }, log);
+      requireSamples('tail runs', t.miso.length, 3);
+      const capNote = cappedRuns ? `${cappedRuns} of ${2 * runs} reads stopped at the ${capMs / 1000} s cap and rated on what they read (miso read ${t.miso.map((x) => x.read).join(' / ')}, the peer ${t.peer.map((x) => x.read).join(' / ')})` : undefined;
+      rows.push(figure(`tail --json, steady decode rate (first → last message), ${n} batched messages`, 'msg/s', t.miso.map((x) => x.rate), t.peer.map((x) => x.rate), { peerTool: 'Java pulsar-client read --schema-type auto_consume', goal: '≥ 150,000', ok: median(t.miso.map((x) => x.rate)) >= 150_000, ...(capNote ? { note: capNote } : {}) }));
+      rows.push(figure('tail --json, process start-up (spawn → first message)', 'ms', t.miso.map((x) => x.startupMs), t.peer.map((x) => x.startupMs), { peerTool: 'Java pulsar-client read' }));
+      rows.push(figure(`tail --json, whole process over ${n} messages`, 's', t.miso.map((x) => x.totalS), t.peer.map((x) => x.totalS), { peerTool: 'Java pulsar-client read' }));
+    } catch (err) {
+      failed(['tail --json, steady decode rate', 'tail --json, process start-up'], err);
+    }
 
     // ── trace ───────────────────────────────────────────────────────────
-    const traceRuns = [];
-    for (let i = 0; i < runs; i++) traceRuns.push((await timed(process.execPath, [MISO, 'trace', wf, '--since', '1h', ...ns], env)) / 1000);
-    log(`  miso trace among ${(tailMessages + 6).toLocaleString('en-US')} messages: ${traceRuns.map((x) => x.toFixed(2)).join(', ')} s`);
-    rows.push(figure(`trace one workflow among ${n} stored messages, process wall time`, 's', traceRuns, null, { goal: '≤ 5', ok: median(traceRuns) <= 5 }));
+    try {
+      const traceRuns = [];
+      for (let i = 0; i < runs; i++) traceRuns.push((await timed(process.execPath, [MISO, 'trace', wf, '--since', '1h', ...ns], env)) / 1000);
+      log(`  miso trace among ${(tailMessages + 6).toLocaleString('en-US')} messages: ${traceRuns.map((x) => x.toFixed(2)).join(', ')} s`);
+      rows.push(figure(`trace one workflow among ${n} stored messages, process wall time`, 's', traceRuns, null, { goal: '≤ 5', ok: median(traceRuns) <= 5 }));
+    } catch (err) {
+      failed(['trace one workflow'], err);
+    }
     return rows;
   } finally {
     await client.close().catch(() => {});
