@@ -242,17 +242,22 @@ export async function run(opts = {}) {
       await new Promise((r) => setTimeout(r, 500));
     }
     dash.stdin.write('quit\n');
+    const name = `dashboard: highest ingest through the broker (12 readers, real producers; ${o.stepSeconds} s steps)`;
+    if (limitedBy === 'load generator' && !best) {
+      const first = steps[0];
+      return { steps, rows: [{ name, unit: '', miso: null, peer: null, error: `the producers on this machine could not offer the first step (${o.startRate} msg/s; offered ${Math.round(first.offered)}/s), so no rate could be measured` }] };
+    }
     return {
       steps,
       rows: [
         {
-          name: `dashboard: highest ingest through the broker (12 readers, real producers; ${o.stepSeconds} s steps)`,
+          name,
           miso: best ? best.rate : 0,
           peer: null,
           unit: 'msg/s',
           goal: '≥ 10,000',
           ok: (best?.rate ?? 0) >= 10_000,
-          note: limitedBy === 'load generator' ? 'the producers on the same 2 cores reached no higher rate: a floor, not the dashboard’s limit' : undefined,
+          note: limitedBy === 'load generator' ? 'the producers on the same machine reached no higher rate: a floor, not the dashboard’s limit' : best ? `fell behind at ${best.rate * 2} msg/s` : `fell behind at the first step, ${o.startRate} msg/s`,
         },
         ...(best ? [{ name: 'dashboard: CPU share at that rate, through the broker', miso: Math.round(best.cpuShare * 1000) / 10, peer: null, unit: '% of one core' }] : []),
       ],

@@ -66,14 +66,14 @@ async function fill(pub, n, make, log) {
 }
 
 /** `tailCapSeconds`: a reading process still going after this is stopped and rated on what it read (both sides alike). */
-export const FULL = { runs: 3, sends: 5, tailMessages: 1_000_000, tailCapSeconds: 90 };
-export const QUICK = { runs: 3, sends: 3, tailMessages: 100_000, tailCapSeconds: 30 };
+export const FULL = { runs: 3, sends: 3, tailMessages: 1_000_000, tailCapSeconds: 60 };
+export const QUICK = { runs: 3, sends: 3, tailMessages: 100_000, tailCapSeconds: 60 };
 
 export async function run(opts = {}) {
   const serviceUrl = opts.serviceUrl ?? process.env.MISO_TEST_SERVICE_URL ?? 'pulsar://127.0.0.1:6650';
   const adminUrl = opts.adminUrl ?? process.env.MISO_TEST_ADMIN_URL ?? 'http://127.0.0.1:8080';
   const runs = opts.runs ?? FULL.runs;
-  const sends = opts.sends ?? FULL.sends;
+  const sends = Math.max(3, opts.sends ?? FULL.sends);
   const tailMessages = opts.tailMessages ?? FULL.tailMessages;
   const capMs = (opts.tailCapSeconds ?? FULL.tailCapSeconds) * 1000;
   const log = opts.log ?? ((l) => process.stderr.write(l + '\n'));
