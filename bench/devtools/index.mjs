@@ -34,17 +34,24 @@ const { AdminClient } = await import(new URL('pulsar/admin.js', dist));
 
 const MISO = fileURLToPath(new URL('../../bin/miso.js', import.meta.url));
 
-/** Wall time of a process, from spawn to exit, stdout discarded. */
-function timed(cmd, args, env = {}) {
+/** Wall time of a process, from spawn to exit, stdout discarded; one still running after `capMs` is stopped and fails the run. */
+function timed(cmd, args, env = {}, capMs = 120_000) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1', ...env } });
     let err = '';
-    child.stderr.on('data', (d) => { err += d; });
+    let capped = false;
+    const cap = setTimeout(() => {
+      capped = true;
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { child.kill('SIGTERM'); }
+    }, capMs);
+    child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(cap);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code !== 0) reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} exited ${code}: ${err.slice(-500)}`));
+      if (capped) reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} still running after ${capMs / 1000} s: stopped`));
+      else if (code !== 0) reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} exited ${code}: ${err.slice(-500)}`));
       else resolve(ms);
     });
   });
@@ -168,7 +175,7 @@ export async function run(opts = {}) {
     // ── trace ───────────────────────────────────────────────────────────
     try {
       const traceRuns = [];
-      for (let i = 0; i < runs; i++) traceRuns.push((await timed(process.execPath, [MISO, 'trace', wf, '--since', '1h', ...ns], env)) / 1000);
+      for (let i = 0; i < runs; i++) traceRuns.push((await timed(process.execPath, [MISO, 'trace', wf, '--since', '1h', ...ns], env, 60_000)) / 1000);
       log(`  miso trace among ${(tailMessages + 6).toLocaleString('en-US')} messages: ${traceRuns.map((x) => x.toFixed(2)).join(', ')} s`);
       rows.push(figure(`trace one workflow among ${n} stored messages, process wall time`, 's', traceRuns, null, { goal: '≤ 5', ok: median(traceRuns) <= 5 }));
     } catch (err) {
