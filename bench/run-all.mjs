@@ -11,6 +11,7 @@
  *   npm run bench -- --quick           harness check: short phases, small backlogs, report in
  *                                      bench/out/RESULTS-quick.md marked NOT QUOTABLE
  *   npm run bench -- --only client,workflow   some suites (report in bench/out/)
+ *   npm run bench -- --own-broker      a broker of its own even when one answers
  *
  * The broker: the one at MISO_TEST_SERVICE_URL / MISO_TEST_ADMIN_URL (default 127.0.0.1:6650
  * and :8080) when it answers, else one started here with `miso broker up` in a throw-away
@@ -66,14 +67,26 @@ function freePort() {
 async function broker() {
   const serviceUrl = process.env.MISO_TEST_SERVICE_URL ?? 'pulsar://127.0.0.1:6650';
   const adminUrl = process.env.MISO_TEST_ADMIN_URL ?? 'http://127.0.0.1:8080';
-  if (await answers(adminUrl)) return { serviceUrl, adminUrl, own: false, stop: async () => {} };
+  const shared = { serviceUrl, adminUrl, own: false, stop: async () => {} };
+  const sharedAnswers = await answers(adminUrl);
+  // --own-broker: a broker of its own even when one answers (other work on the shared one
+  // would share its CPU and disks with the figures, and the bench's load would slow that work).
+  if (sharedAnswers && !process.argv.includes('--own-broker')) return shared;
   const dir = mkdtempSync(join(tmpdir(), 'miso-bench-broker-'));
   const env = { ...process.env, MISO_STATE_DIR: join(dir, 'state'), MISO_CONFIG_DIR: join(dir, 'config'), NO_COLOR: '1' };
   const port = await freePort();
   const webPort = await freePort();
-  log(`no broker at ${adminUrl}; starting one with \`miso broker up\` on ${port}/${webPort}…`);
+  log(`${sharedAnswers ? 'a broker of its own' : `no broker at ${adminUrl}`}: starting one with \`miso broker up\` on ${port}/${webPort}…`);
   const up = spawnSync(process.execPath, [MISO, 'broker', 'up', '--port', String(port), '--web-port', String(webPort), '--no-init', '--json'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (up.status !== 0) throw new Error('miso broker up failed');
+  if (up.status !== 0) {
+    spawnSync(process.execPath, [MISO, 'broker', 'down'], { env, stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+    if (sharedAnswers) {
+      log(`miso broker up failed; using the broker at ${serviceUrl}`);
+      return shared;
+    }
+    throw new Error('miso broker up failed');
+  }
   return {
     serviceUrl: `pulsar://127.0.0.1:${port}`,
     adminUrl: `http://127.0.0.1:${webPort}`,
@@ -93,6 +106,13 @@ const loads = [loadStart];
 const loadSampler = setInterval(() => loads.push(os.loadavg()[0]), 10_000);
 loadSampler.unref();
 const b = await broker();
+// Interrupted: still stop a broker started here.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    log(`${sig}: stopping`);
+    b.stop().finally(() => process.exit(130));
+  });
+}
 // The suites read the broker from these (the client bench when its module loads).
 process.env.MISO_TEST_SERVICE_URL = b.serviceUrl;
 process.env.MISO_TEST_ADMIN_URL = b.adminUrl;
