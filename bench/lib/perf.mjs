@@ -89,7 +89,8 @@ export async function perfLatency({ home, serviceUrl, topic, rate, seconds, warm
   const sent = /Aggregated throughput stats --- (\d+) records sent/.exec(r.out);
   if (!m || !sent) throw new Error(`pulsar-perf printed no aggregate latency:\n${tail(r.out)}`);
   const acked = Number(sent[1]);
-  // At a fixed rate the run must have delivered about rate × seconds messages.
-  requireSamples(`pulsar-perf latency at ${rate} msg/s (messages acknowledged)`, acked, Math.floor(rate * seconds * 0.9));
-  return { p50: Number(m[2]), p99: Number(m[4]), acked };
+  // A starved JVM falls behind its rate limiter: below half the messages there is too little to
+  // report; between half and all, the rate it reached is reported beside its latencies.
+  requireSamples(`pulsar-perf latency at ${rate} msg/s (messages acknowledged)`, acked, Math.floor(rate * seconds * 0.5));
+  return { p50: Number(m[2]), p99: Number(m[4]), acked, reached: acked / seconds };
 }
