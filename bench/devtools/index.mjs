@@ -126,7 +126,7 @@ export async function run(opts = {}) {
     // ── tail ────────────────────────────────────────────────────────────
     log(`tail: filling tracking-events with ${tailMessages.toLocaleString('en-US')} batched messages (once; every run reads them)…`);
     // A long batching delay keeps batches full (one key run each) even when the fill is slowed down.
-    const pub = new Publisher(client, cfg, { batching: { maxMessages: 1000, maxDelayMs: 200 } });
+    const pub = new Publisher(client, cfg, { batching: { maxMessages: 1000, maxDelayMs: 200 }, maxPendingMessages: 20_000 });
     const cmd = newEnvelope('tracking.create_event.command.v1', { tracking_event_id: 'te', event_type: 'view', campaign_id: 'c', video_id: 'v', visitor_id: 'x' });
     await fill(pub, tailMessages, (i) => ({
       // The key is the tracking event id and the client batches runs of one key (Key_Shared
