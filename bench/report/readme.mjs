@@ -41,7 +41,7 @@ export function readmeBlock(data) {
   const when = data.startedAt.slice(0, 10);
   const lines = [
     START,
-    `Headline figures from the full run of ${when} (\`${data.command}\`, ${Math.round(data.durationS / 60)} min; ${data.machine.cores} cores, ${data.quiet ? 'quiet machine' : `**machine not quiet**: ${data.machineNote.replace(/\.$/, '')}`}). Medians of ${data.runs} runs with the order of miso and the peer alternated, min–max in brackets; every figure and its method is in [bench/RESULTS.md](bench/RESULTS.md).`,
+    `Headline figures from the full run of ${when} (\`${data.command.replace(/--machine-note ("[^"]*"|\S+)/, '--machine-note …')}\`, ${Math.round(data.durationS / 60)} min; ${data.machine.cores} cores, ${data.quiet ? 'quiet machine' : `**machine not quiet**: ${data.machineNote.replace(/\.$/, '')}`}). Medians of ${data.runs} runs with the order of miso and the peer alternated, min–max in brackets; every figure and its method is in [bench/RESULTS.md](bench/RESULTS.md).`,
     '',
     '| figure | miso | peer | miso / peer | goal |',
     '|---|---|---|---|---|',
@@ -59,7 +59,7 @@ export function readmeBlock(data) {
     const c = compare(r);
     const peer = r.peer === null || r.peer === undefined ? '—' : `${r.peerTool ?? suite.peerTool}: ${cell(r.peer, r.peerMin, r.peerMax)}`;
     const goal = r.goal ? `${r.goal}${r.ok === undefined ? '' : r.ok ? ' — met' : ' — **not met**'}` : '';
-    const name = (label ?? r.name).replace(/^(client|dashboard): /, '');
+    const name = `${(label ?? r.name).replace(/^(client|dashboard): /, '')}${r.note ? ` (${r.note})` : ''}`;
     lines.push(`| ${name} | ${cell(r.miso, r.misoMin, r.misoMax)} ${r.unit} | ${peer} | ${c.ratio === null ? '—' : c.words} | ${goal} |`);
   }
   const failed = data.suites.filter((s) => s.error);
