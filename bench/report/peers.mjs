@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { alternate, figure } from '../lib/stats.mjs';
 
 const dist = new URL('../../dist/', import.meta.url);
 const SCRIPT = fileURLToPath(new URL('python_peer.py', import.meta.url));
@@ -72,23 +73,33 @@ function pythonSide(python, serviceUrl, topic, n, size) {
   });
 }
 
-export async function run({ serviceUrl, adminUrl, python, n = 200_000, size = 100, log = () => {} }) {
+export async function run({ serviceUrl, adminUrl, python, n = 200_000, size = 100, runs = 3, log = () => {} }) {
   if (!python || !existsSync(python)) {
+    if (process.env.CI === 'true') throw new Error('no Python pulsar-client in .venv (CI needs the peer)');
     log('python peer: no Python pulsar-client (.venv) — skipped');
     return [];
   }
   const label = size === 100 ? '100 B' : `${size} B`;
-  const mTopic = topicOf('py-miso');
-  const pTopic = topicOf('py-peer');
+  const topics = [];
+  const fresh = (what) => {
+    const t = topicOf(what);
+    topics.push(t);
+    return t;
+  };
   try {
-    const m = await misoSide(serviceUrl, mTopic, n, size);
-    const p = await pythonSide(python, serviceUrl, pTopic, n, size);
-    log(`python peer: produce miso ${m.produce.toFixed(0)} vs python ${p.produce_msgs.toFixed(0)} msg/s; consume miso ${m.consume.toFixed(0)} vs python ${p.consume_msgs.toFixed(0)} msg/s`);
+    const r = await alternate(runs, {
+      miso: () => misoSide(serviceUrl, fresh('py-miso'), n, size),
+      peer: async () => {
+        const p = await pythonSide(python, serviceUrl, fresh('py-peer'), n, size);
+        return { produce: p.produce_msgs, consume: p.consume_msgs };
+      },
+    }, (l) => log(`python peer:${l}`));
+    const k = `${n / 1000}k`;
     return [
-      { name: `produce ${n / 1000}k × ${label}, batching (first send → last receipt)`, miso: Math.round(m.produce), peer: Math.round(p.produce_msgs), unit: 'msg/s', peerTool: 'Python pulsar-client' },
-      { name: `consume the same ${n / 1000}k with a fresh subscription, ack each`, miso: Math.round(m.consume), peer: Math.round(p.consume_msgs), unit: 'msg/s', peerTool: 'Python pulsar-client' },
+      figure(`produce ${k} × ${label}, batching (first send → last receipt)`, 'msg/s', r.miso.map((x) => x.produce), r.peer.map((x) => x.produce), { peerTool: 'Python pulsar-client' }),
+      figure(`consume the same ${k} with a fresh subscription, ack each`, 'msg/s', r.miso.map((x) => x.consume), r.peer.map((x) => x.consume), { peerTool: 'Python pulsar-client' }),
     ];
   } finally {
-    for (const t of [mTopic, pTopic]) await fetch(`${adminUrl}/admin/v2/${t.replace('://', '/')}?force=true`, { method: 'DELETE' }).catch(() => {});
+    for (const t of topics) await fetch(`${adminUrl}/admin/v2/${t.replace('://', '/')}?force=true`, { method: 'DELETE' }).catch(() => {});
   }
 }

@@ -41,7 +41,8 @@ def main() -> None:
     for _ in range(n):
         producer.send_async(payload, on_sent)
     producer.flush()
-    done.wait(300)
+    if not done.wait(300):
+        sys.exit(f"only {acked[0]} of {n} messages acknowledged")
     produce_s = time.perf_counter() - start
     producer.close()
 
