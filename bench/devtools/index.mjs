@@ -12,15 +12,13 @@
  * Run:  npm run build && node bench/devtools/index.mjs [--tail-messages 500000] [--trace-messages 1000000] [--sends 7]
  * Works in a tenant of its own (deleted at the end). `run()` returns `{name, miso, peer, unit, ratio}[]`.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 
-const execFileP = promisify(execFile);
 const dist = new URL('../../dist/', import.meta.url);
 const { resolveConfig } = await import(new URL('config/index.js', dist));
 const { initCluster } = await import(new URL('core/init.js', dist));
