@@ -49,6 +49,8 @@ export default tseslint.config(
     rules: {
       // `_`-prefixed names are deliberate placeholders (unused callback parameters, rest-omit).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      // A terminal UI strips and matches control characters (ANSI escapes, C0 codes) on purpose.
+      'no-control-regex': 'off',
     },
   },
   {
