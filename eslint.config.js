@@ -37,7 +37,7 @@ function boundaryBlocks(layer, rule) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/out/', 'test-output/', '.venv/', 'oclif.manifest.json'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/out/', 'test-output/', 'tmp/', '.venv/', 'oclif.manifest.json'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
