@@ -148,7 +148,7 @@ export function validateServiceUrl(url: string): void {
 }
 
 export function validateAdminUrl(url: string): void {
-  let ok = false;
+  let ok: boolean;
   try {
     const u = new URL(url);
     ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';

@@ -20,7 +20,7 @@ import {
   dbCounts, deadLetters, ledger, PAYMENTS_BY_COMMISSION, paymentDbFiles, PAYOUTS_BY_KEY, readTopic, subscriptionBacklogs, tally,
   type Backlog, type DeadLetterSeen, type Ledger,
 } from './books.js';
-import { brokerDown, brokerUp, createSandbox, initScope, metricSum, ServiceProcess, type Sandbox } from './cluster.js';
+import { brokerDown, brokerUp, createSandbox, initScope, metricSum, ServiceProcess } from './cluster.js';
 
 export const SERVICES = ['campaign', 'tracking', 'commission', 'payment'] as const;
 type Service = (typeof SERVICES)[number];
@@ -510,7 +510,7 @@ async function injectPoison(client: PulsarClient, topic: string, bytes: Buffer):
 
 /** Times (ms) at which the broker closed a connection for want of a PONG. */
 function keepAliveDrops(brokerLog: string): number[] {
-  let text = '';
+  let text: string;
   try { text = readFileSync(brokerLog, 'utf8'); } catch { return []; }
   const out: number[] = [];
   for (const line of text.split('\n')) {

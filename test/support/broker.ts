@@ -142,7 +142,7 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Sta
       }, { timeoutMs, intervalMs: 250, what: `the test standalone on ${adminUrl}` });
     } catch (err) {
       await stop();
-      if (err instanceof TimeoutError) throw new Error(`${err.message}; see ${logFile}:\n${tail(logFile)}`);
+      if (err instanceof TimeoutError) throw new Error(`${err.message}; see ${logFile}:\n${tail(logFile)}`, { cause: err });
       throw err;
     }
   };

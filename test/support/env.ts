@@ -42,7 +42,7 @@ export async function waitUntil<T>(check: () => T | Promise<T>, opts: { timeoutM
       }
     }, { timeoutMs, intervalMs: opts.intervalMs ?? 50, what: opts.what ?? 'condition' });
   } catch (err) {
-    if (err instanceof TimeoutError) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    if (err instanceof TimeoutError) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastErr ? `: ${String(lastErr)}` : ''}`, { cause: err });
     throw err;
   }
 }

@@ -102,7 +102,7 @@ export function loadSchemaSources(dir: string = schemasDir()): SchemaSources {
 }
 
 function requireDirectory(dir: string): void {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
   } catch (err) {

@@ -143,7 +143,7 @@ export class ProtoReader {
   /** Varint as a JS number (exact below 2^53). */
   uint64num(): number {
     let lo = 0;
-    let hi = 0;
+    let hi: number;
     let b: number;
     for (let i = 0; i < 4; i++) {
       if (this.pos >= this.end) this.truncated('varint');

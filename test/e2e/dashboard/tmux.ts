@@ -51,7 +51,7 @@ export class TmuxSession {
         return check(last) ? last : undefined;
       }, { what, timeoutMs, intervalMs: 100 });
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- last screen ---\n${last}`);
+      throw new Error(`${(err as Error).message}\n--- last screen ---\n${last}`, { cause: err });
     }
   }
 

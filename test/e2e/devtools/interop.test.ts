@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-interop-'));
 const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state'), PULSAR_SERVICE_URL: TEST_SERVICE_URL, PULSAR_ADMIN_URL: TEST_ADMIN_URL };
 
 let scope: Awaited<ReturnType<typeof freshScope>>;
-let sent: { correlation_id: string; id: string }[] = [];
+const sent: { correlation_id: string; id: string }[] = [];
 
 beforeAll(async () => {
   scope = await freshScope('interop');

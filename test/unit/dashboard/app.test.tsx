@@ -35,7 +35,7 @@ function setup(opts: { columns?: number; rows?: number; workflows?: number } = {
     try {
       await waitUntil(() => check(frame()), { what, timeoutMs: 5000, intervalMs: 10 });
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${frame()}`);
+      throw new Error(`${(err as Error).message}\n${frame()}`, { cause: err });
     }
   };
   return { store, onQuit, ui, press, frame, until };

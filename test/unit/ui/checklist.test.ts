@@ -6,7 +6,6 @@ import type { InitReport } from '../../../src/core/init.js';
 
 const plain = new Chalk({ level: 0 });
 const colour = new Chalk({ level: 1 });
-// eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\x1b\[\d+m/g, '');
 
 describe('checklist renderer (init and doctor)', () => {
