@@ -76,7 +76,8 @@ export function snapshotLine(sel: ReplaySelection, c: ChalkInstance): string {
 export function replayProgress(p: { sent: number; total: number; elapsedMs: number }): string {
   const width = 24;
   const done = p.total ? Math.round((p.sent / p.total) * width) : width;
-  const rate = p.elapsedMs > 0 ? (p.sent * 1000) / p.elapsedMs : 0;
+  // The first send goes at once: the rate is the gaps after it.
+  const rate = p.elapsedMs > 0 && p.sent > 1 ? ((p.sent - 1) * 1000) / p.elapsedMs : 0;
   return `\rreplaying [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.sent}/${p.total}  ${rate.toFixed(1)}/s`;
 }
 

@@ -11,7 +11,7 @@ export function trafficLines(report: TrafficReport, c: ChalkInstance, dir: strin
     for (const v of t.versions) {
       const where = v.source === 'dead-letter' ? 'dead letters, ' : '';
       const verdict = v.failed ? c.red(`${v.failed} fail`) : c.green('all decode');
-      lines.push(`    ${where}writer v${v.version}: ${v.messages} message(s) from ${v.producers.join(', ')} — ${verdict}`);
+      lines.push(`    ${where}writer v${v.version}: ${v.messages} message(s) from ${producers(v.producers)} — ${verdict}`);
       const f = v.firstFailure;
       if (f) lines.push(`      ${c.red('first failure')} ${f.field ? c.bold(f.field) + ' ' : ''}${f.reason} ${c.dim(`(e.g. message ${f.messageId})`)}`);
     }
@@ -21,4 +21,8 @@ export function trafficLines(report: TrafficReport, c: ChalkInstance, dir: strin
     ? c.red(`${failed} of ${report.messages} stored message(s) would not read as written with the candidate schemas.`)
     : c.green(`All ${report.messages} stored message(s) read as written with the candidate schemas.`));
   return lines;
+}
+
+function producers(names: readonly string[]): string {
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more producer(s)`;
 }
