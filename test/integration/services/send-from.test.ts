@@ -101,5 +101,16 @@ describe('send --from … --set (four services, real broker)', () => {
     const again = await cli('send', 'tracking.create_event', '--from', conversionCorrelation, '--same-correlation', '--set', 'visitor_id=v2', '--json');
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).correlation_id).toBe(conversionCorrelation);
+
+    // A Pulsar message id (as `tail --json` shows it), with or without its topic.
+    const first = JSON.parse((await cli('tail', 'tracking-commands', '--no-follow', '--json')).stdout.split('\n')[0]!);
+    for (const from of [first.meta.message_id, `tracking-commands@${first.meta.message_id}`]) {
+      const byMessageId = await cli('send', '--from', from, '--set', 'visitor_id=v3', '--json');
+      expect(byMessageId.code, byMessageId.stderr).toBe(0);
+      expect(JSON.parse(byMessageId.stdout).sent[0].type).toBe(first.type);
+    }
+    const noSuch = await cli('send', '--from', 'tracking-commands@999999:0');
+    expect(noSuch.code).toBe(2);
+    expect(noSuch.stderr).toMatch(/no message tracking-commands@999999:0/);
   }, 120_000);
 });
