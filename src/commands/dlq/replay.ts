@@ -33,7 +33,7 @@ export default class DlqReplay extends ConnectedCommand {
     const { args, flags } = await this.parse(DlqReplay);
     const ways = [args.id, flags.all, flags.group].filter(Boolean).length;
     if (ways === 0) throw new UsageError('say which dead letters to replay', { hint: 'Give an id (`miso dlq list`), --group <id> (`miso dlq groups`), or --all.' });
-    if (ways > 1) throw new UsageError('give one of an id, --group or --all', { hint: '`miso dlq replay <id>` replays one; `--group` one group; `--all` every one.' });
+    if (ways > 1) throw new UsageError(args.id && flags.all && !flags.group ? 'give an id or --all, not both' : 'give one of an id, --group or --all', { hint: '`miso dlq replay <id>` replays one; `--group` one group; `--all` every one.' });
     const rate = flags.rate !== undefined ? parseRate(flags.rate) : undefined;
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const cfg = this.settingsFrom(flags);
