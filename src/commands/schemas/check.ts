@@ -5,7 +5,7 @@ import { checkAgainstTraffic } from '../../core/schema-traffic.js';
 import { openAdmin, openPulsar } from '../../core/connect.js';
 import { parseDuration } from '../../core/read/duration.js';
 import { TOPICS, type TopicShortName } from '../../core/catalog/index.js';
-import { MisoError } from '../../errors.js';
+import { MisoError, UsageError } from '../../errors.js';
 import { renderCheck } from '../../ui/render/schemas.js';
 import { trafficLines } from '../../ui/render/schema-traffic.js';
 
@@ -27,6 +27,7 @@ export default class SchemasCheck extends ConnectedCommand {
     const { flags } = await this.parse(SchemasCheck);
     const cfg = this.settingsFrom(flags);
     if (flags['against-traffic']) return this.againstTraffic(flags, cfg);
+    if (flags.since || flags.topic) throw new UsageError('--since and --topic go with --against-traffic', { hint: 'Add --against-traffic to read the stored messages with the candidate schemas.' });
     const admin = openAdmin(cfg);
     const report = await checkSchemas(admin, cfg, flags.dir ? { dir: flags.dir } : {});
     this.out.result(report, () => { for (const l of renderCheck(report, this.out.color)) this.out.line(l); });
