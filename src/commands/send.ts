@@ -1,4 +1,4 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags, type Interfaces } from '@oclif/core';
 import { readFileSync } from 'node:fs';
 import { ConnectedCommand } from '../cli/base.js';
 import { UsageError } from '../errors.js';
@@ -9,6 +9,7 @@ import { parseDuration } from '../core/read/duration.js';
 import { unansweredCommands } from '../core/read/outcome.js';
 import { Publisher, WorkflowWatch, sendAll } from '../core/publisher.js';
 import { openPulsar } from '../core/connect.js';
+import { findCaptured, resendEnvelope } from '../core/resend.js';
 import { renderSendResult, renderWaitLine, progressBar, sendJson } from '../ui/render/send.js';
 
 export default class Send extends ConnectedCommand {
@@ -40,10 +41,17 @@ export default class Send extends ConnectedCommand {
     rate: Flags.integer({ description: 'at most this many messages per second', min: 1 }),
     'continue-on-error': Flags.boolean({ description: 'send the valid lines of a batch even if some are invalid' }),
     topic: Flags.string({ description: 'the topic, for a message type that travels on several (command.rejected)', options: [...TOPICS] }),
+    from: Flags.string({ description: 'send again a message from the topics: its id as `miso tail` prints it, a Pulsar message id, or a correlation id with the type as argument' }),
+    set: Flags.string({ description: 'with --from: change a payload field, field=value (repeatable)', multiple: true }),
+    'same-correlation': Flags.boolean({ description: 'with --from: join the captured message\'s workflow instead of starting a new one' }),
+    'keep-ids': Flags.boolean({ description: 'with --from: keep the captured id fields (campaign_id of a create…) instead of fresh ones' }),
+    since: Flags.string({ description: 'with --from: only look this far back (30m, 7d)' }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Send);
+    if (flags.from) return this.resend({ ...flags, from: flags.from }, args.type);
+    if (flags.set?.length || flags['same-correlation'] || flags['keep-ids']) throw new UsageError('--set, --same-correlation and --keep-ids go with --from', { hint: 'Take a message off the topics with --from <id> (`miso tail` prints the id).' });
     const type = args.type ? resolveMessageType(args.type).type as MessageType : undefined;
     const known = new Map<string, boolean>();
     const chars = new Map<string, boolean>();
@@ -79,6 +87,30 @@ export default class Send extends ConnectedCommand {
 
     const cfg = this.settingsFrom(flags);
     const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    await this.sendAndWait(pulsar, cfg, batch.messages, flags);
+  }
+
+  /** `--from`: the captured message with its overrides, sent like any other. */
+  private async resend(flags: SendFlags & { from: string }, type: string | undefined): Promise<void> {
+    const cfg = this.settingsFrom(flags);
+    const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
+    let envelope;
+    let topic: string | undefined;
+    try {
+      const captured = await findCaptured(pulsar.client, cfg, { ref: flags.from, ...(type ? { type } : {}), ...(flags.since ? { since: Date.now() - parseDuration(flags.since) } : {}) });
+      envelope = resendEnvelope(captured.envelope!, { ...(flags.set ? { set: flags.set } : {}), sameCorrelation: flags['same-correlation'], keepIds: flags['keep-ids'], ...(flags.id ? { id: flags.id } : {}) });
+      // An event that travels on several topics (a rejection) goes back where it was read.
+      topic = specOf(envelope.type)?.topics.length !== 1 && !captured.deadLetter ? captured.topic : undefined;
+      if (!this.out.json) this.out.info(this.out.color.dim(`from ${captured.envelope!.type} ${captured.envelope!.id} (${captured.topic.split('/').pop()} ${captured.messageId})`));
+    } catch (err) {
+      await pulsar.close();
+      throw err;
+    }
+    await this.sendAndWait(pulsar, cfg, [{ envelope, ...(topic ? { topic } : {}) }], flags);
+  }
+
+  private async sendAndWait(pulsar: ReturnType<typeof openPulsar>, cfg: ReturnType<Send['settingsFrom']>, messages: Parameters<typeof sendAll>[1], flags: { rate?: number | undefined; wait: boolean; timeout: string }): Promise<void> {
+    const batch = { messages };
     const client = pulsar.client;
     const publisher = new Publisher(client, cfg, { batching: batch.messages.length > 1 });
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
@@ -118,6 +150,8 @@ export default class Send extends ConnectedCommand {
     return super.catch(err);
   }
 }
+
+type SendFlags = Interfaces.InferredFlags<typeof Send.flags & typeof Send.baseFlags>;
 
 function readInput(file: string): string {
   try {

@@ -59,7 +59,7 @@ export default class Tail extends ConnectedCommand {
         onCaughtUp: () => { if (follow && !this.out.json) this.out.info(this.out.color.dim(`— following ${sources.length} topic${sources.length > 1 ? 's' : ''} (Ctrl-C to stop) —`)); },
       });
       for await (const m of messages) {
-        const wait = this.out.json ? writer.line(jsonLine(m)) : table ? void table.push(tableRow(m)) : writer.line(prettyLine(m, this.out.color));
+        const wait = this.out.json ? writer.line(jsonLine(m)) : table ? void table.push(tableRow(m)) : writer.line(prettyLine(m, this.out.color, { ref: true }));
         if (wait) await wait;
         if (flags.limit && ++shown >= flags.limit) abort.abort();
       }

@@ -18,8 +18,14 @@ import { isTopicShortName, shortTopicName, topicSchemaInfo, type AnyEnvelope, ty
 import { MessageDecoder, type TailSource } from './read/decoder.js';
 import { deadLetterTopic, serviceSubscription, topicName, type TopicScope } from './topics.js';
 import { DEAD_LETTER_BOOKKEEPING, DLQ_PROPS, deadLetterOriginTopic } from './read/dead-letter.js';
+import { readReplayMarks, replayMarkOf, type ReplayMark } from './dlq/marks.js';
+import { findGroup, groupDeadLetters, type DeadLetterGroup } from './dlq/groups.js';
+import { sleep } from '../util/wait.js';
 
 export { DLQ_PROPS };
+export { groupDeadLetters, findGroup, normaliseError, type DeadLetterGroup } from './dlq/groups.js';
+export { ReplayFollower, type FollowedReplay, type ReplayOutcome } from './dlq/follow.js';
+export type { ReplayMark } from './dlq/marks.js';
 
 export interface DeadLetter {
   /** Message id on the dead-letter topic: how `show` and `replay` name it. */
@@ -38,6 +44,8 @@ export interface DeadLetter {
   decodeError: string | undefined;
   /** The message as read, for replay. */
   raw: Message;
+  /** Replays of it found on its origin topic (empty: never replayed). */
+  replayed: ReplayMark[];
 }
 
 export interface ListOptions {
@@ -78,7 +86,13 @@ export async function listDeadLetters(client: PulsarClient, scope: TopicScope, o
     }
     return out;
   }));
-  return perTopic.flat().sort((a, b) => a.deadLetteredAt - b.deadLetteredAt);
+  const letters = perTopic.flat().sort((a, b) => a.deadLetteredAt - b.deadLetteredAt);
+  if (letters.length > 0) {
+    // A replay is always later than its dead letter: the markers are newer than the oldest one.
+    const marks = await readReplayMarks(client, scope, [...new Set(letters.map((d) => d.service))], letters[0]!.deadLetteredAt);
+    for (const d of letters) d.replayed = marks.get(replayMarkOf(d.dlqTopic, d.id)) ?? [];
+  }
+  return letters;
 }
 
 function toDeadLetter(m: Message, service: ServiceName, dlqTopic: string, envelope: AnyEnvelope | undefined, decodeError: string | undefined): DeadLetter {
@@ -98,6 +112,7 @@ function toDeadLetter(m: Message, service: ServiceName, dlqTopic: string, envelo
     envelope,
     decodeError,
     raw: m,
+    replayed: [],
   };
 }
 
@@ -126,6 +141,47 @@ export interface ReplayResult {
   correlationId: string | undefined;
   /** Message id on the origin topic; undefined on a dry run. */
   messageId: string | undefined;
+  /** The command id (envelope id), when the dead letter decoded. */
+  commandId: string | undefined;
+  /** When the replay was confirmed by the broker (ms). */
+  sentAt?: number;
+}
+
+export interface ReplaySelection {
+  /** The frozen set to replay, fixed before anything is sent. */
+  chosen: DeadLetter[];
+  /** Left out because they were replayed before (pass `again` to include them). */
+  alreadyReplayed: DeadLetter[];
+  /** When the snapshot was taken. */
+  snapshotAt: number;
+  group?: DeadLetterGroup<DeadLetter>;
+}
+
+/**
+ * What a replay will send: one dead letter (`id`), one group, or all; the dead letters
+ * replayed before only with `again`. The list it picks from is read once, so dead letters
+ * that arrive while the replay runs (its own failures among them) are not swept in.
+ */
+export function selectForReplay(letters: readonly DeadLetter[], sel: { id?: string; group?: string; all?: boolean; again?: boolean }): ReplaySelection {
+  const snapshotAt = Date.now();
+  if (sel.id) {
+    const d = findDeadLetter(letters, sel.id);
+    if (d.replayed.length && !sel.again) {
+      throw new UsageError(`dead letter ${d.id} was replayed already (${new Date(d.replayed.at(-1)!.at).toISOString()})`, { hint: 'Pass --again to replay it once more.' });
+    }
+    return { chosen: [d], alreadyReplayed: [], snapshotAt };
+  }
+  let pool: readonly DeadLetter[] = letters;
+  let group: DeadLetterGroup<DeadLetter> | undefined;
+  if (sel.group) {
+    const groups = groupDeadLetters(letters);
+    group = findGroup(groups, sel.group);
+    if (!group) throw new UsageError(`no dead-letter group "${sel.group}"`, { hint: groups.length ? 'Run `miso dlq groups` for the group ids.' : 'The dead-letter topics are empty (or --since is too short).' });
+    pool = group.letters;
+  }
+  const alreadyReplayed = sel.again ? [] : pool.filter((d) => d.replayed.length > 0);
+  const chosen = sel.again ? [...pool] : pool.filter((d) => d.replayed.length === 0);
+  return { chosen, alreadyReplayed, snapshotAt, ...(group ? { group } : {}) };
 }
 
 /**
@@ -133,7 +189,16 @@ export interface ReplayResult {
  * properties (dead-letter bookkeeping removed, MISO_REPLAYED_FROM added). With `dryRun`,
  * checks and reports without sending. All targets are checked before anything is sent.
  */
-export async function replayDeadLetters(client: PulsarClient, scope: TopicScope, letters: readonly DeadLetter[], opts: { dryRun?: boolean } = {}): Promise<ReplayResult[]> {
+export interface ReplayOptions {
+  dryRun?: boolean;
+  /** At most this many per second. */
+  rate?: number;
+  onProgress?: (p: { sent: number; total: number; elapsedMs: number }) => void;
+  /** Stops between two sends (what was sent stays sent). */
+  signal?: AbortSignal;
+}
+
+export async function replayDeadLetters(client: PulsarClient, scope: TopicScope, letters: readonly DeadLetter[], opts: ReplayOptions = {}): Promise<ReplayResult[]> {
   const plan = letters.map((d) => {
     const origin = deadLetterOriginTopic(d.properties) ?? topicName(scope, `${d.service}-commands`);
     const short = shortTopicName(origin);
@@ -158,19 +223,28 @@ export async function replayDeadLetters(client: PulsarClient, scope: TopicScope,
     return p;
   };
   const results: ReplayResult[] = [];
+  const started = Date.now();
+  const interval = opts.rate ? 1000 / opts.rate : 0;
   try {
-    for (const { d, origin, short } of plan) {
+    for (const [i, { d, origin, short }] of plan.entries()) {
+      if (opts.signal?.aborted) break;
+      if (interval) {
+        const wait = started + i * interval - Date.now();
+        if (wait > 1) await sleep(wait, opts.signal).catch(() => {});
+        if (opts.signal?.aborted) break;
+      }
       const producer = await producerFor(d, origin, short);
       const properties = { ...d.properties };
       for (const k of DEAD_LETTER_BOOKKEEPING) delete properties[k];
-      properties[DLQ_PROPS.replayedFrom] = `${shortTopicName(d.dlqTopic)}@${d.id}`;
+      properties[DLQ_PROPS.replayedFrom] = replayMarkOf(d.dlqTopic, d.id);
       const id = await producer.send({
         payload: d.raw.payload,
         properties,
         ...(d.key !== undefined ? { key: d.key } : {}),
         ...(d.raw.eventTime !== undefined ? { eventTime: d.raw.eventTime } : {}),
       });
-      results.push(result(d, origin, id.toString()));
+      results.push({ ...result(d, origin, id.toString()), sentAt: Date.now() });
+      opts.onProgress?.({ sent: results.length, total: plan.length, elapsedMs: Date.now() - started });
     }
   } finally {
     await Promise.all([...producers.values()].map(async (p) => (await p.catch(() => undefined))?.close().catch(() => {})));
@@ -179,7 +253,7 @@ export async function replayDeadLetters(client: PulsarClient, scope: TopicScope,
 }
 
 function result(d: DeadLetter, to: string, messageId: string | undefined): ReplayResult {
-  return { id: d.id, service: d.service, to, type: d.envelope?.type ?? d.properties.type, correlationId: d.envelope?.correlation_id ?? d.properties.correlation_id, messageId };
+  return { id: d.id, service: d.service, to, type: d.envelope?.type ?? d.properties.type, correlationId: d.envelope?.correlation_id ?? d.properties.correlation_id, messageId, commandId: d.envelope?.id ?? d.properties.id };
 }
 
 /** JSON shape of a dead letter (no raw bytes; the payload base64 when it did not decode). */
@@ -198,6 +272,7 @@ export function deadLetterJson(d: DeadLetter): Record<string, unknown> {
     correlation_id: d.envelope?.correlation_id ?? d.properties.correlation_id ?? null,
     envelope: d.envelope ?? null,
     decode_error: d.decodeError ?? null,
+    replayed: d.replayed.map((r) => ({ at: new Date(r.at).toISOString(), message_id: r.messageId })),
     ...(d.envelope ? {} : { payload_base64: d.raw.payload.toString('base64') }),
     properties: d.properties,
   };

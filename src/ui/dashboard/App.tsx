@@ -8,6 +8,7 @@ import { Header } from './components/Header.js';
 import { TopicsPanel } from './components/TopicsPanel.js';
 import { FeedPanel } from './components/FeedPanel.js';
 import { WorkflowsPanel } from './components/WorkflowsPanel.js';
+import { DeadLettersPanel } from './components/DeadLettersPanel.js';
 import { TraceView } from './components/TraceView.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { TooSmall, MIN_COLUMNS, MIN_ROWS } from './components/TooSmall.js';
@@ -123,7 +124,10 @@ function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size
   const topicsH = Math.min(topicLines, Math.max(4, Math.floor(body * 0.4)));
   const rest = Math.max(0, body - topicsH);
   const workflowsH = Math.max(3, Math.floor(rest * 0.45));
-  const feedH = Math.max(2, rest - workflowsH);
+  // The dead-letter panel appears with the first dead letter, taking its lines from the feed.
+  const dlqGroups = store.deadLetterGroups(4);
+  const dlqH = dlqGroups.length ? Math.min(dlqGroups.length + 1, Math.max(0, rest - workflowsH - 3)) : 0;
+  const feedH = Math.max(2, rest - workflowsH - dlqH);
 
   const workflows = store.workflows(Math.max(workflowsH * 4, 50), filter);
   const feed = store.feed(Math.max(1, feedH - 1), filter, pausedAt);
@@ -191,6 +195,11 @@ function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size
         <ErrorBoundary name="workflows panel" resetKey={frame}>
           <WorkflowsPanel rows={workflows} width={width} height={workflowsH} focused={focus === 'workflows'} selected={wfIndex} total={store.workflowCount} />
         </ErrorBoundary>
+        {dlqH > 1 ? (
+          <ErrorBoundary name="dead letters panel" resetKey={frame}>
+            <DeadLettersPanel groups={dlqGroups} total={store.deadLetterCount} width={width} height={dlqH} />
+          </ErrorBoundary>
+        ) : null}
         <ErrorBoundary name="live feed" resetKey={frame}>
           <FeedPanel
             rows={feed.rows}

@@ -22,6 +22,9 @@ import { RingBuffer } from './ring.js';
 import { NO_FILTER, type MessageFilter } from './filter.js';
 import { backlogTrend, RateSeries, type BacklogSample, type BacklogTrend } from './rates.js';
 import { WorkflowTracker, type WorkflowView } from './workflows.js';
+import { DeadLetterGroups, type DeadLetterGroupView } from './dead-letters.js';
+
+export type { DeadLetterGroupView } from './dead-letters.js';
 
 export { RATE_WINDOW_S, type BacklogTrend } from './rates.js';
 export { STALL_AFTER_MS, type StageStatus, type StageView, type WorkflowStatus, type WorkflowView } from './workflows.js';
@@ -92,6 +95,7 @@ export class DashboardStore implements MonitorSink {
   private readonly feedRing: RingBuffer<ObservedMessage>;
   private readonly rates = new Map<string, RateSeries>();
   private readonly flows: WorkflowTracker;
+  private readonly deadLetters = new DeadLetterGroups();
   private readonly backlog = new Map<string, RingBuffer<BacklogSample>>();
   private latestStats: Map<string, TopicStats> | undefined;
   private statsAt: number | undefined;
@@ -120,6 +124,7 @@ export class DashboardStore implements MonitorSink {
     if (!series) this.rates.set(m.topic, (series = new RateSeries()));
     series.add(this.now());
     if (m.correlationId) this.flows.track(m);
+    if (m.kind === 'dead-letter' || m.role === 'dead-letter') this.deadLetters.add(m);
     this.changed();
   }
 
@@ -232,6 +237,15 @@ export class DashboardStore implements MonitorSink {
 
   workflow(correlationId: string): WorkflowView | undefined {
     return this.flows.get(correlationId);
+  }
+
+  /** Dead letters seen since the dashboard started, grouped as `miso dlq groups` does; largest first. */
+  deadLetterGroups(n: number): DeadLetterGroupView[] {
+    return this.deadLetters.list(n);
+  }
+
+  get deadLetterCount(): number {
+    return this.deadLetters.total;
   }
 
   /** The messages kept for one workflow, oldest first. */

@@ -109,7 +109,8 @@ export function keyFields(type: string, payload: unknown): string {
 }
 
 /** One pretty line: `12:00:01.234 campaign-events campaign.created.v1 wf:1a2b3c4d campaign=… name=…`. */
-export function prettyLine(m: ShownMessage, color: ChalkInstance): string {
+/** One line per message; with `ref`, ended by the reference `miso send --from` takes back. */
+export function prettyLine(m: ShownMessage, color: ChalkInstance, opts: { ref?: boolean } = {}): string {
   const kind = kindOf(m);
   const topic = shortTopicName(m.topic);
   if (!m.envelope) {
@@ -118,7 +119,8 @@ export function prettyLine(m: ShownMessage, color: ChalkInstance): string {
   const env = m.envelope;
   const mark = m.deadLetter ? color.magenta('DLQ ') : m.error ? color.yellow('?? ') : '';
   const fields = m.error ? m.error : keyFields(env.type, env.payload);
-  return `${color.dim(clock(m.publishTime))} ${topic.padEnd(18)} ${mark}${paint(color, kind, env.type.padEnd(32))} ${color.dim('wf:' + shortId(env.correlation_id))} ${fields}`.trimEnd();
+  const line = `${color.dim(clock(m.publishTime))} ${topic.padEnd(18)} ${mark}${paint(color, kind, env.type.padEnd(32))} ${color.dim('wf:' + shortId(env.correlation_id))} ${fields}`.trimEnd();
+  return opts.ref ? `${line}  ${color.dim(`--from ${env.id}`)}` : line;
 }
 
 /** The NDJSON form of a message: the envelope (which `miso send` accepts back) plus `meta` about where it was read. */
