@@ -181,7 +181,7 @@ describe('hostile messages on the command topics of running services', () => {
 
     // Wait until each message is accounted for.
     const rejectedIds = new Set(sent.filter((s) => s.expect === 'rejection').map((s) => s.id!));
-    let dl: Awaited<ReturnType<typeof deadLetters>>;
+    let dl: Awaited<ReturnType<typeof deadLetters>> = [];
     let rejections: string[] = [];
     const handled = new Map<string, string>();
     const sentIds = new Set(sent.flatMap((x) => (x.id ? [x.id] : [])));

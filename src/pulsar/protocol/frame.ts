@@ -20,10 +20,9 @@ import {
   MessageMetadataDef,
   type BrokerEntryMetadata,
   type MessageMetadata,
-  type SingleMessageMetadata,
 } from './definitions.js';
 import { batchSizeEstimate, writeBatchEntries, type BatchMessage } from './batch.js';
-import { decodeMessage, encodeInto, ProtoReader, ProtoWriter, writeField } from './protobuf.js';
+import { decodeMessage, encodeInto, ProtoWriter, writeField } from './protobuf.js';
 
 export const MAGIC_CRC32C = 0x0e01;
 export const MAGIC_BROKER_ENTRY_METADATA = 0x0e02;

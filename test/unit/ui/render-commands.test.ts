@@ -58,7 +58,7 @@ describe('dlq text', () => {
   });
 
   it('replay: one line per letter, dry run says "would"', () => {
-    const r = { id: '1:2:-1:-1', service: 'payment' as const, to: 'payment-commands', type: 'payment.process.command.v1', correlationId: 'wf1', messageId: '5:6:-1:-1' };
+    const r = { id: '1:2:-1:-1', service: 'payment' as const, to: 'payment-commands', type: 'payment.process.command.v1', correlationId: 'wf1', messageId: '5:6:-1:-1', commandId: 'c1' };
     expect(replayLines([r], false, plain)[0]).toBe('✔ replayed 1:2:-1:-1 payment.process.command.v1 → payment-commands as 5:6:-1:-1  (trace: miso trace wf1)');
     expect(replayLines([{ ...r, messageId: undefined }], true, plain)).toEqual(['would replay 1:2:-1:-1 payment.process.command.v1 → payment-commands  (trace: miso trace wf1)']);
     expect(replayLines([], false, plain)).toEqual(['Nothing to replay.']);
