@@ -9,6 +9,9 @@ import { TOPICS, topicName } from '../core/topics.js';
 import { MisoError, UsageError } from '../errors.js';
 import { adminUrls, type ClusterState } from './cluster.js';
 
+/** The settings the drills need. */
+export type DrillSettings = Pick<ResolvedConfig, 'adminUrl' | 'tenant' | 'namespace' | 'token'>;
+
 export interface TopicOwner {
   topic: string;
   /** `pulsar://127.0.0.1:6651`, or undefined when the lookup failed. */
@@ -22,7 +25,14 @@ export interface UnloadResult {
   target: string;
   kind: 'topic' | 'namespace';
   seconds: number;
+  /** The broker asked to take it (`--to`), and the bundles that were unloaded for that. */
+  to?: string;
+  bundles?: string[];
+  /** Unloads it took until the destination broker owned the topic. */
+  attempts?: number;
 }
+
+const MOVE_ATTEMPTS = 8;
 
 /** Admin base URLs to try: the cluster's brokers when one runs, else the configured admin URL. */
 export function adminBases(cfg: Pick<ResolvedConfig, 'adminUrl'>, cluster: ClusterState | undefined): string[] {
@@ -70,7 +80,7 @@ async function partitions(bases: string[], topic: string, token?: string): Promi
 }
 
 /** Owner of each of miso's topics (each partition of a partitioned one). */
-export async function topicOwners(cfg: ResolvedConfig, cluster: ClusterState | undefined): Promise<TopicOwner[]> {
+export async function topicOwners(cfg: DrillSettings, cluster: ClusterState | undefined): Promise<TopicOwner[]> {
   const bases = adminBases(cfg, cluster);
   const byPort = new Map<number, string>();
   for (const p of cluster?.processes ?? []) if (p.role === 'broker') byPort.set(p.ports.service!, p.name);
@@ -96,26 +106,68 @@ export async function topicOwners(cfg: ResolvedConfig, cluster: ClusterState | u
 /**
  * Unload a topic (short or full name) or a namespace (`tenant/ns`); without a target, the
  * configured namespace. The broker closes it and a (possibly other) broker takes it on the
- * next lookup: the drill for "the topic moved".
+ * next lookup: the drill for "the topic moved". With `to` (a broker of the local cluster),
+ * the bundles holding it are unloaded with that broker as destination, so it really moves
+ * (this also moves the other topics of those bundles).
  */
-export async function unload(cfg: ResolvedConfig, cluster: ClusterState | undefined, target?: string): Promise<UnloadResult> {
+export async function unload(cfg: DrillSettings, cluster: ClusterState | undefined, target?: string, to?: string): Promise<UnloadResult> {
   const t0 = Date.now();
   const bases = adminBases(cfg, cluster);
-  let kind: UnloadResult['kind'];
-  let path: string;
-  let name: string;
-  if (target === undefined || /^[^/:]+\/[^/:]+$/.test(target)) {
-    name = target ?? `${cfg.tenant}/${cfg.namespace}`;
-    kind = 'namespace';
-    path = `/admin/v2/namespaces/${name}/unload`;
-  } else {
-    if (!target.includes('://') && target.includes('/')) throw new UsageError(`"${target}" is neither a topic nor a tenant/namespace`, { hint: 'Give a short topic name, persistent://tenant/ns/topic or tenant/namespace.' });
-    name = topicName(cfg, target);
-    kind = 'topic';
-    path = `/admin/v2/${restPath(name)}/unload`;
+  const isNamespace = target === undefined || /^[^/:]+\/[^/:]+$/.test(target);
+  if (!isNamespace && !target!.includes('://') && target!.includes('/')) {
+    throw new UsageError(`"${target}" is neither a topic nor a tenant/namespace`, { hint: 'Give a short topic name, persistent://tenant/ns/topic or tenant/namespace.' });
   }
+  const name = isNamespace ? (target ?? `${cfg.tenant}/${cfg.namespace}`) : topicName(cfg, target!);
+  const kind: UnloadResult['kind'] = isNamespace ? 'namespace' : 'topic';
+  if (to !== undefined) return unloadTo(bases, cluster, kind, name, to, t0, cfg.token);
+  const path = isNamespace ? `/admin/v2/namespaces/${name}/unload` : `/admin/v2/${restPath(name)}/unload`;
   const res = await call(bases, 'PUT', path, cfg.token);
+  await refuse(res, kind, name);
+  return { target: name, kind, seconds: (Date.now() - t0) / 1000 };
+}
+
+async function refuse(res: Response, kind: string, name: string): Promise<void> {
   if (res.status === 404) throw new UsageError(`${kind} ${name} does not exist`, { hint: kind === 'topic' ? 'Check the name with `miso broker status --topics`.' : 'Run `miso init` first.' });
   if (!res.ok) throw new MisoError(`unloading ${kind} ${name} failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-  return { target: name, kind, seconds: (Date.now() - t0) / 1000 };
+}
+
+async function unloadTo(bases: string[], cluster: ClusterState | undefined, kind: UnloadResult['kind'], name: string, to: string, t0: number, token?: string): Promise<UnloadResult> {
+  const dest = cluster?.processes.find((p) => p.name === to && p.role === 'broker');
+  if (!dest) {
+    const names = cluster?.processes.filter((p) => p.role === 'broker').map((p) => p.name).join(', ');
+    throw new UsageError(`--to ${to} is not a broker of the local cluster`, { hint: names ? `Choose one of: ${names}.` : 'Start a cluster with `miso broker up --brokers 2`.' });
+  }
+  const brokerId = `127.0.0.1:${dest.ports.web}`;
+  let ns: string;
+  let bundles: string[];
+  if (kind === 'topic') {
+    const res = await call(bases, 'GET', `/lookup/v2/topic/${restPath(name)}/bundle`, token);
+    await refuse(res, kind, name);
+    bundles = [await res.text()];
+    ns = name.replace(/^[a-z-]+:\/\//, '').split('/').slice(0, 2).join('/');
+  } else {
+    const res = await call(bases, 'GET', `/admin/v2/namespaces/${name}/bundles`, token);
+    await refuse(res, kind, name);
+    const b = ((await res.json()) as { boundaries: string[] }).boundaries;
+    bundles = b.slice(1).map((hi, i) => `${b[i]}_${hi}`);
+    ns = name;
+  }
+  // The destination is only a preference, kept by the broker that served the unload and
+  // honoured when that broker also assigns the bundle (the load manager's leader may assign it
+  // elsewhere). So: unload, let a lookup assign it, and try again while it landed elsewhere.
+  const destUrl = `pulsar://127.0.0.1:${dest.ports.service}`;
+  const probe = kind === 'topic' ? name : undefined;
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    for (const bundle of bundles) {
+      const res = await call(bases, 'PUT', `/admin/v2/namespaces/${ns}/${bundle}/unload?destinationBroker=${encodeURIComponent(brokerId)}`, token);
+      await refuse(res, kind, name);
+    }
+    if (!probe) break;
+    const owner = await lookupOwner(bases, probe, token).catch(() => undefined);
+    if (owner === destUrl) break;
+    if (attempts >= MOVE_ATTEMPTS) throw new MisoError(`${name} did not move to ${to} after ${attempts} unloads (now on ${owner ?? 'no broker'})`, { hint: 'The load manager chose another broker each time; try again.' });
+  }
+  return { target: name, kind, seconds: (Date.now() - t0) / 1000, to, bundles, attempts };
 }

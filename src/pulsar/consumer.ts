@@ -7,6 +7,7 @@
  * application. Batches arrive as one entry and are split into messages here; a batch entry
  * is acknowledged on the broker once all of its messages were acknowledged.
  */
+import { RecentAcks } from './recent-acks.js';
 import { UsageError } from '../errors.js';
 import type { ClientContext } from './context.js';
 import type { Connection, ConsumerHandler } from './connection.js';
@@ -122,6 +123,7 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
   private epoch = 0;
   private readonly backoff = new Backoff();
   private pendingAcks: MessageIdData[] = [];
+  private readonly recentAcks = new RecentAcks();
   /** One promise per group of acks, settled when the group is written. */
   private ackGroup: { promise: Promise<void>; resolve: () => void } | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
@@ -182,6 +184,10 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     return this.endOfTopic;
   }
 
+  get connectedTo(): string | undefined {
+    return this.isConnected ? this.cnx?.address : undefined;
+  }
+
   /** Connection currently used (readers ask it for the last message id). */
   get connection(): Connection | undefined {
     return this.cnx;
@@ -233,9 +239,10 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     this.state = 'ready';
     this.backoff.reset();
     this.permitsToGrant = 0;
+    // Acknowledgements kept while disconnected go first, so the broker does not dispatch those entries again.
+    this.flushAcks();
     if (this.opts.holdFirstFlow && this.connects === 1) return;
     cnx.sendCommand({ type: CommandType.FLOW, flow: { consumer_id: this.consumerId, messagePermits: this.queueSize } });
-    this.flushAcks();
   }
 
   /**
@@ -281,6 +288,14 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     }
     const md = section.metadata;
     const idData = cmd.message_id;
+    if (this.recentAcks.has(idData.ledgerId, idData.entryId)) {
+      // Already acknowledged by the application; the ack was lost in a move. Ack again, deliver nothing.
+      this.ctx.log(`${this.topic}: dropping redelivered ${idData.ledgerId}:${idData.entryId}, acknowledged before`);
+      this.pendingAcks.push({ ledgerId: idData.ledgerId, entryId: idData.entryId });
+      if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.flushAcks(), 10);
+      this.grantPermits(md.num_messages_in_batch ?? 1);
+      return;
+    }
     const redeliveryCount = cmd.redelivery_count ?? 0;
     let payload = section.payload;
     if (md.compression) {
@@ -449,6 +464,7 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
       id.batchAck = undefined;
     }
     this.pendingAcks.push({ ledgerId: id.ledgerId, entryId: id.entryId });
+    this.recentAcks.add(id.ledgerId, id.entryId);
     let group = this.ackGroup;
     if (!group) {
       let resolve!: () => void;

@@ -118,5 +118,6 @@ export function startLine(r: { name: string; pid: number; seconds: number }, c: 
 }
 
 export function unloadLine(r: UnloadResult, c: ChalkInstance): string {
+  if (r.to) return `${c.green('✔')} unloaded ${r.kind} ${r.target} (bundle${r.bundles!.length === 1 ? '' : 's'} ${r.bundles!.join(', ')}) to ${r.to} in ${r.seconds.toFixed(2)} s`;
   return `${c.green('✔')} unloaded ${r.kind} ${r.target} in ${r.seconds.toFixed(2)} s; its next lookup picks an owner`;
 }

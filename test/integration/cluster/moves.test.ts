@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PulsarClient } from '../../../src/pulsar/index.js';
+import { releaseTestCluster, testCluster, type TestCluster } from '../../helpers/cluster.js';
+import { uniqueTopic, waitUntil } from '../../helpers/env.js';
+import { keepConsumedData, longestGap, ownerOf, steadyRun, storedIndexes, unloadTopic } from './support.js';
+
+const INTERVAL_MS = 10;
+
+describe('the client on a 2-broker cluster', () => {
+  let tc: TestCluster;
+  beforeAll(async () => {
+    tc = await testCluster();
+    await keepConsumedData(tc);
+  }, 300_000);
+  afterAll(async () => {
+    await releaseTestCluster();
+  }, 120_000);
+
+  it('a lookup sent to the broker that does not own the topic is redirected to the owner', async () => {
+    const topic = uniqueTopic('redirect');
+    const owner = await ownerOf(tc, topic);
+    const other = tc.brokerUrl(tc.nameOf(owner) === 'broker-1' ? 'broker-2' : 'broker-1');
+    expect(other).not.toBe(owner);
+    // The service URL names only the non-owner: the producer must end up on the owner anyway.
+    const log: string[] = [];
+    const client = new PulsarClient({ serviceUrl: other, log: (l) => log.push(l) });
+    try {
+      const producer = await client.createProducer({ topic });
+      expect(producer.connectedTo).toBe(owner);
+      const consumer = await client.subscribe({ topic, subscription: 's', initialPosition: 'earliest' });
+      expect(consumer.connectedTo).toBe(owner);
+      await producer.send({ payload: Buffer.from('via redirect') });
+      expect((await consumer.receive(10_000))?.payload.toString()).toBe('via redirect');
+      expect(log.some((l) => l.startsWith(`connected to ${owner}`))).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it('a topic unloaded to the other broker under a steady producer and consumer: both follow by themselves, nothing lost, nothing doubled', async () => {
+    const topic = uniqueTopic('unload');
+    const run = await steadyRun(tc.serviceUrl, topic, 'unload-producer');
+    const N = 600;
+    let unloadedAt = 0;
+    const before = await ownerOf(tc, topic);
+    const target = tc.nameOf(before) === 'broker-1' ? 'broker-2' : 'broker-1';
+    await run.send(N, INTERVAL_MS, async (i) => {
+      if (i === 200) {
+        unloadedAt = Date.now();
+        await unloadTopic(tc, topic, target);
+      }
+    });
+    await run.consumed(N, 60_000);
+    const after = await ownerOf(tc, topic);
+    const producerStall = longestGap(run.sentAt, unloadedAt);
+    const consumerStall = longestGap([...run.deliveredAt.values()], unloadedAt);
+    if (process.env.MISO_TEST_CLUSTER_LOG) process.stderr.write(run.log.filter((l) => !/resending/.test(l)).join('\n') + '\n');
+    process.stderr.write(`[cluster] unload: owner ${tc.nameOf(before)} → ${tc.nameOf(after)}; producer stalled ${producerStall} ms, consumer ${consumerStall} ms; redeliveries ${run.redelivered}\n`);
+    // Each index once in the topic, in order: resends after the move were dropped by deduplication.
+    expect(await storedIndexes(tc.serviceUrl, topic)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(tc.nameOf(after)).toBe(target);
+    expect(run.producer.connectedTo).toBe(after);
+    expect(run.consumer.connectedTo).toBe(after);
+    expect(run.deliveredAt.size).toBe(N);
+    expect(run.redelivered).toBe(0);
+    expect(run.log.some((l) => /unload-producer on .* reconnected/.test(l))).toBe(true);
+    expect(producerStall).toBeLessThan(3000);
+    expect(consumerStall).toBeLessThan(3000);
+    await run.close();
+  }, 180_000);
+
+  it('kill -9 of the owning broker: the topic moves to the survivor and both clients follow, nothing lost, nothing doubled in the topic', async () => {
+    const topic = uniqueTopic('kill');
+    const run = await steadyRun(tc.serviceUrl, topic, 'kill-producer');
+    const N = 1200;
+    const victimUrl = await ownerOf(tc, topic);
+    const victim = tc.nameOf(victimUrl);
+    await waitUntil(() => run.producer.connectedTo === victimUrl && run.consumer.connectedTo === victimUrl, { what: 'both on the owner' });
+    let killedAt = 0;
+    try {
+      await run.send(N, INTERVAL_MS, (i) => {
+        if (i === 200) {
+          killedAt = Date.now();
+          tc.cluster.kill(victim, 'SIGKILL');
+        }
+      });
+      await run.consumed(N, 90_000);
+      const survivor = await ownerOf(tc, topic);
+      const producerStall = longestGap(run.sentAt, killedAt);
+      const consumerStall = longestGap([...run.deliveredAt.values()], killedAt);
+      process.stderr.write(`[cluster] kill -9 ${victim}: topic now on ${tc.nameOf(survivor)}; producer stalled ${producerStall} ms, consumer ${consumerStall} ms; consumer redeliveries ${run.redelivered}\n`);
+      expect(survivor).not.toBe(victimUrl);
+      expect(run.producer.connectedTo).toBe(survivor);
+      expect(run.consumer.connectedTo).toBe(survivor);
+      expect(await storedIndexes(tc.serviceUrl, topic)).toEqual(Array.from({ length: N }, (_, i) => i));
+      expect(run.deliveredAt.size).toBe(N);
+      // Ownership can move only after the dead broker's metadata session (5 s) expires.
+      expect(producerStall).toBeGreaterThan(3000);
+      expect(producerStall).toBeLessThan(15_000);
+      expect(consumerStall).toBeLessThan(15_000);
+    } finally {
+      await run.close();
+      // The next test (and run) needs both brokers again.
+      await tc.cluster.start(victim);
+    }
+  }, 400_000);
+});
