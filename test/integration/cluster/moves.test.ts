@@ -88,6 +88,7 @@ describe('the client on a 2-broker cluster', () => {
       const survivor = await ownerOf(tc, topic);
       const producerStall = longestGap(run.sentAt, killedAt);
       const consumerStall = longestGap([...run.deliveredAt.values()], killedAt);
+      if (process.env.MISO_TEST_CLUSTER_LOG) process.stderr.write(run.log.filter((l) => !/resending/.test(l)).join('\n') + '\n');
       process.stderr.write(`[cluster] kill -9 ${victim}: topic now on ${tc.nameOf(survivor)}; producer stalled ${producerStall} ms, consumer ${consumerStall} ms; consumer redeliveries ${run.redelivered}\n`);
       expect(survivor).not.toBe(victimUrl);
       expect(run.producer.connectedTo).toBe(survivor);
