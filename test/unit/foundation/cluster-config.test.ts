@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { brokerIds, clusterProcesses, clusterServiceUrl, jvmEnv, LOCAL_SESSION_TIMEOUT_MS, processConf } from '../../../src/broker/cluster-config.js';
 import { parseServiceUrl } from '../../../src/pulsar/url.js';
 import { RecentAcks } from '../../../src/pulsar/recent-acks.js';
-import { joinOwners } from '../../../src/pulsar/partitioned-producer.js';
+import { javaStringHash, joinOwners } from '../../../src/pulsar/partitioned-producer.js';
 
 const layout = { brokers: 2, servicePort: 6660, webPort: 8090, zkPort: 2191, bookiePort: 3191 };
 
@@ -73,5 +73,14 @@ describe('what a consumer remembers across a move', () => {
   it('names the owners of a partitioned handle only when every part is connected', () => {
     expect(joinOwners(['pulsar://a:1', 'pulsar://b:2', 'pulsar://a:1'])).toBe('pulsar://a:1,pulsar://b:2');
     expect(joinOwners(['pulsar://a:1', undefined])).toBeUndefined();
+  });
+});
+
+describe('key routing on partitioned topics', () => {
+  // Values printed by Java 17 (`(k.hashCode() & Integer.MAX_VALUE)`): the Java client's default
+  // HashingScheme is JavaStringHash, so a Java producer and miso agree on every key's partition.
+  it('hashes keys exactly like Java String.hashCode, non-ASCII and surrogate pairs included', () => {
+    const golden: [string, number][] = [['', 0], ['a', 97], ['hello', 99162322], ['Aa', 2112], ['BB', 2112], ['campaign-42', 2083738715], ['ключ', 33309882], ['😀x', 54959989], ['c-0000000000000000000000000000000000000001', 679383595]];
+    for (const [k, h] of golden) expect(javaStringHash(k)).toBe(h);
   });
 });
