@@ -243,9 +243,8 @@ export class LocalCluster {
     const state = this.state();
     if (!state) return { stopped: [] };
     const stopped: string[] = [];
-    const ordered = [...state.processes.filter((p) => p.role === 'broker'), ...state.processes.filter((p) => p.role === 'bookie'), ...state.processes.filter((p) => p.role === 'zookeeper')];
     for (const role of ['broker', 'bookie', 'zookeeper'] as const) {
-      const group = ordered.filter((p) => p.role === role && isOurProcess(p));
+      const group = state.processes.filter((p) => p.role === role && isOurProcess(p));
       await Promise.all(group.map(async (p) => {
         await stopProcess(p.pid, { graceMs, group: true });
         stopped.push(p.name);
