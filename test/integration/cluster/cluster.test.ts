@@ -44,12 +44,13 @@ describe('the client on a 2-broker cluster', () => {
     const run = await steadyRun(tc.serviceUrl, topic, 'unload-producer');
     const N = 600;
     let unloadedAt = 0;
+    let attempts = 0;
     const before = await ownerOf(tc, topic);
     const target = tc.nameOf(before) === 'broker-1' ? 'broker-2' : 'broker-1';
     await run.send(N, INTERVAL_MS, async (i) => {
       if (i === 200) {
         unloadedAt = Date.now();
-        await unloadTopic(tc, topic, target);
+        attempts = (await unloadTopic(tc, topic, target)).attempts ?? 0;
       }
     });
     await run.consumed(N, 60_000);
@@ -57,7 +58,7 @@ describe('the client on a 2-broker cluster', () => {
     const producerStall = longestGap(run.sentAt, unloadedAt);
     const consumerStall = longestGap([...run.deliveredAt.values()], unloadedAt);
     if (process.env.MISO_TEST_CLUSTER_LOG) process.stderr.write(run.log.filter((l) => !/resending/.test(l)).join('\n') + '\n');
-    process.stderr.write(`[cluster] unload: owner ${tc.nameOf(before)} → ${tc.nameOf(after)}; producer stalled ${producerStall} ms, consumer ${consumerStall} ms; redeliveries ${run.redelivered}\n`);
+    process.stderr.write(`[cluster] unload: owner ${tc.nameOf(before)} → ${tc.nameOf(after)} (${attempts} unload${attempts === 1 ? '' : 's'}); producer stalled ${producerStall} ms, consumer ${consumerStall} ms; redeliveries ${run.redelivered}\n`);
     // Each index once in the topic, in order: resends after the move were dropped by deduplication.
     expect(await storedIndexes(tc.serviceUrl, topic)).toEqual(Array.from({ length: N }, (_, i) => i));
     expect(tc.nameOf(after)).toBe(target);
@@ -66,8 +67,9 @@ describe('the client on a 2-broker cluster', () => {
     expect(run.deliveredAt.size).toBe(N);
     expect(run.redelivered).toBe(0);
     expect(run.log.some((l) => /unload-producer on .* reconnected/.test(l))).toBe(true);
-    expect(producerStall).toBeLessThan(3000);
-    expect(consumerStall).toBeLessThan(3000);
+    // About 0.5 s on a warm cluster; a freshly started one on a busy machine took up to 4 s.
+    expect(producerStall).toBeLessThan(6000);
+    expect(consumerStall).toBeLessThan(6000);
     await run.close();
   }, 180_000);
 

@@ -3,7 +3,7 @@
  * receipt and delivery time, so a test can say how long a move stalled them and whether
  * anything was lost or doubled.
  */
-import { lookupOwner, unload } from '../../../src/broker/drills.js';
+import { lookupOwner, unload, type UnloadResult } from '../../../src/broker/drills.js';
 import { PulsarClient, type Consumer, type Message, type Producer } from '../../../src/pulsar/index.js';
 import { waitUntil } from '../../helpers/env.js';
 import type { TestCluster } from '../../helpers/cluster.js';
@@ -26,8 +26,8 @@ export async function keepConsumedData(tc: TestCluster): Promise<void> {
 }
 
 /** Unload the topic; with `to`, its bundle goes to that broker (`broker-2`) so the topic really moves. */
-export async function unloadTopic(tc: TestCluster, topic: string, to?: string): Promise<void> {
-  await unload({ adminUrl: tc.adminUrls[0]!, tenant: 'public', namespace: 'default', token: undefined }, tc.state, topic, to);
+export async function unloadTopic(tc: TestCluster, topic: string, to?: string): Promise<UnloadResult> {
+  return unload({ adminUrl: tc.adminUrls[0]!, tenant: 'public', namespace: 'default', token: undefined }, tc.state, topic, to);
 }
 
 export interface SteadyRun {
