@@ -196,13 +196,18 @@ export class LocalCluster {
     throw new ProcessError(`${p.name} exited during start-up: ${diagnoseStartFailure(tail)}`, { hint: `Last lines of ${p.logFile}:\n${tail}` });
   }
 
-  /** Ready = every broker listed by `/admin/v2/brokers/<cluster>` and the bookie registered. */
+  /**
+   * Ready = each broker answers "ready" on its own admin port, every one is listed by
+   * `/admin/v2/brokers/<cluster>` and the bookie is registered. The own-port check matters
+   * after a kill: the dead broker stays listed until its metadata session expires.
+   */
   private async waitReady(state: ClusterState, timeoutMs: number, onProgress: (p: BrokerProgress) => void): Promise<void> {
     const t0 = Date.now();
     const want = brokerIds(state.layout);
     await waitFor(async () => {
       for (const p of state.processes) this.assertAlive(p);
       onProgress({ stage: 'start', version: state.version, serviceUrl: state.serviceUrl, seconds: (Date.now() - t0) / 1000 });
+      for (const url of adminUrls(state)) if (!(await brokerReady(url))) return false;
       const active = await activeBrokers(state);
       if (!want.every((b) => active.includes(b))) return false;
       return bookieRegistered(state);
@@ -298,6 +303,15 @@ export async function adminGet<T>(state: ClusterState, path: string): Promise<T 
     }
   }
   return undefined;
+}
+
+async function brokerReady(adminUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${adminUrl}/admin/v2/brokers/ready`, { signal: AbortSignal.timeout(3000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 async function activeBrokers(state: ClusterState): Promise<string[]> {
