@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { javaStringHash } from '../../../src/pulsar/partitioned-producer.js';
 import { PulsarClient, partitionTopicName } from '../../../src/pulsar/index.js';
@@ -113,7 +116,8 @@ describe('the client on a 2-broker cluster', () => {
   it('partitioned topics end to end: init --partitions, send routes each key like the Java client, tail reads every partition in per-key order', async () => {
     const tenant = uniqueName('parts');
     const ns = ['--service-url', tc.serviceUrl, '--admin-url', tc.adminUrls[0]!, '--tenant', tenant, '--namespace', 'ns'];
-    const env = { MISO_PROFILE: '', PULSAR_SERVICE_URL: '', PULSAR_ADMIN_URL: '', MISO_CONFIG_DIR: `/tmp/${tenant}-config` };
+    const configDir = mkdtempSync(join(tmpdir(), 'miso-parts-'));
+    const env = { MISO_PROFILE: '', PULSAR_SERVICE_URL: '', PULSAR_ADMIN_URL: '', MISO_CONFIG_DIR: configDir, MISO_STATE_DIR: configDir };
     const init = await miso(['init', '--partitions', '3', '--json', ...ns], { env, timeoutMs: 120_000 });
     expect(init.code, init.stderr).toBe(0);
     const report = JSON.parse(init.stdout) as { steps: { name: string; status: string; detail?: string }[] };
@@ -155,5 +159,6 @@ describe('the client on a 2-broker cluster', () => {
     expect(lines).toHaveLength(campaigns.length * 4);
     // Per key, tail shows the messages in the order they were sent.
     for (const c of campaigns) expect(lines.filter((l) => l.payload.campaign_id === c).map((l) => l.payload.title)).toEqual(['0', '1', '2', '3']);
+    rmSync(configDir, { recursive: true, force: true });
   }, 300_000);
 });
