@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { localBrokerEnv, paths, ProfileStore, resolveConfig, type ProfileSettings } from '../config/index.js';
 import { initCluster, type InitReport, type InitStep } from '../core/init.js';
 import { findLocalDistribution, type BrokerProgress } from './distribution.js';
+import { LocalCluster, type ClusterState } from './cluster.js';
+import { DEFAULT_CLUSTER_LAYOUT } from './cluster-config.js';
 import { LocalBroker, DEFAULT_BROKER_OPTIONS, type BrokerState } from './local.js';
 import { prepareSecureBroker } from './secure.js';
 
@@ -88,5 +90,60 @@ export async function brokerUp(req: UpRequest, broker = new LocalBroker(), store
     ...(r.distribution?.kind === 'local' ? { source: r.distribution.source } : {}),
     ...(init ? { init } : {}),
     ...(material ? { secure: { caFile: material.caFile, adminTokenFile: material.adminTokenFile, tokensDir: join(material.dir, 'tokens') } } : {}),
+  };
+}
+
+export interface ClusterUpRequest {
+  brokers: number;
+  servicePort?: number;
+  webPort?: number;
+  zkPort?: number;
+  bookiePort?: number;
+  /** Heap of each broker in MB (ZooKeeper and the bookie have fixed small heaps). */
+  heapMb?: number;
+  init?: boolean;
+  onProgress?: (p: BrokerProgress) => void;
+  onInitStep?: (step: InitStep) => void;
+}
+
+export interface ClusterUpResult {
+  alreadyRunning: boolean;
+  seconds: number;
+  state: ClusterState;
+  profile: string;
+  serviceUrl: string;
+  adminUrl: string;
+  init?: InitReport;
+}
+
+/**
+ * `miso broker up --brokers N`: start (or find) the local cluster, point the `local` profile
+ * at every broker (a multi-host service URL) and run `miso init` there.
+ */
+export async function clusterUp(req: ClusterUpRequest, cluster = new LocalCluster(), store = new ProfileStore()): Promise<ClusterUpResult> {
+  const env = localBrokerEnv();
+  const r = await cluster.up({
+    brokers: req.brokers,
+    servicePort: req.servicePort ?? DEFAULT_CLUSTER_LAYOUT.servicePort,
+    webPort: req.webPort ?? DEFAULT_CLUSTER_LAYOUT.webPort,
+    zkPort: req.zkPort ?? DEFAULT_CLUSTER_LAYOUT.zkPort,
+    bookiePort: req.bookiePort ?? DEFAULT_CLUSTER_LAYOUT.bookiePort,
+    brokerHeapMb: req.heapMb ?? 256,
+    version: env.pulsarVersion ?? DEFAULT_BROKER_OPTIONS.version,
+    pulsarHome: env.pulsarHome,
+  }, req.onProgress);
+  const connection: ProfileSettings = { serviceUrl: r.state.serviceUrl, adminUrl: r.state.adminUrl };
+  const kept = { ...(store.get(LOCAL_PROFILE) ?? {}) };
+  for (const k of CONNECTION_KEYS) delete kept[k];
+  store.put(LOCAL_PROFILE, { ...kept, ...connection });
+  if (!store.current()) store.use(LOCAL_PROFILE);
+  let init: InitReport | undefined;
+  if (req.init !== false) {
+    const cfg = resolveConfig({ profile: LOCAL_PROFILE, ...connection }, store);
+    init = await initCluster(cfg, { ...(req.onInitStep ? { onStep: req.onInitStep } : {}) });
+  }
+  return {
+    alreadyRunning: r.alreadyRunning, seconds: r.seconds, state: r.state, profile: LOCAL_PROFILE,
+    serviceUrl: r.state.serviceUrl, adminUrl: r.state.adminUrl, ...(init ? { init } : {}),
   };
 }

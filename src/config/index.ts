@@ -3,6 +3,7 @@ import { env } from './env.js';
 import { ProfileStore, type ProfileSettings } from './profiles.js';
 import { registerSecret } from './secrets.js';
 import { ConfigError } from '../errors.js';
+import { parseServiceUrl } from '../pulsar/url.js';
 
 export { paths } from './paths.js';
 export { ProfileStore, PROFILE_KEYS, type ProfileKey, type ProfileSettings } from './profiles.js';
@@ -140,10 +141,15 @@ function readTokenFile(file: string): string {
   }
 }
 
+/** One host or several (`pulsar://h1:6650,h2:6651`, a cluster's brokers); the client's own parser decides. */
 export function validateServiceUrl(url: string): void {
-  const m = /^(pulsar|pulsar\+ssl):\/\/([^/:]+)(:(\d+))?\/?$/.exec(url);
-  if (!m || (m[4] !== undefined && (Number(m[4]) < 1 || Number(m[4]) > 65535))) {
-    throw new ConfigError(`malformed service URL "${url}"`, { hint: 'Expected pulsar://host:6650 or pulsar+ssl://host:6651 (flag --service-url or PULSAR_SERVICE_URL).' });
+  try {
+    parseServiceUrl(url);
+  } catch (err) {
+    const detail = (err as Error).message;
+    throw new ConfigError(/is not a Pulsar service URL/.test(detail) ? `malformed service URL "${url}"` : `malformed service URL: ${detail}`, {
+      hint: 'Expected pulsar://host:6650, pulsar://host1:6650,host2:6651 or pulsar+ssl://host:6651 (flag --service-url or PULSAR_SERVICE_URL).',
+    });
   }
 }
 

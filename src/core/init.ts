@@ -55,6 +55,11 @@ export interface InitOptions {
   onStep?: (step: InitStep) => void;
   /** An admin client to use instead of one built from the config. */
   admin?: AdminClient;
+  /**
+   * Create the command and event topics with this many partitions (dead-letter topics stay
+   * plain). A topic that already exists is reported as it is, never re-created.
+   */
+  partitions?: number;
 }
 
 /** What miso expects of its namespace; `miso doctor` checks against the same values. */
@@ -211,9 +216,11 @@ export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): 
   const shortNames = initTopicShortNames();
   const fullNames = shortNames.map((s) => topicName(cfg, s));
   let existing: Set<string> | undefined;
+  let partitioned = new Set<string>();
   if (!nsMissing) {
     try {
-      existing = new Set([...(await admin.topics(ns)), ...(await admin.partitionedTopics(ns))]);
+      partitioned = new Set(await admin.partitionedTopics(ns));
+      existing = new Set([...(await admin.topics(ns)), ...partitioned]);
     } catch (err) {
       if (isFatal(err)) throw err;
       existing = undefined; // a limited token: try each topic
@@ -226,9 +233,18 @@ export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): 
       skip(name);
       continue;
     }
+    const parts = opts.partitions !== undefined && opts.partitions > 0 && (TOPICS as readonly string[]).includes(short) ? opts.partitions : 0;
     await step(name, async () => {
-      if (existing?.has(full)) return { status: 'exists' };
-      return { status: await admin.ensureTopic(full) };
+      if (parts === 0) {
+        if (existing?.has(full)) return { status: 'exists', ...(partitioned.has(full) ? { detail: 'partitioned' } : {}) };
+        return { status: await admin.ensureTopic(full) };
+      }
+      if (existing?.has(full) && !partitioned.has(full)) return { status: 'exists', detail: `not partitioned (asked for ${parts}); left as it is — delete it to re-create it partitioned` };
+      const status = await admin.ensurePartitionedTopic(full, parts);
+      if (status === 'created') return { status, detail: `${parts} partitions` };
+      const have = (await admin.partitionedMetadata(full)).partitions;
+      if (have === 0) return { status: 'exists', detail: `not partitioned (asked for ${parts}); left as it is — delete it to re-create it partitioned` };
+      return { status: 'exists', detail: have === parts ? `${have} partitions` : `${have} partitions (asked for ${parts}); left as it is` };
     });
   }
 

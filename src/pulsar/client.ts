@@ -31,7 +31,12 @@ export interface PulsarClientOptions {
   connectionTimeoutMs?: number;
   /** Idle time before a PING; twice that without traffic closes the connection. Default 30 s. */
   keepAliveIntervalMs?: number;
-  /** Reconnect backoff bounds. Default 100 ms doubling to 5 s. */
+  /**
+   * Reconnect backoff: 100 ms doubling up to `maxDelayMs` (default 1 s). After a broker dies
+   * its topics stay unowned for the metadata session timeout and then move at once; a long
+   * ceiling would add up to itself on top of that (the Java client's 60 s adds ~20 s), while
+   * an attempt is only a lookup on the service URL.
+   */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Diagnostic lines (verbose mode); silent when omitted. */
   log?: (line: string) => void;
@@ -78,6 +83,7 @@ export class PulsarClient {
       retryStartup: (fn, what) => this.retryStartup(fn, what),
       reconnecting: (h) => this.markReconnecting(h),
       reportRetry: (what, attempt, delay) => this.status.emit({ state: 'reconnecting', broker: what, attempt, retryInMs: delay }),
+      reconnectMaxDelayMs: opts.reconnect?.maxDelayMs ?? 1000,
       unregister: (h) => this.handles.delete(h),
       getSchema: (topic, version) => this.getSchema(topic, version),
       createProducer: (o) => this.createProducer(o),

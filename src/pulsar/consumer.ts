@@ -116,6 +116,11 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     return this.state === 'ready';
   }
 
+  /** The broker (host:port) this consumer's topic is served by now; undefined while disconnected. */
+  get connectedTo(): string | undefined {
+    return this.isConnected ? this.cnx?.address : undefined;
+  }
+
   /** Failover: whether the broker currently dispatches to this consumer. */
   get isActive(): boolean {
     return this.active;
@@ -164,9 +169,10 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     this.state = 'ready';
     this.backoff.reset();
     this.permits.reset();
+    // Acknowledgements kept while disconnected go first, so the broker does not dispatch those entries again.
+    this.acks.flush();
     if (this.opts.holdFirstFlow && this.connects === 1) return;
     cnx.sendCommand({ type: CommandType.FLOW, flow: { consumer_id: this.consumerId, messagePermits: this.permits.queueSize } });
-    this.acks.flush();
   }
 
   onMessage(cmd: CommandMessage, section: PayloadSection): void {
@@ -174,6 +180,13 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
     if (cmd.consumer_epoch !== undefined && cmd.consumer_epoch < this.epoch) {
       // Sent before a redeliver-all: the broker will send it again.
       this.grantPermits(1);
+      return;
+    }
+    if (this.acks.ackedBefore(cmd.message_id)) {
+      // Acknowledged by the application already; the ack was lost when the topic moved. Ack again, deliver nothing.
+      this.ctx.log(`${this.topic}: dropping redelivered ${cmd.message_id.ledgerId}:${cmd.message_id.entryId}, acknowledged before`);
+      this.acks.ackAgain(cmd.message_id);
+      this.grantPermits(section.metadata.num_messages_in_batch ?? 1);
       return;
     }
     const start = this.start_;

@@ -22,6 +22,8 @@ export interface ClientContext {
   /** A handle starts reconnecting; call the returned function when it is done. */
   reconnecting(handle: object): () => void;
   reportRetry(what: string, attempt: number, delayMs: number): void;
+  /** Longest wait between reconnect attempts (the client's `reconnect.maxDelayMs`). */
+  reconnectMaxDelayMs?: number;
   unregister(handle: Closable): void;
   getSchema(topic: string, version?: Buffer): Promise<SchemaInfo | undefined>;
   createProducer(opts: ProducerOptions): Promise<Producer>;

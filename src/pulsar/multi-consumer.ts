@@ -2,6 +2,7 @@
  * One consumer over several topics or the partitions of a partitioned topic: a consumer per
  * partition, their messages merged into one stream; acks go back to the partition's consumer.
  */
+import { joinOwners } from './partitioned-producer.js';
 import type { ConsumerImpl } from './consumer.js';
 import { ReceiveQueue } from './consumer/receive-queue.js';
 import { AlreadyClosedError } from './errors.js';
@@ -19,6 +20,10 @@ export class MultiTopicConsumer implements Consumer {
     private readonly parts: ConsumerImpl[],
   ) {
     for (const p of parts) this.byTopic.set(p.topic, p);
+  }
+
+  get connectedTo(): string | undefined {
+    return joinOwners(this.parts.map((p) => p.connectedTo));
   }
 
   get consumers(): readonly ConsumerImpl[] {

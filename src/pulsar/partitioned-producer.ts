@@ -42,6 +42,10 @@ export class PartitionedProducer implements Producer {
     return this.parts[0]?.schemaVersion;
   }
 
+  get connectedTo(): string | undefined {
+    return joinOwners(this.parts.map((p) => p.connectedTo));
+  }
+
   get lastSequenceId(): bigint {
     let max = -1n;
     for (const p of this.parts) if (p.lastSequenceId > max) max = p.lastSequenceId;
@@ -73,4 +77,10 @@ export class PartitionedProducer implements Producer {
     this.unregister();
     await Promise.allSettled(this.parts.map((p) => p.close()));
   }
+}
+
+/** Distinct owners of the parts, or undefined while any part is not connected. */
+export function joinOwners(owners: (string | undefined)[]): string | undefined {
+  if (owners.length === 0 || owners.some((o) => o === undefined)) return undefined;
+  return [...new Set(owners)].join(',');
 }

@@ -135,6 +135,10 @@ export class ProducerImpl implements Producer, ProducerHandler {
     return this.state === 'ready';
   }
 
+  get connectedTo(): string | undefined {
+    return this.state === 'ready' ? this.cnx?.address : undefined;
+  }
+
   /** Create the producer on the broker (first time). */
   async start(): Promise<void> {
     await this.ctx.retryStartup(() => this.connect(), `creating a producer on ${this.topic}`);

@@ -21,7 +21,7 @@ export async function reconnectWithBackoff(o: ReconnectOptions): Promise<void> {
   const done = o.ctx.reconnecting(o.handle);
   try {
     while (o.stillWanted()) {
-      const delay = o.backoff.next();
+      const delay = Math.min(o.backoff.next(), o.ctx.reconnectMaxDelayMs ?? Infinity);
       o.ctx.reportRetry(o.topic, o.backoff.attempts, delay);
       await sleep(delay);
       if (!o.stillWanted()) return;

@@ -44,6 +44,12 @@ export interface Producer {
   /** Highest sequence id the broker has confirmed (-1 when none yet). */
   readonly lastSequenceId: bigint;
   /**
+   * The broker this handle is attached to now (`pulsar://host:port`, the topic owner, or the
+   * owner named through a proxy), undefined while reconnecting; distinct owners joined by ","
+   * for a partitioned topic. Shows that a topic moved.
+   */
+  readonly connectedTo: string | undefined;
+  /**
    * Publish one message; resolves with its id once the broker persisted it. Waits while
    * maxPendingMessages are unconfirmed (back-pressure). A message the broker recognised as
    * a duplicate (deduplication) resolves with ledger and entry -1.
@@ -60,6 +66,12 @@ export type SubscriptionType = 'Exclusive' | 'Shared' | 'Failover' | 'Key_Shared
 export interface Consumer extends AsyncIterable<Message> {
   readonly topic: string;
   readonly subscription: string;
+  /**
+   * The broker this handle is attached to now (`pulsar://host:port`, the topic owner, or the
+   * owner named through a proxy), undefined while reconnecting; distinct owners joined by ","
+   * for a partitioned topic. Shows that a topic moved.
+   */
+  readonly connectedTo: string | undefined;
   /** The next message, or undefined after `timeoutMs` (wait forever when omitted) or once closed. */
   receive(timeoutMs?: number): Promise<Message | undefined>;
   ack(m: Message): Promise<void>;

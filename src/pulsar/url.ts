@@ -27,6 +27,11 @@ export function parseServiceUrl(serviceUrl: string): BrokerAddress[] {
       throw new ConfigError(`"${hostPort}" in "${serviceUrl}" is not host:port`, { hint: 'Use pulsar://host:6650 (--service-url).' });
     }
     const host = hp[1]!.replace(/^\[|\]$/g, '');
+    // A host name or IPv4 address (letters, digits, dots, dashes), or a bracketed IPv6 address.
+    const validHost = hp[1]!.startsWith('[') ? /^[0-9A-Fa-f:.]+$/.test(host) : /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host);
+    if (!validHost) {
+      throw new ConfigError(`"${hostPort}" in "${serviceUrl}" has a malformed host`, { hint: 'Use pulsar://host:6650,host2:6651 (--service-url).' });
+    }
     const port = hp[2] === undefined ? (tls ? 6651 : 6650) : Number(hp[2]);
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
       throw new ConfigError(`port ${hp[2]} in "${serviceUrl}" is out of range`, { hint: 'Ports are 1-65535.' });

@@ -10,6 +10,7 @@
  */
 import type { MessageId } from '../message-id.js';
 import type { MessageIdData } from '../protocol/definitions.js';
+import { RecentAcks } from './recent-acks.js';
 
 export interface AckSink {
   /** Write one ACK command; false when there is no connection to write it to (nothing was sent). */
@@ -49,6 +50,8 @@ export class AckGroupingTracker {
   private timer: NodeJS.Timeout | undefined;
   private readonly maxDelayMs: number;
   private readonly maxSize: number;
+  /** Entries acknowledged lately, so a redelivery after a topic move is recognised (see recent-acks.ts). */
+  private readonly recent = new RecentAcks();
 
   constructor(
     private readonly sink: AckSink,
@@ -75,7 +78,19 @@ export class AckGroupingTracker {
       id.batchAck = undefined;
     }
     this.individual.push({ ledgerId: id.ledgerId, entryId: id.entryId });
+    this.recent.add(id.ledgerId, id.entryId);
     return this.joinGroup();
+  }
+
+  /** The application acknowledged this entry lately: a redelivery of it was caused by an ack lost in a move. */
+  ackedBefore(entry: MessageIdData): boolean {
+    return this.recent.has(entry.ledgerId, entry.entryId);
+  }
+
+  /** Acknowledge an entry again (its earlier ack was lost), in the next group. */
+  ackAgain(entry: MessageIdData): void {
+    this.individual.push({ ledgerId: entry.ledgerId, entryId: entry.entryId });
+    void this.joinGroup();
   }
 
   /** Acknowledge everything up to `id`; only the highest cumulative position of a group is sent. */

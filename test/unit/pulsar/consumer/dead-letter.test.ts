@@ -29,6 +29,7 @@ class RecordingProducer implements Producer {
   readonly producerName = 'dlq';
   readonly schemaVersion = undefined;
   readonly lastSequenceId = -1n;
+  readonly connectedTo = undefined;
   constructor(readonly topic: string) {}
   send(msg: OutgoingMessage): Promise<MessageId> {
     this.sent.push(msg);
