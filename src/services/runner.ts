@@ -13,6 +13,7 @@ import { ServiceHost } from './host/service-host.js';
 import { paymentService } from './payment/service.js';
 import { SimulatedPayoutProvider } from './payment/provider.js';
 import { SqliteStore } from './store/sqlite.js';
+import { sqliteSql } from './store/sql.js';
 import { trackingService } from './tracking/service.js';
 
 /**
@@ -145,7 +146,7 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
     for (const service of opts.services) {
       const file = databaseFile(service, opts);
       const def = definitionFor(service, opts, file);
-      const store = new SqliteStore({ file, migrations: def.migrations, repo: def.sqliteRepo });
+      const store = new SqliteStore({ file, migrations: def.migrations, repo: (db) => def.repo(sqliteSql(db)) });
       if (service === 'commission' && plans) {
         await store.transaction(async (tx) => {
           for (const [campaign, plan] of Object.entries(plans)) await (tx.repo as { setPlan(c: string, p: CommissionPlan, at: number): Promise<void> }).setPlan(campaign, plan, Date.now());

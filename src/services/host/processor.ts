@@ -88,7 +88,10 @@ export class MessageProcessor<R> {
     const now = this.clock();
     try {
       return await this.store.transaction(async (tx) => {
-        if (await tx.processed(envelope.id)) return { kind: 'duplicate', envelope } as Outcome;
+        // Claimed first: on a shared database, an instance handling the same message at the
+        // same moment waits here until this transaction ends, then finds it handled. Every
+        // path below records the real outcome; a throw rolls the claim back with the rest.
+        if (!(await tx.claim({ messageId: envelope.id, type: envelope.type, outcome: 'accepted', processedAt: now }))) return { kind: 'duplicate', envelope } as Outcome;
         let decision: Decision;
         try {
           decision = await handler(envelope.payload, { repo: tx.repo, messageId: envelope.id, correlationId: envelope.correlation_id, now, redeliveryCount: src.redeliveryCount, via: src.via });
@@ -106,7 +109,6 @@ export class MessageProcessor<R> {
           return { kind: 'rejected', envelope, rejection: event, reason: rejection } as Outcome;
         }
         const emitted = this.envelopes(envelope, decision, now);
-        await tx.markProcessed({ messageId: envelope.id, type: envelope.type, outcome: 'accepted', processedAt: now });
         for (const e of emitted) await this.enqueue(tx, e);
         return { kind: 'accepted', envelope, emitted, result: decision.result } as Outcome;
       });
