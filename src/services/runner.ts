@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { paths, resolveServiceMode, SERVICES, type ResolvedConfig, type ServiceMode, type ServiceName } from '../config/index.js';
+import { paths, resolveDatabaseUrl, resolveServiceMode, SERVICES, type ResolvedConfig, type ServiceMode, type ServiceName } from '../config/index.js';
 import { pulsarClientFor } from '../core/publisher.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { PulsarClient } from '../pulsar/index.js';
@@ -13,6 +13,8 @@ import { ServiceHost } from './host/service-host.js';
 import { paymentService } from './payment/service.js';
 import { SimulatedPayoutProvider } from './payment/provider.js';
 import { SqliteStore } from './store/sqlite.js';
+import { PostgresStore } from './store/postgres.js';
+import type { ServiceStore } from './store/store.js';
 import { sqliteSql } from './store/sql.js';
 import { trackingService } from './tracking/service.js';
 
@@ -37,6 +39,17 @@ export interface RunOptions {
   /** Directory of the databases (`<dir>/<service>.db`); default `<state dir>/services`. */
   dataDir?: string;
   keyShared?: boolean;
+  /**
+   * PostgreSQL instead of SQLite files (`--database-url`); each service otherwise takes
+   * `<SERVICE>_DATABASE_URL`, `MISO_DATABASE_URL` or the profile's `databaseUrl`.
+   */
+  databaseUrl?: string;
+  /** Schema of each service in PostgreSQL (default: the service's name); tests use random ones. */
+  schemas?: Partial<Record<ServiceName, string>>;
+  /** This instance's id, shown in /health and /metrics (default: host, pid, random). */
+  instanceId?: string;
+  /** Outbox lease time (ms) on PostgreSQL. */
+  outboxLeaseMs?: number;
   /** The simulated payout provider: its ledger, failure rate and forced failures. */
   providerDb?: string;
   payoutFailureRate?: number;
@@ -72,6 +85,9 @@ export function parseServices(arg: string): ServiceName[] {
 
 /** Check option combinations before anything starts. */
 export function checkRunOptions(opts: RunOptions): void {
+  if (opts.db && opts.databaseUrl) {
+    throw new UsageError('--db names an SQLite file and --database-url a PostgreSQL database', { hint: 'Give one of them.' });
+  }
   if (opts.db && opts.services.length > 1) {
     throw new UsageError('--db names the database of one service', { hint: 'With `all`, use --data-dir <dir> (one <service>.db per service).' });
   }
@@ -146,13 +162,15 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
     for (const service of opts.services) {
       const file = databaseFile(service, opts);
       const def = definitionFor(service, opts, file);
-      const store = new SqliteStore({ file, migrations: def.migrations, repo: (db) => def.repo(sqliteSql(db)) });
+      const store = await openStore(service, def, opts, file);
       if (service === 'commission' && plans) {
         await store.transaction(async (tx) => {
           for (const [campaign, plan] of Object.entries(plans)) await (tx.repo as { setPlan(c: string, p: CommissionPlan, at: number): Promise<void> }).setPlan(campaign, plan, Date.now());
         });
       }
       const host = new ServiceHost(def, store, {
+        ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+        ...(opts.outboxLeaseMs !== undefined ? { outboxLeaseMs: opts.outboxLeaseMs } : {}),
         scope: opts.cfg,
         client,
         mode: modes[service],
@@ -176,6 +194,13 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
     throw err;
   }
   return { hosts, client, stop: stopAll };
+}
+
+/** PostgreSQL when a database URL is set for the service (flag, env, profile), else its SQLite file. */
+async function openStore(service: ServiceName, def: ServiceDefinition<unknown>, opts: RunOptions, file: string): Promise<ServiceStore<unknown>> {
+  const url = opts.db ? undefined : resolveDatabaseUrl(service, opts.databaseUrl, opts.cfg.profile);
+  if (!url) return new SqliteStore({ file, migrations: def.migrations, repo: (db) => def.repo(sqliteSql(db)) });
+  return PostgresStore.open({ url: url.url, schema: opts.schemas?.[service] ?? service, migrations: def.migrations, repo: def.repo });
 }
 
 function portInUse(err: unknown, port: number, service: ServiceName): UsageError | undefined {

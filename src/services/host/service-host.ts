@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ServiceMode } from '../../config/index.js';
 import { Publisher } from '../../core/publisher.js';
 import { DLQ_PROPS } from '../../core/dlq.js';
@@ -43,6 +45,10 @@ export interface ServiceHostOptions {
    */
   ensureTopic?: (topic: string) => Promise<void>;
   log?: (line: string) => void;
+  /** This instance among several on one database (default: host, pid and a random part). */
+  instanceId?: string;
+  /** Outbox lease time (ms): how soon a dead instance's outbox slices are taken over. */
+  outboxLeaseMs?: number;
 }
 
 
@@ -66,6 +72,8 @@ export class ServiceHost<R> {
   private started = 0;
   private address: AddressInfo | undefined;
   private readonly log: (line: string) => void;
+  /** Shown in /health and carried by every /metrics series. */
+  readonly instanceId: string;
 
   constructor(
     readonly def: ServiceDefinition<R>,
@@ -73,9 +81,26 @@ export class ServiceHost<R> {
     readonly opts: ServiceHostOptions,
   ) {
     this.log = opts.log ?? (() => {});
+    this.instanceId = opts.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+    // On a shared database several instances serve one service: every series carries the
+    // instance (`instance_id`, not `instance`, which Prometheus sets to the scrape target). On
+    // SQLite there is one instance per database and the info gauge says which.
+    if (store.outboxSlices > 1 || store.kind !== 'sqlite') this.metrics.registry.constLabels = { instance_id: this.instanceId };
+    this.metrics.instanceInfo.set(1, { service: def.name, instance_id: this.instanceId });
     this.processor = new MessageProcessor(def, store, opts.scope, { maxRedeliveries: opts.maxRedeliveries ?? 3 });
-    this.publisher = new Publisher(opts.client, opts.scope, { producerName: () => this.producerName });
-    this.relay = new OutboxRelay(store, this.publisher, { metrics: this.metrics, log: (l) => this.log(`${def.name}: ${l}`), service: def.name });
+    // Anonymous producers, to check and create the topics at start: the outbox relay publishes
+    // under its own stable names.
+    this.publisher = new Publisher(opts.client, opts.scope);
+    this.relay = new OutboxRelay(store, {
+      client: opts.client,
+      scope: opts.scope,
+      producerName: (slice) => this.producerNameOf(slice),
+      instanceId: this.instanceId,
+      metrics: this.metrics,
+      log: (l) => this.log(`${def.name}: ${l}`),
+      service: def.name,
+      ...(opts.outboxLeaseMs !== undefined ? { leaseTtlMs: opts.outboxLeaseMs } : {}),
+    });
     const labels = { service: def.name };
     this.metrics.outboxDepth.set(() => this.outboxDepthCache, labels);
     this.metrics.brokerConnected.set(() => (opts.client.status.current.state === 'connected' ? 1 : 0), labels);
@@ -91,9 +116,19 @@ export class ServiceHost<R> {
     });
   }
 
-  /** Stable per database, so broker deduplication recognises resends after a restart. */
+  /**
+   * Stable per database and outbox slice, not per instance, so broker deduplication recognises
+   * resends after a restart or a hand-over (see `outbox-relay.ts`). A store with one slice keeps
+   * the name it always had.
+   */
+  producerNameOf(slice: number): string {
+    const base = `${this.def.name}-outbox-${this.store.storeId}`;
+    return this.store.outboxSlices === 1 ? base : `${base}-${slice}`;
+  }
+
+  /** The producer name of the first outbox slice (the only one on SQLite). */
   get producerName(): string {
-    return `${this.def.name}-outbox-${this.store.storeId}`;
+    return this.producerNameOf(0);
   }
 
   get url(): string | undefined {
@@ -176,7 +211,7 @@ export class ServiceHost<R> {
       receiverQueueSize: 200,
       nackRedeliveryDelayMs: this.opts.nackDelayMs ?? 500,
       ...(isCommands ? { deadLetter: { maxRedeliverCount: this.opts.maxRedeliveries ?? 3, topic: this.deadLetterTopic } } : {}),
-      consumerName: `${this.def.name}-${process.pid}`,
+      consumerName: `${this.def.name}-${this.instanceId}`,
     });
     const loop: Loop = { topic, consumer, done: Promise.resolve() };
     loop.done = this.consume(loop);
@@ -329,22 +364,27 @@ export class ServiceHost<R> {
   }
 
   async health(): Promise<{ status: 'ok' | 'degraded'; [k: string]: unknown }> {
-    const depth = await this.store.outboxDepth().catch(() => -1);
+    let databaseError: string | undefined;
+    const depth = await this.store.outboxDepth().catch((err: unknown) => { databaseError = (err as Error).message; return -1; });
     this.outboxDepthCache = depth;
     const broker = this.opts.client.status.current;
     const connected = broker.state === 'connected';
     const stats = this.def.stats ? await this.store.read((repo) => this.def.stats!(repo)).catch(() => undefined) : undefined;
     return {
-      status: connected && !this.stopping ? 'ok' : 'degraded',
+      status: connected && !this.stopping && databaseError === undefined ? 'ok' : 'degraded',
       service: this.def.name,
+      instance_id: this.instanceId,
       mode: this.opts.mode,
       broker_connected: connected,
       broker_state: broker.state,
       topics_subscribed: this.loops.map((l) => ({ topic: topicName(this.opts.scope, l.topic), subscription: this.subscription })),
       outbox_depth: depth,
       outbox_error: this.relay.lastError ?? null,
-      producer_name: this.producerName,
+      producer_names: this.relay.heldSlices.map((n) => this.producerNameOf(n)),
+      outbox_slices_held: this.relay.heldSlices,
       database: this.store.location,
+      database_kind: this.store.kind,
+      database_error: databaseError ?? null,
       uptime_seconds: Math.round((Date.now() - this.started) / 1000),
       ...(stats ? { stats } : {}),
     };
