@@ -13,6 +13,7 @@ export default class Run extends ConnectedCommand {
     '<%= config.bin %> run commission --key-shared --db ./commission-2.db --port 0',
     '<%= config.bin %> run payment --payout-failure-rate 0.3',
     '<%= config.bin %> run all --init',
+    '<%= config.bin %> run payment --database-url postgres://miso@127.0.0.1:55432/miso --port 0   # start it three times',
   ];
   static override args = {
     service: Args.string({ description: 'which service', options: [...SERVICES, 'all'], required: true }),
@@ -22,6 +23,8 @@ export default class Run extends ConnectedCommand {
     port: Flags.integer({ description: `HTTP port for health, metrics and REST (default ${Object.values(DEFAULT_PORTS).join('/')}; 0 = any free port; with all, the first of four consecutive ports)`, min: 0, max: 65535 }),
     host: Flags.string({ description: 'address the HTTP server binds to (0.0.0.0 in containers)', default: '127.0.0.1' }),
     db: Flags.string({ description: 'database file of the service (default <state dir>/services/<service>.db)' }),
+    'database-url': Flags.string({ description: 'PostgreSQL shared by several instances, e.g. postgres://miso@127.0.0.1:55432/miso (`miso db up`); default <SERVICE>_DATABASE_URL, MISO_DATABASE_URL, the profile, else SQLite files' }),
+    'instance-id': Flags.string({ description: 'name of this instance in /health and /metrics (default: host, pid and a random part)' }),
     'data-dir': Flags.string({ description: 'directory for the databases of the services (one <service>.db each)' }),
     'key-shared': Flags.boolean({ description: 'Key_Shared subscription: several instances keep per-aggregate order' }),
     'payout-failure-rate': Flags.string({ description: 'payment: share of payout attempts the simulated provider fails transiently (0..1)' }),
@@ -53,6 +56,8 @@ export default class Run extends ConnectedCommand {
       host: flags.host,
       ...(flags.db ? { db: flags.db } : {}),
       ...(flags['data-dir'] ? { dataDir: flags['data-dir'] } : {}),
+      ...(flags['database-url'] ? { databaseUrl: flags['database-url'] } : {}),
+      ...(flags['instance-id'] ? { instanceId: flags['instance-id'] } : {}),
       keyShared: flags['key-shared'],
       ...(rate !== undefined ? { payoutFailureRate: rate } : {}),
       ...(flags['fail-next'] !== undefined ? { failNext: flags['fail-next'] } : {}),
