@@ -205,6 +205,7 @@ class SliceRelay {
   }
 
   private lost(): void {
+    this.opts.log?.(`outbox: slice ${this.lease.slice} was taken over (epoch ${this.lease.epoch} is gone); stopping it here`);
     this.stopped = true;
     this.onLost();
   }

@@ -135,8 +135,10 @@ export class PostgresStore<R> implements ServiceStore<R> {
 
   /** Number the slice's new rows under the lease, then read the numbered ones after `afterSeq`. */
   async pendingOutbox(limit: number, afterSeq = 0n, lease?: OutboxLease): Promise<OutboxRow[]> {
+    // Ids and sequence ids leave as text (they are bigints); ORDER BY names the table's columns,
+    // since a bare name would sort by the text alias ('10' before '4').
     const cols = 'id::text AS id, seq::text AS seq, topic, type, msg_key, properties, payload, event_time, created_at';
-    if (!lease) return toRows((await this.query(`SELECT ${cols} FROM outbox ORDER BY id LIMIT $1`, [limit])).rows);
+    if (!lease) return toRows((await this.query(`SELECT ${cols} FROM outbox ORDER BY outbox.id LIMIT $1`, [limit])).rows);
     const client = await this.pool.connect().catch((err: unknown) => { throw databaseError(err, this.opts.url); });
     let broken = false;
     try {
@@ -157,7 +159,7 @@ export class PostgresStore<R> implements ServiceStore<R> {
     } finally {
       client.release(broken);
     }
-    return toRows((await this.query(`SELECT ${cols} FROM outbox WHERE slice = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [lease.slice, String(afterSeq), limit])).rows);
+    return toRows((await this.query(`SELECT ${cols} FROM outbox WHERE slice = $1 AND seq > $2 ORDER BY outbox.seq LIMIT $3`, [lease.slice, String(afterSeq), limit])).rows);
   }
 
   async markPublished(ids: readonly bigint[], lease?: OutboxLease): Promise<void> {

@@ -71,6 +71,16 @@ describe('postgres store with several writers', () => {
     await s.close();
   });
 
+  it('hands out rows in numeric sequence order past 9 (a text sort would put 10 before 4 and the broker would drop 4)', async () => {
+    const s = await open({ slices: 1 });
+    for (let i = 0; i < 25; i++) await s.transaction((tx) => tx.enqueue(entry(`k${i}`)));
+    const lease = (await s.leaseOutbox(0, 'relay', 5000))!;
+    const seqs = (await s.pendingOutbox(100, 0n, lease)).map((r) => Number(r.seq));
+    expect(seqs).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect((await s.pendingOutbox(100, 9n, lease)).map((r) => Number(r.seq))).toEqual(Array.from({ length: 16 }, (_, i) => i + 10));
+    await s.close();
+  });
+
   it('hands an expired lease to another holder with a higher epoch and fences the old holder off', async () => {
     const s = await open({ slices: 1 });
     await s.transaction((tx) => tx.enqueue(entry('k')));
