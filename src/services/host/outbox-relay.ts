@@ -30,7 +30,9 @@ import type { ServiceMetrics } from './metrics.js';
  *   While its producer is still connected the broker refuses the successor a producer of the
  *   same name, and once the successor has it the broker refuses the old one; either way one
  *   producer per name publishes, and what the old one sent carried sequence ids the
- *   successor's producer sees as already persisted.
+ *   successor's producer sees as already persisted. A paused holder cannot block its
+ *   successor in the database either: the server ends a transaction left idle for 5 s (its
+ *   locks go with it) and lock waits give up after 4 s.
  *
  * Per slice, sends are pipelined (rows committed while earlier ones await receipts go out at
  * once); after a failure the slice lets what is in flight settle and starts again from the
@@ -56,7 +58,7 @@ export interface OutboxRelayOptions {
 
 /** The stores that know other instances (PostgreSQL). */
 interface Heartbeats {
-  heartbeat(instanceId: string, withinMs: number): Promise<number>;
+  heartbeat(instanceId: string, withinMs: number): Promise<string[]>;
 }
 
 export class OutboxRelay {
@@ -127,8 +129,10 @@ export class OutboxRelay {
   private async tick(): Promise<void> {
     const total = this.store.outboxSlices;
     const hb = (this.store as Partial<Heartbeats>).heartbeat;
-    const alive = hb ? await hb.call(this.store, this.opts.instanceId, this.ttl) : 1;
-    const share = Math.ceil(total / Math.max(1, alive));
+    const alive = hb ? await hb.call(this.store, this.opts.instanceId, this.ttl) : [this.opts.instanceId];
+    // Shares that add up to the slices: the first (slices mod instances) instances by id take one more.
+    const rank = Math.max(0, alive.indexOf(this.opts.instanceId));
+    const share = Math.floor(total / alive.length) + (rank < total % alive.length ? 1 : 0);
     for (const [n, relay] of this.slices) {
       const renewed = await this.store.leaseOutbox(n, this.opts.instanceId, this.ttl);
       if (!renewed || renewed.epoch !== relay.lease.epoch) {

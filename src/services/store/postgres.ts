@@ -58,7 +58,9 @@ export class PostgresStore<R> implements ServiceStore<R> {
       max: opts.poolSize ?? 8,
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
       idleTimeoutMillis: 30_000,
-      options: `-c search_path=${opts.schema}`,
+      // A paused instance (SIGSTOP) must not hold locks its successors wait on: the server ends
+      // its open transaction after a few idle seconds, and no lock is waited on for long.
+      options: `-c search_path=${opts.schema} -c idle_in_transaction_session_timeout=5000 -c lock_timeout=4000`,
       types,
     });
     // An idle connection dropped by the server (restart, network) must not crash the process.
@@ -186,12 +188,13 @@ export class PostgresStore<R> implements ServiceStore<R> {
     return (await this.query('DELETE FROM processed_messages WHERE processed_at < $1', [before])).rowCount ?? 0;
   }
 
-  /** Note this instance as alive; returns how many instances were seen within `withinMs` (itself included). */
-  async heartbeat(instanceId: string, withinMs: number): Promise<number> {
+  /** Note this instance as alive; returns the instances seen within `withinMs` (itself included), sorted. */
+  async heartbeat(instanceId: string, withinMs: number): Promise<string[]> {
     await this.query('INSERT INTO instances (instance_id, seen_at) VALUES ($1, clock_timestamp()) ON CONFLICT (instance_id) DO UPDATE SET seen_at = excluded.seen_at', [instanceId]);
-    const r = await this.query<{ n: number }>("SELECT count(*) AS n FROM instances WHERE seen_at > clock_timestamp() - $1 * interval '1 millisecond'", [withinMs]);
+    const r = await this.query<{ instance_id: string }>("SELECT instance_id FROM instances WHERE seen_at > clock_timestamp() - $1 * interval '1 millisecond' ORDER BY instance_id", [withinMs]);
     await this.query("DELETE FROM instances WHERE seen_at < clock_timestamp() - interval '1 hour'");
-    return Math.max(1, r.rows[0]!.n);
+    const ids = r.rows.map((x) => x.instance_id);
+    return ids.includes(instanceId) ? ids : [...ids, instanceId].sort();
   }
 
   async close(): Promise<void> {
