@@ -12,6 +12,7 @@ import type { ServiceDefinition } from './host/definition.js';
 import { ServiceHost } from './host/service-host.js';
 import { paymentService } from './payment/service.js';
 import { SimulatedPayoutProvider } from './payment/provider.js';
+import { PostgresPayoutProvider } from './payment/provider-postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import { PostgresStore } from './store/postgres.js';
 import type { ServiceStore } from './store/store.js';
@@ -127,7 +128,7 @@ export function loadPlans(file: string): Record<string, CommissionPlan> {
   return value as Record<string, CommissionPlan>;
 }
 
-function definitionFor(service: ServiceName, opts: RunOptions, dbFile: string): ServiceDefinition<unknown> {
+async function definitionFor(service: ServiceName, opts: RunOptions, dbFile: string): Promise<ServiceDefinition<unknown>> {
   switch (service) {
     case 'campaign':
       return campaignService() as ServiceDefinition<unknown>;
@@ -136,8 +137,15 @@ function definitionFor(service: ServiceName, opts: RunOptions, dbFile: string): 
     case 'commission':
       return commissionService() as ServiceDefinition<unknown>;
     case 'payment': {
+      const failures = { failureRate: opts.payoutFailureRate ?? 0, failNext: opts.failNext ?? 0 };
+      // With PostgreSQL the provider's books live there too, shared by every payment instance.
+      const url = opts.db || opts.providerDb ? undefined : resolveDatabaseUrl('payment', opts.databaseUrl, opts.cfg.profile);
+      if (url) {
+        const provider = await PostgresPayoutProvider.open({ url: url.url, ...(opts.schemas?.payment ? { schema: `${opts.schemas.payment}_provider` } : {}), ...failures });
+        return paymentService({ provider }) as ServiceDefinition<unknown>;
+      }
       const file = opts.providerDb ?? (dbFile === ':memory:' ? ':memory:' : join(dirname(dbFile), 'payout-provider.db'));
-      const provider = new SimulatedPayoutProvider({ file, failureRate: opts.payoutFailureRate ?? 0, failNext: opts.failNext ?? 0 });
+      const provider = new SimulatedPayoutProvider({ file, ...failures });
       return paymentService({ provider }) as ServiceDefinition<unknown>;
     }
   }
@@ -161,8 +169,11 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
   try {
     for (const service of opts.services) {
       const file = databaseFile(service, opts);
-      const def = definitionFor(service, opts, file);
-      const store = await openStore(service, def, opts, file);
+      const def = await definitionFor(service, opts, file);
+      const store = await openStore(service, def, opts, file).catch(async (err: unknown) => {
+        await def.close?.();
+        throw err;
+      });
       if (service === 'commission' && plans) {
         await store.transaction(async (tx) => {
           for (const [campaign, plan] of Object.entries(plans)) await (tx.repo as { setPlan(c: string, p: CommissionPlan, at: number): Promise<void> }).setPlan(campaign, plan, Date.now());

@@ -2,7 +2,7 @@ import type { Sql } from '../store/sql.js';
 import { CommandRejected, invalid, type FieldProblem, type ServiceDefinition } from '../host/definition.js';
 import { requireCurrency, requireMinor, requireText } from '../validation.js';
 import { limitOf } from '../campaign/service.js';
-import { PayoutRefusedError, type PayoutProvider, type SimulatedPayoutProvider } from './provider.js';
+import { PayoutRefusedError, type PayoutProvider } from './provider.js';
 
 /**
  * The payment service: pays each commission out once.
@@ -96,7 +96,15 @@ interface ProcessPaymentPayload {
   idempotency_key: string;
 }
 
-export function paymentService(opts: { provider: PayoutProvider & Partial<Pick<SimulatedPayoutProvider, 'ledger' | 'injectFailures' | 'setFailureRate' | 'close'>> }): ServiceDefinition<PaymentRepo> {
+/** What the payment service may ask of a simulated provider besides payouts (its books, failure injection). */
+export interface ProviderControls {
+  ledger?(): { count: number; totalCents: number } | Promise<{ count: number; totalCents: number }>;
+  injectFailures?(n: number): void;
+  setFailureRate?(rate: number): void;
+  close?(): void | Promise<void>;
+}
+
+export function paymentService(opts: { provider: PayoutProvider & ProviderControls }): ServiceDefinition<PaymentRepo> {
   const provider = opts.provider;
   return {
     name: 'payment',
@@ -166,7 +174,7 @@ export function paymentService(opts: { provider: PayoutProvider & Partial<Pick<S
       },
       {
         method: 'GET', path: '/provider', summary: "the simulated payout provider's books",
-        query: async () => ({ status: 200, body: provider.ledger ? provider.ledger() : {} }),
+        query: async () => ({ status: 200, body: provider.ledger ? await provider.ledger() : {} }),
       },
       {
         method: 'POST', path: '/provider/failures', summary: 'make the simulated provider fail: {"fail_next": 2} or {"failure_rate": 0.3}',

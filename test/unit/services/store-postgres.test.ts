@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore, sliceOf } from '../../../src/services/store/postgres.js';
 import { LeaseLostError } from '../../../src/services/store/store.js';
 import { ConfigError, UnreachableError } from '../../../src/errors.js';
+import { PostgresPayoutProvider } from '../../../src/services/payment/provider-postgres.js';
 import { dropSchemas, randomSchema, TEST_DATABASE_URL } from '../../helpers/postgres.js';
 
 /** What only the shared store has to show: several writers at once, leases, bad URLs. */
@@ -106,6 +107,27 @@ describe('postgres store with several writers', () => {
     const slices = new Set(Array.from({ length: 200 }, (_, i) => sliceOf(`campaign-${i}`, 4)));
     expect(slices).toEqual(new Set([0, 1, 2, 3]));
     expect(sliceOf('campaign-7', 4)).toBe(sliceOf('campaign-7', 4));
+  });
+});
+
+describe("the payout provider's books on PostgreSQL", () => {
+  it('pays one idempotency key once when two payment instances ask at the same moment', async () => {
+    const schema = randomSchema('payouts');
+    schemas.push(schema);
+    const [p1, p2] = await Promise.all([PostgresPayoutProvider.open({ url: TEST_DATABASE_URL, schema }), PostgresPayoutProvider.open({ url: TEST_DATABASE_URL, schema })]);
+    try {
+      const req = (key: string) => ({ idempotencyKey: key, amountCents: 250, currency: 'USD', payee: 'u' });
+      for (let i = 0; i < 10; i++) {
+        const [a, b] = await Promise.all([p1.payout(req(`k${i}`)), p2.payout(req(`k${i}`))]);
+        expect(a.reference).toBe(b.reference);
+        expect([a.created, b.created].sort()).toEqual([false, true]);
+      }
+      expect(await p1.ledger()).toEqual({ count: 10, totalCents: 2500 });
+      expect((await p2.lookup('k3'))?.amountCents).toBe(250);
+    } finally {
+      await p1.close();
+      await p2.close();
+    }
   });
 });
 
