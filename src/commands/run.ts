@@ -3,7 +3,8 @@ import { ConnectedCommand } from '../cli/base.js';
 import { SERVICE_MODES, SERVICES } from '../config/index.js';
 import { initCluster } from '../core/init.js';
 import { MisoError, UsageError } from '../errors.js';
-import { DEFAULT_PORTS, parseServices, shutdownSignal, startServices } from '../services/runner.js';
+import { checkInstances, DEFAULT_PORTS, parseServices, shutdownSignal, startServices } from '../services/runner.js';
+import { instanceArgs, Supervisor } from '../services/supervisor.js';
 
 export default class Run extends ConnectedCommand {
   static override description = 'Run a service (or all four in one process): consume its command topic, publish its events, serve /health and /metrics';
@@ -14,6 +15,7 @@ export default class Run extends ConnectedCommand {
     '<%= config.bin %> run payment --payout-failure-rate 0.3',
     '<%= config.bin %> run all --init',
     '<%= config.bin %> run payment --database-url postgres://miso@127.0.0.1:55432/miso --port 0   # start it three times',
+    '<%= config.bin %> run payment --instances 3 --database-url postgres://miso@127.0.0.1:55432/miso',
   ];
   static override args = {
     service: Args.string({ description: 'which service', options: [...SERVICES, 'all'], required: true }),
@@ -24,6 +26,7 @@ export default class Run extends ConnectedCommand {
     host: Flags.string({ description: 'address the HTTP server binds to (0.0.0.0 in containers)', default: '127.0.0.1' }),
     db: Flags.string({ description: 'database file of the service (default <state dir>/services/<service>.db)' }),
     'database-url': Flags.string({ description: 'PostgreSQL shared by several instances, e.g. postgres://miso@127.0.0.1:55432/miso (`miso db up`); default <SERVICE>_DATABASE_URL, MISO_DATABASE_URL, the profile, else SQLite files' }),
+    instances: Flags.integer({ description: 'run this many instances of the service as processes on one PostgreSQL database (ports from --port up), restarting any that dies', min: 1 }),
     'instance-id': Flags.string({ description: 'name of this instance in /health and /metrics (default: host, pid and a random part)' }),
     'data-dir': Flags.string({ description: 'directory for the databases of the services (one <service>.db each)' }),
     'key-shared': Flags.boolean({ description: 'Key_Shared subscription: several instances keep per-aggregate order' }),
@@ -46,6 +49,21 @@ export default class Run extends ConnectedCommand {
     if (flags.init) {
       const report = await initCluster(cfg);
       if (!report.ok) throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} failed`, { hint: 'Run `miso init` to see which step fails.' });
+    }
+    if (flags.instances && flags.instances > 1) {
+      checkInstances(services, flags.instances, { cfg, ...(flags.db ? { db: flags.db } : {}), ...(flags['database-url'] ? { databaseUrl: flags['database-url'] } : {}) });
+      const supervisor = new Supervisor({
+        count: flags.instances, program: process.argv[1]!, args: ['run', ...instanceArgs(this.argv)],
+        baseId: flags['instance-id'] ?? `${services[0]}-${process.pid}`, basePort: flags.port ?? DEFAULT_PORTS[services[0]!],
+        // With --json each instance's documents pass through as NDJSON (they name the instance).
+        stdout: (id, l) => (this.out.json && l.startsWith('{') ? this.out.data(JSON.parse(l)) : this.out.line(`[${id}] ${l}`)),
+        log: (l) => this.out.info(l),
+      });
+      supervisor.start();
+      const sig = await shutdownSignal();
+      this.out.info(`${sig}: stopping ${flags.instances} instances…`);
+      await supervisor.stop();
+      return;
     }
     const ports = flags.port === undefined ? undefined : Object.fromEntries(services.map((s, i) => [s, flags.port === 0 ? 0 : flags.port! + i]));
     const running = await startServices({

@@ -207,6 +207,15 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
   return { hosts, client, stop: stopAll };
 }
 
+/** Several instances need one database they all reach: PostgreSQL. */
+export function checkInstances(services: readonly ServiceName[], count: number, opts: Pick<RunOptions, 'databaseUrl' | 'db' | 'cfg'>): void {
+  if (count <= 1) return;
+  if (services.length !== 1) throw new UsageError('--instances runs several instances of one service', { hint: 'Name the service, e.g. `miso run payment --instances 3`.' });
+  if (opts.db || !resolveDatabaseUrl(services[0]!, opts.databaseUrl, opts.cfg.profile)) {
+    throw new UsageError('several instances need a database they share: PostgreSQL', { hint: 'Give --database-url (or MISO_DATABASE_URL); `miso db up` starts one on this machine.' });
+  }
+}
+
 /** PostgreSQL when a database URL is set for the service (flag, env, profile), else its SQLite file. */
 async function openStore(service: ServiceName, def: ServiceDefinition<unknown>, opts: RunOptions, file: string): Promise<ServiceStore<unknown>> {
   const url = opts.db ? undefined : resolveDatabaseUrl(service, opts.databaseUrl, opts.cfg.profile);
