@@ -3,6 +3,7 @@ import { newEnvelope, messageKey, messageProperties, type AnyEnvelope, type Enve
 import { specOf, topicOf, type MessageType, type TopicShortName } from '../../core/catalog/registry.js';
 import { topicName, type TopicScope } from '../../core/topics.js';
 import type { ServiceStore, StoreTx } from '../store/store.js';
+import { UnreachableError } from '../../errors.js';
 import { CommandRejected, RetryLater, type Decision, type Handler, type ServiceDefinition } from './definition.js';
 
 /**
@@ -114,7 +115,8 @@ export class MessageProcessor<R> {
       });
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      if (src.via === 'event' && src.redeliveryCount >= this.maxRedeliveries) {
+      // The database out of reach says nothing about the message: never dead-lettered for it.
+      if (src.via === 'event' && src.redeliveryCount >= this.maxRedeliveries && !isUnavailable(error)) {
         return { kind: 'dead-letter', envelope, reason: `failed ${src.redeliveryCount + 1} times; last error: ${error.message}` };
       }
       return { kind: 'retry', envelope, error };
@@ -169,4 +171,9 @@ function asRejection(err: unknown, src: { redeliveryCount: number; via: 'event' 
   if (err instanceof CommandRejected) return err;
   if (err instanceof RetryLater && (src.via === 'http' || src.redeliveryCount >= err.rejectAfter)) return err.rejection;
   return undefined;
+}
+
+/** The store could not be reached (PostgreSQL down or restarting): retry the same message later. */
+export function isUnavailable(err: unknown): boolean {
+  return err instanceof UnreachableError;
 }

@@ -12,7 +12,8 @@ import type { ServiceDefinition } from './definition.js';
 import { ServiceHttpServer } from './http.js';
 import { ServiceMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
-import { MessageProcessor, type Outcome } from './processor.js';
+import { isUnavailable, MessageProcessor, type Outcome } from './processor.js';
+import { Backoff, sleep } from '../../util/wait.js';
 
 /**
  * Runs one service: the command consumer (event and hybrid modes), consumers of the event
@@ -148,6 +149,8 @@ export class ServiceHost<R> {
   }
 
   private outboxDepthCache = 0;
+  /** Why the database cannot be reached, while it cannot (for /health). */
+  private databaseDown: string | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   async start(): Promise<void> {
@@ -253,10 +256,30 @@ export class ServiceHost<R> {
     // them with our own schema would be a guess that may succeed with wrong values.
     const outcome: Outcome = unknownVersion
       ? { kind: 'dead-letter', envelope: undefined, reason: `written with schema version ${m.schemaVersion!.toString('hex')}, which the registry of ${m.topic} never issued` }
-      : await this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount });
+      : await this.processWhileDatabaseDown(() => this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount }));
     // Counted before settling, so whoever sees the effects also sees them in /metrics.
     this.observe(outcome, performance.now() - t0);
     await this.settle(loop, m, outcome);
+  }
+
+  /**
+   * While the database is out of reach the message in hand is tried again in place, with
+   * backoff, instead of being negatively acknowledged: it keeps its place (and its key's
+   * order), no redelivery is spent on it, and nothing behind it is taken meanwhile.
+   */
+  private async processWhileDatabaseDown(run: () => Promise<Outcome>): Promise<Outcome> {
+    const backoff = new Backoff(200, 5000);
+    for (;;) {
+      const outcome = await run();
+      if (outcome.kind !== 'retry' || !isUnavailable(outcome.error) || this.stopping) {
+        if (this.databaseDown) this.log(`${this.def.name}: database reachable again`);
+        this.databaseDown = undefined;
+        return outcome;
+      }
+      if (!this.databaseDown) this.log(`${this.def.name}: ${outcome.error.message}; holding messages until it is back`);
+      this.databaseDown = outcome.error.message;
+      await sleep(backoff.next());
+    }
   }
 
   private async settle(loop: Loop, m: Message, outcome: Outcome): Promise<void> {
@@ -364,7 +387,7 @@ export class ServiceHost<R> {
   }
 
   async health(): Promise<{ status: 'ok' | 'degraded'; [k: string]: unknown }> {
-    let databaseError: string | undefined;
+    let databaseError: string | undefined = this.databaseDown;
     const depth = await this.store.outboxDepth().catch((err: unknown) => { databaseError = (err as Error).message; return -1; });
     this.outboxDepthCache = depth;
     const broker = this.opts.client.status.current;

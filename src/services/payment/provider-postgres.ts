@@ -20,6 +20,9 @@ export class PostgresPayoutProvider extends SimulatedProviderBase {
     types.setTypeParser(1700, (v: string) => Number(v));
     const pool = new pg.Pool({ connectionString: opts.url, max: 4, connectionTimeoutMillis: 5000, options: `-c search_path=${schema}`, types });
     pool.on('error', () => {});
+    // A connection the server ends while checked out reports it on the client too; the query
+    // in progress fails with it, which is what the callers handle.
+    pool.on('connect', (c) => c.on('error', () => {}));
     try {
       await pool.query('SELECT pg_advisory_lock(hashtext($1))', [`miso-migrate:${schema}`]);
       try {

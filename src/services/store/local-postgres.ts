@@ -155,7 +155,8 @@ async function ensureDatabase(port: number): Promise<void> {
   }
 }
 
-export async function dbDown(opts: { port?: number; stateDir?: string } = {}): Promise<LocalDbStatus> {
+/** Stop the local server; `purge` also deletes its data (throw-away servers of tests). */
+export async function dbDown(opts: { port?: number; stateDir?: string; purge?: boolean } = {}): Promise<LocalDbStatus> {
   const l = layout(opts.port ?? DEFAULT_DB_PORT, opts.stateDir);
   if (existsSync(join(l.dataDir, 'postmaster.pid'))) {
     const stop = run(l, 'pg_ctl', ['-D', l.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
@@ -163,6 +164,7 @@ export async function dbDown(opts: { port?: number; stateDir?: string } = {}): P
       throw new ProcessError(`PostgreSQL did not stop: ${lastLine(stop)}`, { hint: `See ${l.logFile}.` });
     }
   }
+  if (opts.purge) rmSync(join(l.dataDir, '..'), { recursive: true, force: true });
   return status(opts);
 }
 

@@ -65,6 +65,9 @@ export class PostgresStore<R> implements ServiceStore<R> {
     });
     // An idle connection dropped by the server (restart, network) must not crash the process.
     pool.on('error', () => {});
+    // A connection the server ends while checked out reports it on the client too; the query
+    // in progress fails with it, which is what the callers handle.
+    pool.on('connect', (c) => c.on('error', () => {}));
     try {
       const { storeId, slices } = await migratePostgres(pool, opts, location);
       return new PostgresStore(pool, opts, storeId, slices, location);
@@ -274,7 +277,9 @@ export function databaseError(err: unknown, url: string): unknown {
     case 'EHOSTUNREACH':
     case 'ECONNRESET':
     case '57P01': // admin shutdown
+    case '57P02': // crash shutdown
     case '57P03': // cannot connect now (starting up)
+    case '08000': case '08001': case '08003': case '08006': // connection failures
       return new UnreachableError(`PostgreSQL at ${where} is not reachable (${e.code})`, { hint: 'Start it (`miso db up` runs one on this machine) or fix --database-url.', cause: err });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
