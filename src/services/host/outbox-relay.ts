@@ -161,9 +161,14 @@ export class OutboxRelay {
     const relay = this.slices.get(n);
     if (!relay) return;
     this.slices.delete(n);
-    await relay.stop();
+    await relay.stop(o.release ? 5000 : 0);
     if (o.release) await this.store.releaseOutbox(relay.lease).catch(() => {});
   }
+}
+
+function within(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((resolve) => { t = setTimeout(resolve, ms); })]).finally(() => clearTimeout(t));
 }
 
 /** One slice, under one lease: the pipelined publisher of its rows. */
@@ -198,14 +203,19 @@ class SliceRelay {
     this.wake?.();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop publishing this slice. Handing it over gracefully, what is in flight gets `graceMs`
+   * to be confirmed (and removed); a lost slice gets none. Every wait is bounded: a producer
+   * whose receipts will never come (its name taken over) must not hold up the instance.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.loopDone;
-    await Promise.allSettled([...this.inflight]);
-    await this.markConfirmed();
-    // Frees the producer name at the broker for the next holder.
-    await this.publisher.close().catch(() => {});
+    await within(Promise.allSettled([...this.inflight]), graceMs);
+    // Fails what is still pending and frees the producer name at the broker for the next holder.
+    await within(this.publisher.close().catch(() => {}), graceMs);
+    await within(this.loopDone ?? Promise.resolve(), graceMs + 1000);
+    await within(this.markConfirmed(), 2000);
   }
 
   private lost(): void {
