@@ -136,7 +136,8 @@ export async function dbUp(opts: { port?: number; stateDir?: string } = {}): Pro
     }
   }
   const start = run(l, 'pg_ctl', ['-D', l.dataDir, '-l', l.logFile, '-o', serverOptions(port), '-w', '-t', '60', 'start']);
-  if (start.status !== 0) {
+  // Two `db up` at once (parallel test runs): the one that lost finds the other's server answering.
+  if (start.status !== 0 && !(await probe(localDatabaseUrl(port, 'postgres')))) {
     throw new ProcessError(`PostgreSQL did not start on port ${port}: ${lastLine(start)}`, { hint: `See ${l.logFile}; another server on port ${port}? Choose --port.` });
   }
   await ensureDatabase(port);
