@@ -6,7 +6,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     // Fixtures are run by their own tests (in a child vitest), never by the suite itself.
     exclude: [...configDefaults.exclude, 'test/fixtures/**'],
-    globalSetup: ['test/support/global-setup.ts'],
+    globalSetup: ['test/support/global-setup.ts', 'test/support/postgres-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     // Integration tests share one broker; files run in parallel on separate topics.

@@ -4,7 +4,6 @@
  * data and log under `<state>/cluster`. `cluster.json` remembers exactly the processes miso
  * started so `down` stops those and nothing else, and the drills (kill, start) act on one.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { freemem } from 'node:os';

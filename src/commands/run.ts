@@ -3,7 +3,8 @@ import { ConnectedCommand } from '../cli/base.js';
 import { SERVICE_MODES, SERVICES } from '../config/index.js';
 import { initCluster } from '../core/init.js';
 import { MisoError, UsageError } from '../errors.js';
-import { DEFAULT_PORTS, parseServices, shutdownSignal, startServices } from '../services/runner.js';
+import { checkInstances, DEFAULT_PORTS, parseServices, shutdownSignal, startServices } from '../services/runner.js';
+import { instanceArgs, Supervisor } from '../services/supervisor.js';
 import { serviceStartedLines, servicesStoppedLine } from '../ui/render/run.js';
 
 export default class Run extends ConnectedCommand {
@@ -14,6 +15,8 @@ export default class Run extends ConnectedCommand {
     '<%= config.bin %> run commission --key-shared --db ./commission-2.db --port 0',
     '<%= config.bin %> run payment --payout-failure-rate 0.3',
     '<%= config.bin %> run all --init',
+    '<%= config.bin %> run payment --database-url postgres://miso@127.0.0.1:55432/miso --port 0   # start it three times',
+    '<%= config.bin %> run payment --instances 3 --database-url postgres://miso@127.0.0.1:55432/miso',
   ];
   static override args = {
     service: Args.string({ description: 'which service', options: [...SERVICES, 'all'], required: true }),
@@ -23,6 +26,9 @@ export default class Run extends ConnectedCommand {
     port: Flags.integer({ description: `HTTP port for health, metrics and REST (default ${Object.values(DEFAULT_PORTS).join('/')}; 0 = any free port; with all, the first of four consecutive ports)`, min: 0, max: 65535 }),
     host: Flags.string({ description: 'address the HTTP server binds to (0.0.0.0 in containers)', default: '127.0.0.1' }),
     db: Flags.string({ description: 'database file of the service (default <state dir>/services/<service>.db)' }),
+    'database-url': Flags.string({ description: 'PostgreSQL shared by several instances, e.g. postgres://miso@127.0.0.1:55432/miso (`miso db up`); default <SERVICE>_DATABASE_URL, MISO_DATABASE_URL, the profile, else SQLite files' }),
+    instances: Flags.integer({ description: 'run this many instances of the service as processes on one PostgreSQL database (ports from --port up), restarting any that dies', min: 1 }),
+    'instance-id': Flags.string({ description: 'name of this instance in /health and /metrics (default: host, pid and a random part)' }),
     'data-dir': Flags.string({ description: 'directory for the databases of the services (one <service>.db each)' }),
     'key-shared': Flags.boolean({ description: 'Key_Shared subscription: several instances keep per-aggregate order' }),
     'payout-failure-rate': Flags.string({ description: 'payment: share of payout attempts the simulated provider fails transiently (0..1)' }),
@@ -45,6 +51,21 @@ export default class Run extends ConnectedCommand {
       const report = await initCluster(cfg);
       if (!report.ok) throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} failed`, { hint: 'Run `miso init` to see which step fails.' });
     }
+    if (flags.instances && flags.instances > 1) {
+      checkInstances(services, flags.instances, { cfg, ...(flags.db ? { db: flags.db } : {}), ...(flags['database-url'] ? { databaseUrl: flags['database-url'] } : {}) });
+      const supervisor = new Supervisor({
+        count: flags.instances, program: process.argv[1]!, args: ['run', ...instanceArgs(this.argv)],
+        baseId: flags['instance-id'] ?? `${services[0]}-${process.pid}`, basePort: flags.port ?? DEFAULT_PORTS[services[0]!],
+        // With --json each instance's documents pass through as NDJSON (they name the instance).
+        stdout: (id, l) => (this.out.json && l.startsWith('{') ? this.out.data(JSON.parse(l)) : this.out.line(`[${id}] ${l}`)),
+        log: (l) => this.out.info(l),
+      });
+      supervisor.start();
+      const sig = await shutdownSignal();
+      this.out.info(`${sig}: stopping ${flags.instances} instances…`);
+      await supervisor.stop();
+      return;
+    }
     const ports = flags.port === undefined ? undefined : Object.fromEntries(services.map((s, i) => [s, flags.port === 0 ? 0 : flags.port! + i]));
     const running = await startServices({
       cfg,
@@ -54,6 +75,8 @@ export default class Run extends ConnectedCommand {
       host: flags.host,
       ...(flags.db ? { db: flags.db } : {}),
       ...(flags['data-dir'] ? { dataDir: flags['data-dir'] } : {}),
+      ...(flags['database-url'] ? { databaseUrl: flags['database-url'] } : {}),
+      ...(flags['instance-id'] ? { instanceId: flags['instance-id'] } : {}),
       keyShared: flags['key-shared'],
       ...(rate !== undefined ? { payoutFailureRate: rate } : {}),
       ...(flags['fail-next'] !== undefined ? { failNext: flags['fail-next'] } : {}),

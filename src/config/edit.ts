@@ -1,6 +1,6 @@
 import { PROFILE_KEYS, type ProfileKey, type ProfileSettings } from './profiles.js';
 import { mask } from './secrets.js';
-import { validateAdminUrl, validateServiceUrl } from './index.js';
+import { validateAdminUrl, validateDatabaseUrl, validateServiceUrl } from './index.js';
 import { UsageError } from '../errors.js';
 
 /** `service-url`, `serviceUrl` and `service_url` all name the same setting. */
@@ -16,6 +16,7 @@ export function parseSetting(key: ProfileKey, value: string): ProfileSettings[Pr
   switch (key) {
     case 'serviceUrl': validateServiceUrl(value); return value;
     case 'adminUrl': validateAdminUrl(value); return value;
+    case 'databaseUrl': validateDatabaseUrl(value); return value;
     case 'tlsAllowInsecure':
       if (!/^(true|false)$/.test(value)) throw new UsageError(`${key} is true or false, got "${value}"`);
       return value === 'true';

@@ -168,6 +168,59 @@ function validateName(what: string, value: string): void {
   }
 }
 
+/**
+ * The PostgreSQL database of a service: `--database-url`, else `<SERVICE>_DATABASE_URL`
+ * (e.g. PAYMENT_DATABASE_URL), else `MISO_DATABASE_URL`, else the profile's `databaseUrl`.
+ * Undefined means the embedded default: an SQLite file per service.
+ */
+export function resolveDatabaseUrl(service: ServiceName, flag: string | undefined, profileName?: string, store?: ProfileStore): { url: string; source: Source } | undefined {
+  const envName = `${service.toUpperCase()}_DATABASE_URL`;
+  let found: { url: string; source: Source } | undefined;
+  if (flag !== undefined) found = { url: flag, source: 'flag' };
+  else if (env(envName) !== undefined) found = { url: env(envName)!, source: 'env' };
+  else if (env('MISO_DATABASE_URL') !== undefined) found = { url: env('MISO_DATABASE_URL')!, source: 'env' };
+  else {
+    const profiles = store ?? new ProfileStore();
+    const name = profileName ?? env('MISO_PROFILE') ?? profiles.current();
+    const url = name ? profiles.get(name)?.databaseUrl : undefined;
+    if (url !== undefined) found = { url, source: 'profile' };
+  }
+  if (found) {
+    validateDatabaseUrl(found.url);
+    registerSecret(passwordOf(found.url));
+  }
+  return found;
+}
+
+export function validateDatabaseUrl(url: string): void {
+  let ok: boolean;
+  try {
+    const u = new URL(url);
+    ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new ConfigError(`malformed database URL "${url.replace(/\/\/[^@/]*@/, '//***@')}"`, {
+      hint: 'Expected postgres://user[:password]@host[:port]/database (flag --database-url, <SERVICE>_DATABASE_URL or MISO_DATABASE_URL); `miso db up` starts one on this machine.',
+    });
+  }
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where `miso db up` finds PostgreSQL's server programs, when set (MISO_PG_BIN). */
+export function localPostgresEnv(): { binDir: string | undefined } {
+  return { binDir: env('MISO_PG_BIN') };
+}
+
 /** Settings of the local broker that only the environment gives (there are no flags for them). */
 export function localBrokerEnv(): { pulsarHome: string | undefined; javaHome: string | undefined; pulsarVersion: string | undefined } {
   return { pulsarHome: env('PULSAR_HOME'), javaHome: env('JAVA_HOME'), pulsarVersion: env('MISO_PULSAR_VERSION') };

@@ -15,11 +15,13 @@ export interface ProfileSettings {
   tlsAllowInsecure?: boolean;
   retentionMinutes?: number;
   retentionSizeMb?: number;
+  /** The services' PostgreSQL database (unset: each service keeps an SQLite file). */
+  databaseUrl?: string;
 }
 
 export const PROFILE_KEYS = [
   'serviceUrl', 'adminUrl', 'token', 'tokenFile', 'tenant', 'namespace',
-  'tlsTrustCertsFile', 'tlsAllowInsecure', 'retentionMinutes', 'retentionSizeMb',
+  'tlsTrustCertsFile', 'tlsAllowInsecure', 'retentionMinutes', 'retentionSizeMb', 'databaseUrl',
 ] as const satisfies readonly (keyof ProfileSettings)[];
 export type ProfileKey = (typeof PROFILE_KEYS)[number];
 

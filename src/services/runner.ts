@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { paths, resolveServiceMode, SERVICES, type ResolvedConfig, type ServiceMode, type ServiceName } from '../config/index.js';
+import { paths, resolveDatabaseUrl, resolveServiceMode, SERVICES, type ResolvedConfig, type ServiceMode, type ServiceName } from '../config/index.js';
 import { openAdmin, openClient } from '../core/connect.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { PulsarClient } from '../core/connect.js';
@@ -11,7 +11,11 @@ import type { ServiceDefinition } from './host/definition.js';
 import { ServiceHost } from './host/service-host.js';
 import { paymentService } from './payment/service.js';
 import { SimulatedPayoutProvider } from './payment/provider.js';
+import { PostgresPayoutProvider } from './payment/provider-postgres.js';
 import { SqliteStore } from './store/sqlite.js';
+import { PostgresStore } from './store/postgres.js';
+import type { ServiceStore } from './store/store.js';
+import { sqliteSql } from './store/sql.js';
 import { trackingService } from './tracking/service.js';
 
 /**
@@ -35,6 +39,17 @@ export interface RunOptions {
   /** Directory of the databases (`<dir>/<service>.db`); default `<state dir>/services`. */
   dataDir?: string;
   keyShared?: boolean;
+  /**
+   * PostgreSQL instead of SQLite files (`--database-url`); each service otherwise takes
+   * `<SERVICE>_DATABASE_URL`, `MISO_DATABASE_URL` or the profile's `databaseUrl`.
+   */
+  databaseUrl?: string;
+  /** Schema of each service in PostgreSQL (default: the service's name); tests use random ones. */
+  schemas?: Partial<Record<ServiceName, string>>;
+  /** This instance's id, shown in /health and /metrics (default: host, pid, random). */
+  instanceId?: string;
+  /** Outbox lease time (ms) on PostgreSQL. */
+  outboxLeaseMs?: number;
   /** The simulated payout provider: its ledger, failure rate and forced failures. */
   providerDb?: string;
   payoutFailureRate?: number;
@@ -70,6 +85,9 @@ export function parseServices(arg: string): ServiceName[] {
 
 /** Check option combinations before anything starts. */
 export function checkRunOptions(opts: RunOptions): void {
+  if (opts.db && opts.databaseUrl) {
+    throw new UsageError('--db names an SQLite file and --database-url a PostgreSQL database', { hint: 'Give one of them.' });
+  }
   if (opts.db && opts.services.length > 1) {
     throw new UsageError('--db names the database of one service', { hint: 'With `all`, use --data-dir <dir> (one <service>.db per service).' });
   }
@@ -109,7 +127,7 @@ export function loadPlans(file: string): Record<string, CommissionPlan> {
   return value as Record<string, CommissionPlan>;
 }
 
-function definitionFor(service: ServiceName, opts: RunOptions, dbFile: string): ServiceDefinition<unknown> {
+async function definitionFor(service: ServiceName, opts: RunOptions, dbFile: string): Promise<ServiceDefinition<unknown>> {
   switch (service) {
     case 'campaign':
       return campaignService() as ServiceDefinition<unknown>;
@@ -118,8 +136,15 @@ function definitionFor(service: ServiceName, opts: RunOptions, dbFile: string): 
     case 'commission':
       return commissionService() as ServiceDefinition<unknown>;
     case 'payment': {
+      const failures = { failureRate: opts.payoutFailureRate ?? 0, failNext: opts.failNext ?? 0 };
+      // With PostgreSQL the provider's books live there too, shared by every payment instance.
+      const url = opts.db || opts.providerDb ? undefined : resolveDatabaseUrl('payment', opts.databaseUrl, opts.cfg.profile);
+      if (url) {
+        const provider = await PostgresPayoutProvider.open({ url: url.url, ...(opts.schemas?.payment ? { schema: `${opts.schemas.payment}_provider` } : {}), ...failures });
+        return paymentService({ provider }) as ServiceDefinition<unknown>;
+      }
       const file = opts.providerDb ?? (dbFile === ':memory:' ? ':memory:' : join(dirname(dbFile), 'payout-provider.db'));
-      const provider = new SimulatedPayoutProvider({ file, failureRate: opts.payoutFailureRate ?? 0, failNext: opts.failNext ?? 0 });
+      const provider = new SimulatedPayoutProvider({ file, ...failures });
       return paymentService({ provider }) as ServiceDefinition<unknown>;
     }
   }
@@ -143,14 +168,19 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
   try {
     for (const service of opts.services) {
       const file = databaseFile(service, opts);
-      const def = definitionFor(service, opts, file);
-      const store = new SqliteStore({ file, migrations: def.migrations, repo: def.sqliteRepo });
+      const def = await definitionFor(service, opts, file);
+      const store = await openStore(service, def, opts, file).catch(async (err: unknown) => {
+        await def.close?.();
+        throw err;
+      });
       if (service === 'commission' && plans) {
         await store.transaction(async (tx) => {
           for (const [campaign, plan] of Object.entries(plans)) await (tx.repo as { setPlan(c: string, p: CommissionPlan, at: number): Promise<void> }).setPlan(campaign, plan, Date.now());
         });
       }
       const host = new ServiceHost(def, store, {
+        ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+        ...(opts.outboxLeaseMs !== undefined ? { outboxLeaseMs: opts.outboxLeaseMs } : {}),
         scope: opts.cfg,
         client,
         mode: modes[service],
@@ -174,6 +204,22 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
     throw err;
   }
   return { hosts, client, stop: stopAll };
+}
+
+/** Several instances need one database they all reach: PostgreSQL. */
+export function checkInstances(services: readonly ServiceName[], count: number, opts: Pick<RunOptions, 'databaseUrl' | 'db' | 'cfg'>): void {
+  if (count <= 1) return;
+  if (services.length !== 1) throw new UsageError('--instances runs several instances of one service', { hint: 'Name the service, e.g. `miso run payment --instances 3`.' });
+  if (opts.db || !resolveDatabaseUrl(services[0]!, opts.databaseUrl, opts.cfg.profile)) {
+    throw new UsageError('several instances need a database they share: PostgreSQL', { hint: 'Give --database-url (or MISO_DATABASE_URL); `miso db up` starts one on this machine.' });
+  }
+}
+
+/** PostgreSQL when a database URL is set for the service (flag, env, profile), else its SQLite file. */
+async function openStore(service: ServiceName, def: ServiceDefinition<unknown>, opts: RunOptions, file: string): Promise<ServiceStore<unknown>> {
+  const url = opts.db ? undefined : resolveDatabaseUrl(service, opts.databaseUrl, opts.cfg.profile);
+  if (!url) return new SqliteStore({ file, migrations: def.migrations, repo: (db) => def.repo(sqliteSql(db)) });
+  return PostgresStore.open({ url: url.url, schema: opts.schemas?.[service] ?? service, migrations: def.migrations, repo: def.repo });
 }
 
 function portInUse(err: unknown, port: number, service: ServiceName): UsageError | undefined {

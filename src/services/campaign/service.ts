@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { Sql } from '../store/sql.js';
 import { CommandRejected, invalid, type FieldProblem, type ServiceDefinition } from '../host/definition.js';
 import { requireCurrency, requireHttpUrl, requireMinor, requireText } from '../validation.js';
 
@@ -29,6 +29,8 @@ export interface Video {
 
 export interface CampaignRepo {
   campaign(id: string): Promise<Campaign | undefined>;
+  /** The campaign, locked until the transaction ends: commands on one campaign take turns across instances. */
+  lockCampaign(id: string): Promise<Campaign | undefined>;
   campaigns(limit: number): Promise<Campaign[]>;
   insertCampaign(c: Campaign): Promise<void>;
   video(videoId: string): Promise<Video | undefined>;
@@ -64,48 +66,43 @@ export const campaignMigrations = [
   },
 ];
 
-export function sqliteCampaignRepo(db: DatabaseSync): CampaignRepo {
-  const q = {
-    campaign: db.prepare('SELECT * FROM campaigns WHERE campaign_id = ?'),
-    campaigns: db.prepare('SELECT * FROM campaigns ORDER BY created_at DESC LIMIT ?'),
-    insertCampaign: db.prepare('INSERT INTO campaigns (campaign_id, user_id, name, description, budget_minor, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    video: db.prepare('SELECT * FROM videos WHERE video_id = ?'),
-    videoByUrl: db.prepare('SELECT * FROM videos WHERE campaign_id = ? AND url = ?'),
-    videos: db.prepare('SELECT * FROM videos WHERE campaign_id = ? ORDER BY added_at, video_id'),
-    insertVideo: db.prepare('INSERT INTO videos (video_id, campaign_id, url, title, added_at) VALUES (?, ?, ?, ?, ?)'),
-    counts: db.prepare('SELECT (SELECT COUNT(*) FROM campaigns) AS campaigns, (SELECT COUNT(*) FROM videos) AS videos'),
-  };
+/** The repository over either store's SQL (see `store/sql.ts`). */
+export function campaignRepo(sql: Sql): CampaignRepo {
   type CRow = { campaign_id: string; user_id: string; name: string; description: string | null; budget_minor: number | null; currency: string; created_at: number };
   type VRow = { video_id: string; campaign_id: string; url: string; title: string; added_at: number };
   const toCampaign = (r: CRow): Campaign => ({ campaignId: r.campaign_id, userId: r.user_id, name: r.name, description: r.description, budgetMinor: r.budget_minor, currency: r.currency, createdAt: r.created_at });
   const toVideo = (r: VRow): Video => ({ videoId: r.video_id, campaignId: r.campaign_id, url: r.url, title: r.title, addedAt: r.added_at });
   return {
     async campaign(id) {
-      const r = q.campaign.get(id) as CRow | undefined;
+      const r = await sql.get<CRow>('SELECT * FROM campaigns WHERE campaign_id = ?', id);
+      return r && toCampaign(r);
+    },
+    async lockCampaign(id) {
+      const r = await sql.get<CRow>(`SELECT * FROM campaigns WHERE campaign_id = ?${sql.forUpdate}`, id);
       return r && toCampaign(r);
     },
     async campaigns(limit) {
-      return (q.campaigns.all(limit) as CRow[]).map(toCampaign);
+      return (await sql.all<CRow>('SELECT * FROM campaigns ORDER BY created_at DESC LIMIT ?', limit)).map(toCampaign);
     },
     async insertCampaign(c) {
-      q.insertCampaign.run(c.campaignId, c.userId, c.name, c.description, c.budgetMinor, c.currency, c.createdAt);
+      await sql.run('INSERT INTO campaigns (campaign_id, user_id, name, description, budget_minor, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', c.campaignId, c.userId, c.name, c.description, c.budgetMinor, c.currency, c.createdAt);
     },
     async video(id) {
-      const r = q.video.get(id) as VRow | undefined;
+      const r = await sql.get<VRow>('SELECT * FROM videos WHERE video_id = ?', id);
       return r && toVideo(r);
     },
     async videoByUrl(campaignId, url) {
-      const r = q.videoByUrl.get(campaignId, url) as VRow | undefined;
+      const r = await sql.get<VRow>('SELECT * FROM videos WHERE campaign_id = ? AND url = ?', campaignId, url);
       return r && toVideo(r);
     },
     async videos(campaignId) {
-      return (q.videos.all(campaignId) as VRow[]).map(toVideo);
+      return (await sql.all<VRow>('SELECT * FROM videos WHERE campaign_id = ? ORDER BY added_at, video_id', campaignId)).map(toVideo);
     },
     async insertVideo(v) {
-      q.insertVideo.run(v.videoId, v.campaignId, v.url, v.title, v.addedAt);
+      await sql.run('INSERT INTO videos (video_id, campaign_id, url, title, added_at) VALUES (?, ?, ?, ?, ?)', v.videoId, v.campaignId, v.url, v.title, v.addedAt);
     },
     async counts() {
-      return q.counts.get() as { campaigns: number; videos: number };
+      return (await sql.get<{ campaigns: number; videos: number }>('SELECT (SELECT COUNT(*) FROM campaigns) AS campaigns, (SELECT COUNT(*) FROM videos) AS videos'))!;
     },
   };
 }
@@ -130,7 +127,7 @@ export function campaignService(): ServiceDefinition<CampaignRepo> {
   return {
     name: 'campaign',
     migrations: campaignMigrations,
-    sqliteRepo: sqliteCampaignRepo,
+    repo: campaignRepo,
     commands: {
       'campaign.create.command.v1': async (p: CreateCampaignPayload, { repo, now }) => {
         const problems: FieldProblem[] = [];
@@ -169,7 +166,9 @@ export function campaignService(): ServiceDefinition<CampaignRepo> {
         requireHttpUrl(problems, 'url', p.url);
         requireText(problems, 'title', p.title);
         if (problems.length) throw invalid(problems, p.campaign_id);
-        const campaign = await repo.campaign(p.campaign_id);
+        // Locked: two add_video for one campaign on two instances see each other's video, and
+        // the UNIQUE (campaign_id, url) constraint stays the last word.
+        const campaign = await repo.lockCampaign(p.campaign_id);
         if (!campaign) {
           throw new CommandRejected('not_found', `campaign ${p.campaign_id} does not exist`, [{ path: 'campaign_id', message: 'no such campaign' }], p.campaign_id);
         }

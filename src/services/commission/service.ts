@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { Sql } from '../store/sql.js';
 import { randomUUID } from 'node:crypto';
 import { CommandRejected, invalid, type Emit, type FieldProblem, type ServiceDefinition } from '../host/definition.js';
 import { requireCurrency, requireText, requireTrackedEvent } from '../validation.js';
@@ -65,16 +65,8 @@ export const commissionMigrations = [
   },
 ];
 
-export function sqliteCommissionRepo(db: DatabaseSync): CommissionRepo {
-  const q = {
-    byId: db.prepare('SELECT * FROM commissions WHERE commission_id = ?'),
-    byEvent: db.prepare('SELECT * FROM commissions WHERE tracking_event_id = ?'),
-    insert: db.prepare('INSERT INTO commissions (commission_id, tracking_event_id, campaign_id, user_id, event_type, sale_amount_minor, amount_minor, currency, rule, rate_bps, payment_id, calculated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    list: db.prepare('SELECT * FROM commissions WHERE (?1 IS NULL OR campaign_id = ?1) ORDER BY calculated_at DESC LIMIT ?2'),
-    plan: db.prepare('SELECT plan FROM commission_plans WHERE campaign_id = ?'),
-    setPlan: db.prepare('INSERT INTO commission_plans (campaign_id, plan, updated_at) VALUES (?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET plan = excluded.plan, updated_at = excluded.updated_at'),
-    totals: db.prepare('SELECT (SELECT COUNT(*) FROM commissions) AS commissions, (SELECT COALESCE(SUM(amount_minor), 0) FROM commissions) AS commission_amount_minor, (SELECT COUNT(*) FROM commission_plans) AS plans'),
-  };
+/** The repository over either store's SQL (see `store/sql.ts`). */
+export function commissionRepo(sql: Sql): CommissionRepo {
   type Row = { commission_id: string; tracking_event_id: string; campaign_id: string; user_id: string; event_type: TrackingEventType; sale_amount_minor: number | null; amount_minor: number; currency: string; rule: string; rate_bps: number | null; payment_id: string | null; calculated_at: number };
   const to = (r: Row): Commission => ({
     commissionId: r.commission_id, trackingEventId: r.tracking_event_id, campaignId: r.campaign_id, userId: r.user_id, eventType: r.event_type,
@@ -82,28 +74,32 @@ export function sqliteCommissionRepo(db: DatabaseSync): CommissionRepo {
   });
   return {
     async commission(id) {
-      const r = q.byId.get(id) as Row | undefined;
+      const r = await sql.get<Row>('SELECT * FROM commissions WHERE commission_id = ?', id);
       return r && to(r);
     },
     async commissionForTrackingEvent(id) {
-      const r = q.byEvent.get(id) as Row | undefined;
+      const r = await sql.get<Row>('SELECT * FROM commissions WHERE tracking_event_id = ?', id);
       return r && to(r);
     },
     async insertCommission(c) {
-      q.insert.run(c.commissionId, c.trackingEventId, c.campaignId, c.userId, c.eventType, c.saleAmountMinor, c.amountMinor, c.currency, c.rule, c.rateBps, c.paymentId, c.calculatedAt);
+      await sql.run('INSERT INTO commissions (commission_id, tracking_event_id, campaign_id, user_id, event_type, sale_amount_minor, amount_minor, currency, rule, rate_bps, payment_id, calculated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        c.commissionId, c.trackingEventId, c.campaignId, c.userId, c.eventType, c.saleAmountMinor, c.amountMinor, c.currency, c.rule, c.rateBps, c.paymentId, c.calculatedAt);
     },
     async commissions(campaignId, limit) {
-      return (q.list.all(campaignId ?? null, limit) as Row[]).map(to);
+      const rows = campaignId === undefined
+        ? await sql.all<Row>('SELECT * FROM commissions ORDER BY calculated_at DESC LIMIT ?', limit)
+        : await sql.all<Row>('SELECT * FROM commissions WHERE campaign_id = ? ORDER BY calculated_at DESC LIMIT ?', campaignId, limit);
+      return rows.map(to);
     },
     async plan(campaignId) {
-      const r = q.plan.get(campaignId) as { plan: string } | undefined;
+      const r = await sql.get<{ plan: string }>('SELECT plan FROM commission_plans WHERE campaign_id = ?', campaignId);
       return r && (JSON.parse(r.plan) as CommissionPlan);
     },
     async setPlan(campaignId, plan, at) {
-      q.setPlan.run(campaignId, JSON.stringify(plan), at);
+      await sql.run('INSERT INTO commission_plans (campaign_id, plan, updated_at) VALUES (?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET plan = excluded.plan, updated_at = excluded.updated_at', campaignId, JSON.stringify(plan), at);
     },
     async totals() {
-      return q.totals.get() as { commissions: number; commission_amount_minor: number; plans: number };
+      return (await sql.get<{ commissions: number; commission_amount_minor: number; plans: number }>('SELECT (SELECT COUNT(*) FROM commissions) AS commissions, (SELECT COALESCE(SUM(amount_minor), 0) FROM commissions) AS commission_amount_minor, (SELECT COUNT(*) FROM commission_plans) AS plans'))!;
     },
   };
 }
@@ -124,7 +120,7 @@ export function commissionService(): ServiceDefinition<CommissionRepo> {
     name: 'commission',
     sendsTo: ['payment-commands'],
     migrations: commissionMigrations,
-    sqliteRepo: sqliteCommissionRepo,
+    repo: commissionRepo,
     commands: {
       'commission.calculate.command.v1': async (p: CalculateCommissionPayload, { repo, now }) => {
         const problems: FieldProblem[] = [];

@@ -1,6 +1,6 @@
-import type { DatabaseSync } from 'node:sqlite';
 import type { ServiceName } from '../../config/index.js';
 import type { Migration } from '../store/migrations.js';
+import type { Sql } from '../store/sql.js';
 
 /**
  * What a service is, apart from how it is hosted: its commands and their handlers, the events
@@ -99,8 +99,8 @@ export interface ServiceDefinition<R> {
   name: ServiceName;
   /** The service's own tables (after the core tables: versions start at 2). */
   migrations: readonly Migration[];
-  /** The repository over an SQLite connection. */
-  sqliteRepo(db: DatabaseSync): R;
+  /** The repository over a store's SQL (SQLite or PostgreSQL), bound to one transaction. */
+  repo(sql: Sql): R;
   /** Command type → handler. */
   commands: Record<string, Handler<R>>;
   /** Command topics (short names) this service sends follow-up commands to. */

@@ -99,6 +99,8 @@ export class Histogram implements Metric {
 
 export class Registry {
   private readonly metrics: Metric[] = [];
+  /** Labels every series carries (the instance id, so instances of one service stay apart). */
+  constLabels: Labels = {};
 
   counter(name: string, help: string): Counter {
     return this.add(new Counter(name, help));
@@ -119,7 +121,12 @@ export class Registry {
 
   /** The exposition text, `Content-Type: text/plain; version=0.0.4`. */
   render(): string {
-    return this.metrics.flatMap((m) => m.render()).join('\n') + '\n';
+    const extra = labelKey(this.constLabels);
+    const lines = this.metrics.flatMap((m) => m.render());
+    const labelled = extra
+      ? lines.map((l) => (l.startsWith('#') ? l : l.replace(/^([A-Za-z_:][\w:]*)(?:\{(.*)\})? /, (_m, name: string, inner: string | undefined) => `${name}{${inner ? `${inner},` : ''}${extra}} `)))
+      : lines;
+    return labelled.join('\n') + '\n';
   }
 }
 
@@ -137,6 +144,8 @@ export class ServiceMetrics {
   readonly deliveryDelay: Histogram;
   readonly outboxDepth: Gauge;
   readonly brokerConnected: Gauge;
+  readonly outboxSlicesHeld: Gauge;
+  readonly instanceInfo: Gauge;
 
   constructor() {
     const r = this.registry;
@@ -151,5 +160,7 @@ export class ServiceMetrics {
     this.deliveryDelay = r.histogram('miso_delivery_delay_seconds', 'Time from a message being published to its handling starting here (broker persistence, dispatch, queueing).');
     this.outboxDepth = r.gauge('miso_outbox_depth', 'Messages written but not yet published.');
     this.brokerConnected = r.gauge('miso_broker_connected', '1 when the service holds a broker connection.');
+    this.instanceInfo = r.gauge('miso_instance_info', 'Always 1; labels name this instance of the service.');
+    this.outboxSlicesHeld = r.gauge('miso_outbox_slices_held', 'Outbox slices this instance holds the lease of (publishes).');
   }
 }

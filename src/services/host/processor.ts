@@ -3,6 +3,7 @@ import { newEnvelope, messageKey, messageProperties, type AnyEnvelope, type Enve
 import { specOf, topicOf, type MessageType, type TopicShortName } from '../../core/catalog/registry.js';
 import { topicName, type TopicScope } from '../../core/topics.js';
 import type { ServiceStore, StoreTx } from '../store/store.js';
+import { UnreachableError } from '../../errors.js';
 import { CommandRejected, RetryLater, type Decision, type Handler, type ServiceDefinition } from './definition.js';
 
 /**
@@ -88,7 +89,10 @@ export class MessageProcessor<R> {
     const now = this.clock();
     try {
       return await this.store.transaction(async (tx) => {
-        if (await tx.processed(envelope.id)) return { kind: 'duplicate', envelope } as Outcome;
+        // Claimed first: on a shared database, an instance handling the same message at the
+        // same moment waits here until this transaction ends, then finds it handled. Every
+        // path below records the real outcome; a throw rolls the claim back with the rest.
+        if (!(await tx.claim({ messageId: envelope.id, type: envelope.type, outcome: 'accepted', processedAt: now }))) return { kind: 'duplicate', envelope } as Outcome;
         let decision: Decision;
         try {
           decision = await handler(envelope.payload, { repo: tx.repo, messageId: envelope.id, correlationId: envelope.correlation_id, now, redeliveryCount: src.redeliveryCount, via: src.via });
@@ -106,13 +110,13 @@ export class MessageProcessor<R> {
           return { kind: 'rejected', envelope, rejection: event, reason: rejection } as Outcome;
         }
         const emitted = this.envelopes(envelope, decision, now);
-        await tx.markProcessed({ messageId: envelope.id, type: envelope.type, outcome: 'accepted', processedAt: now });
         for (const e of emitted) await this.enqueue(tx, e);
         return { kind: 'accepted', envelope, emitted, result: decision.result } as Outcome;
       });
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      if (src.via === 'event' && src.redeliveryCount >= this.maxRedeliveries) {
+      // The database out of reach says nothing about the message: never dead-lettered for it.
+      if (src.via === 'event' && src.redeliveryCount >= this.maxRedeliveries && !isUnavailable(error)) {
         return { kind: 'dead-letter', envelope, reason: `failed ${src.redeliveryCount + 1} times; last error: ${error.message}` };
       }
       return { kind: 'retry', envelope, error };
@@ -167,4 +171,9 @@ function asRejection(err: unknown, src: { redeliveryCount: number; via: 'event' 
   if (err instanceof CommandRejected) return err;
   if (err instanceof RetryLater && (src.via === 'http' || src.redeliveryCount >= err.rejectAfter)) return err.rejection;
   return undefined;
+}
+
+/** The store could not be reached (PostgreSQL down or restarting): retry the same message later. */
+export function isUnavailable(err: unknown): boolean {
+  return err instanceof UnreachableError;
 }

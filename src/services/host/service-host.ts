@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ServiceMode } from '../../config/index.js';
 import { Publisher } from '../../core/publisher.js';
 import { DLQ_PROPS } from '../../core/read/dead-letter.js';
@@ -11,7 +13,8 @@ import type { ServiceDefinition } from './definition.js';
 import { ServiceHttpServer } from './http.js';
 import { ServiceMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox-relay.js';
-import { MessageProcessor, type Outcome } from './processor.js';
+import { isUnavailable, MessageProcessor, type Outcome } from './processor.js';
+import { Backoff, sleep } from '../../util/wait.js';
 
 /**
  * Runs one service: the command consumer (event and hybrid modes), consumers of the event
@@ -44,6 +47,10 @@ export interface ServiceHostOptions {
    */
   ensureTopic?: (topic: string) => Promise<void>;
   log?: (line: string) => void;
+  /** This instance among several on one database (default: host, pid and a random part). */
+  instanceId?: string;
+  /** Outbox lease time (ms): how soon a dead instance's outbox slices are taken over. */
+  outboxLeaseMs?: number;
 }
 
 
@@ -68,6 +75,8 @@ export class ServiceHost<R> {
   private address: AddressInfo | undefined;
   private readonly log: (line: string) => void;
   private readonly writerSchemas: WriterSchemas;
+  /** Shown in /health and carried by every /metrics series. */
+  readonly instanceId: string;
 
   constructor(
     readonly def: ServiceDefinition<R>,
@@ -76,9 +85,26 @@ export class ServiceHost<R> {
   ) {
     this.log = opts.log ?? (() => {});
     this.writerSchemas = new WriterSchemas(opts.client);
+    this.instanceId = opts.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+    // On a shared database several instances serve one service: every series carries the
+    // instance (`instance_id`, not `instance`, which Prometheus sets to the scrape target). On
+    // SQLite there is one instance per database and the info gauge says which.
+    if (store.outboxSlices > 1 || store.kind !== 'sqlite') this.metrics.registry.constLabels = { instance_id: this.instanceId };
+    this.metrics.instanceInfo.set(1, { service: def.name, instance_id: this.instanceId });
     this.processor = new MessageProcessor(def, store, opts.scope, { maxRedeliveries: opts.maxRedeliveries ?? 3 });
-    this.publisher = new Publisher(opts.client, opts.scope, { producerName: () => this.producerName });
-    this.relay = new OutboxRelay(store, this.publisher, { metrics: this.metrics, log: (l) => this.log(`${def.name}: ${l}`), service: def.name });
+    // Anonymous producers, to check and create the topics at start: the outbox relay publishes
+    // under its own stable names.
+    this.publisher = new Publisher(opts.client, opts.scope);
+    this.relay = new OutboxRelay(store, {
+      client: opts.client,
+      scope: opts.scope,
+      producerName: (slice) => this.producerNameOf(slice),
+      instanceId: this.instanceId,
+      metrics: this.metrics,
+      log: (l) => this.log(`${def.name}: ${l}`),
+      service: def.name,
+      ...(opts.outboxLeaseMs !== undefined ? { leaseTtlMs: opts.outboxLeaseMs } : {}),
+    });
     const labels = { service: def.name };
     this.metrics.outboxDepth.set(() => this.outboxDepthCache, labels);
     this.metrics.brokerConnected.set(() => (opts.client.status.current.state === 'connected' ? 1 : 0), labels);
@@ -94,9 +120,19 @@ export class ServiceHost<R> {
     });
   }
 
-  /** Stable per database, so broker deduplication recognises resends after a restart. */
+  /**
+   * Stable per database and outbox slice, not per instance, so broker deduplication recognises
+   * resends after a restart or a hand-over (see `outbox-relay.ts`). A store with one slice keeps
+   * the name it always had.
+   */
+  producerNameOf(slice: number): string {
+    const base = `${this.def.name}-outbox-${this.store.storeId}`;
+    return this.store.outboxSlices === 1 ? base : `${base}-${slice}`;
+  }
+
+  /** The producer name of the first outbox slice (the only one on SQLite). */
   get producerName(): string {
-    return `${this.def.name}-outbox-${this.store.storeId}`;
+    return this.producerNameOf(0);
   }
 
   /** The port the HTTP server bound (the one the system picked for port 0). */
@@ -121,6 +157,8 @@ export class ServiceHost<R> {
   }
 
   private outboxDepthCache = 0;
+  /** Why the database cannot be reached, while it cannot (for /health). */
+  private databaseDown: string | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   async start(): Promise<void> {
@@ -184,7 +222,7 @@ export class ServiceHost<R> {
       receiverQueueSize: 200,
       nackRedeliveryDelayMs: this.opts.nackDelayMs ?? 500,
       ...(isCommands ? { deadLetter: { maxRedeliverCount: this.opts.maxRedeliveries ?? 3, topic: this.deadLetterTopic } } : {}),
-      consumerName: `${this.def.name}-${process.pid}`,
+      consumerName: `${this.def.name}-${this.instanceId}`,
     });
     const loop: Loop = { topic, consumer, done: Promise.resolve() };
     loop.done = this.consume(loop);
@@ -222,10 +260,30 @@ export class ServiceHost<R> {
     // them with our own schema would be a guess that may succeed with wrong values.
     const outcome: Outcome = writerSchema === null
       ? { kind: 'dead-letter', envelope: undefined, reason: `written with schema version ${m.schemaVersion!.toString('hex')}, which the registry of ${m.topic} never issued as Avro` }
-      : await this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount });
+      : await this.processWhileDatabaseDown(() => this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount }));
     // Counted before settling, so whoever sees the effects also sees them in /metrics.
     this.observe(outcome, performance.now() - t0);
     await this.settle(loop, m, outcome);
+  }
+
+  /**
+   * While the database is out of reach the message in hand is tried again in place, with
+   * backoff, instead of being negatively acknowledged: it keeps its place (and its key's
+   * order), no redelivery is spent on it, and nothing behind it is taken meanwhile.
+   */
+  private async processWhileDatabaseDown(run: () => Promise<Outcome>): Promise<Outcome> {
+    const backoff = new Backoff(200, 5000);
+    for (;;) {
+      const outcome = await run();
+      if (outcome.kind !== 'retry' || !isUnavailable(outcome.error) || this.stopping) {
+        if (this.databaseDown) this.log(`${this.def.name}: database reachable again`);
+        this.databaseDown = undefined;
+        return outcome;
+      }
+      if (!this.databaseDown) this.log(`${this.def.name}: ${outcome.error.message}; holding messages until it is back`);
+      this.databaseDown = outcome.error.message;
+      await sleep(backoff.next());
+    }
   }
 
   private async settle(loop: Loop, m: Message, outcome: Outcome): Promise<void> {
@@ -333,22 +391,27 @@ export class ServiceHost<R> {
   }
 
   async health(): Promise<{ status: 'ok' | 'degraded'; [k: string]: unknown }> {
-    const depth = await this.store.outboxDepth().catch(() => -1);
+    let databaseError: string | undefined = this.databaseDown;
+    const depth = await this.store.outboxDepth().catch((err: unknown) => { databaseError = (err as Error).message; return -1; });
     this.outboxDepthCache = depth;
     const broker = this.opts.client.status.current;
     const connected = broker.state === 'connected';
     const stats = this.def.stats ? await this.store.read((repo) => this.def.stats!(repo)).catch(() => undefined) : undefined;
     return {
-      status: connected && !this.stopping ? 'ok' : 'degraded',
+      status: connected && !this.stopping && databaseError === undefined ? 'ok' : 'degraded',
       service: this.def.name,
+      instance_id: this.instanceId,
       mode: this.opts.mode,
       broker_connected: connected,
       broker_state: broker.state,
       topics_subscribed: this.loops.map((l) => ({ topic: topicName(this.opts.scope, l.topic), subscription: this.subscription })),
       outbox_depth: depth,
       outbox_error: this.relay.lastError ?? null,
-      producer_name: this.producerName,
+      producer_names: this.relay.heldSlices.map((n) => this.producerNameOf(n)),
+      outbox_slices_held: this.relay.heldSlices,
       database: this.store.location,
+      database_kind: this.store.kind,
+      database_error: databaseError ?? null,
       uptime_seconds: Math.round((Date.now() - this.started) / 1000),
       ...(stats ? { stats } : {}),
     };

@@ -56,15 +56,13 @@ export interface SimulatedProviderOptions {
 }
 
 /**
- * A payout provider simulated on this machine, with its own SQLite ledger. Failures come in two
- * kinds, alternating: "unavailable" (nothing happened) and "answer lost" (the payout was made
- * but the caller never hears of it) — the second is the one idempotency keys exist for.
+ * A payout provider simulated on this machine, with its own books. Failures come in two kinds,
+ * alternating: "unavailable" (nothing happened) and "answer lost" (the payout was made but the
+ * caller never hears of it) — the second is the one idempotency keys exist for. Subclasses keep
+ * the books: an SQLite file (`SimulatedPayoutProvider`) or PostgreSQL shared by every payment
+ * instance, as a real provider's would be (`provider-postgres.ts`).
  */
-export class SimulatedPayoutProvider implements PayoutProvider {
-  private readonly db: DatabaseSync;
-  private readonly find: StatementSync;
-  private readonly insert: StatementSync;
-  private readonly countStmt: StatementSync;
+export abstract class SimulatedProviderBase implements PayoutProvider {
   private failureRate: number;
   private failNext: number;
   private readonly random: () => number;
@@ -73,26 +71,15 @@ export class SimulatedPayoutProvider implements PayoutProvider {
   /** Calls made, including failed and repeated ones (the ledger counts payouts). */
   calls = 0;
 
-  constructor(opts: SimulatedProviderOptions) {
-    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-    this.db = new DatabaseSync(opts.file);
-    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-      CREATE TABLE IF NOT EXISTS payouts (
-        idempotency_key TEXT PRIMARY KEY,
-        reference TEXT NOT NULL UNIQUE,
-        amount_cents INTEGER NOT NULL,
-        currency TEXT NOT NULL,
-        payee TEXT NOT NULL,
-        paid_at INTEGER NOT NULL
-      )`);
-    this.find = this.db.prepare('SELECT * FROM payouts WHERE idempotency_key = ?');
-    this.insert = this.db.prepare('INSERT INTO payouts (idempotency_key, reference, amount_cents, currency, payee, paid_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.countStmt = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount_cents), 0) AS total FROM payouts');
+  constructor(opts: Omit<SimulatedProviderOptions, 'file'>) {
     this.failureRate = opts.failureRate ?? 0;
     this.failNext = opts.failNext ?? 0;
     this.random = opts.random ?? Math.random;
     this.maxPayoutCents = opts.maxPayoutCents ?? 100_000_000;
   }
+
+  /** The payout under this key: the one recorded before, else a new one recorded now. */
+  protected abstract record(req: PayoutRequest): Promise<Payout>;
 
   /** Make the next `n` calls fail (tests and demos). */
   injectFailures(n: number): void {
@@ -110,19 +97,48 @@ export class SimulatedPayoutProvider implements PayoutProvider {
     const kind = fail ? (this.failures++ % 2 === 0 ? 'unavailable' : 'answer-lost') : undefined;
     if (kind === 'unavailable') throw new PayoutUnavailableError('payout provider unavailable (simulated)');
     if (req.amountCents > this.maxPayoutCents) throw new PayoutRefusedError(`payout of ${req.amountCents} exceeds the provider limit of ${this.maxPayoutCents}`);
-
-    const existing = this.find.get(req.idempotencyKey) as Row | undefined;
-    let payout: Payout;
-    if (existing) {
-      payout = { ...fromRow(existing), created: false };
-    } else {
-      const reference = `po_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-      const paidAt = Date.now();
-      this.insert.run(req.idempotencyKey, reference, req.amountCents, req.currency, req.payee, paidAt);
-      payout = { reference, idempotencyKey: req.idempotencyKey, amountCents: req.amountCents, currency: req.currency, payee: req.payee, paidAt, created: true };
-    }
+    const payout = await this.record(req);
     if (kind === 'answer-lost') throw new PayoutUnavailableError('payout provider timed out after accepting the payout (simulated)');
     return payout;
+  }
+}
+
+export function newReference(): string {
+  return `po_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+}
+
+/** The simulated provider with its books in an SQLite file. */
+export class SimulatedPayoutProvider extends SimulatedProviderBase {
+  private readonly db: DatabaseSync;
+  private readonly find: StatementSync;
+  private readonly insert: StatementSync;
+  private readonly countStmt: StatementSync;
+
+  constructor(opts: SimulatedProviderOptions) {
+    super(opts);
+    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
+    this.db = new DatabaseSync(opts.file);
+    this.db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS payouts (
+        idempotency_key TEXT PRIMARY KEY,
+        reference TEXT NOT NULL UNIQUE,
+        amount_cents INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        payee TEXT NOT NULL,
+        paid_at INTEGER NOT NULL
+      )`);
+    this.find = this.db.prepare('SELECT * FROM payouts WHERE idempotency_key = ?');
+    this.insert = this.db.prepare('INSERT INTO payouts (idempotency_key, reference, amount_cents, currency, payee, paid_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.countStmt = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(amount_cents), 0) AS total FROM payouts');
+  }
+
+  protected async record(req: PayoutRequest): Promise<Payout> {
+    const existing = this.find.get(req.idempotencyKey) as Row | undefined;
+    if (existing) return { ...fromRow(existing), created: false };
+    const reference = newReference();
+    const paidAt = Date.now();
+    this.insert.run(req.idempotencyKey, reference, req.amountCents, req.currency, req.payee, paidAt);
+    return { reference, idempotencyKey: req.idempotencyKey, amountCents: req.amountCents, currency: req.currency, payee: req.payee, paidAt, created: true };
   }
 
   /** The provider's books: how many payouts, how much in total, and one by key. */
@@ -141,8 +157,8 @@ export class SimulatedPayoutProvider implements PayoutProvider {
   }
 }
 
-interface Row { idempotency_key: string; reference: string; amount_cents: number; currency: string; payee: string; paid_at: number }
+export interface Row { idempotency_key: string; reference: string; amount_cents: number; currency: string; payee: string; paid_at: number }
 
-function fromRow(r: Row): Omit<Payout, 'created'> {
+export function fromRow(r: Row): Omit<Payout, 'created'> {
   return { reference: r.reference, idempotencyKey: r.idempotency_key, amountCents: r.amount_cents, currency: r.currency, payee: r.payee, paidAt: r.paid_at };
 }

@@ -1,8 +1,8 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { Sql } from '../store/sql.js';
 import { CommandRejected, invalid, type FieldProblem, type ServiceDefinition } from '../host/definition.js';
 import { requireCurrency, requireMinor, requireText } from '../validation.js';
 import { limitOf } from '../campaign/service.js';
-import { PayoutRefusedError, type PayoutProvider, type SimulatedPayoutProvider } from './provider.js';
+import { PayoutRefusedError, type PayoutProvider } from './provider.js';
 
 /**
  * The payment service: pays each commission out once.
@@ -57,14 +57,8 @@ export const paymentMigrations = [
   },
 ];
 
-export function sqlitePaymentRepo(db: DatabaseSync): PaymentRepo {
-  const q = {
-    byId: db.prepare('SELECT * FROM payments WHERE payment_id = ?'),
-    byCommission: db.prepare('SELECT * FROM payments WHERE commission_id = ?'),
-    insert: db.prepare('INSERT INTO payments (payment_id, commission_id, user_id, amount_minor, currency, status, provider_reference, idempotency_key, failure_reason, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    list: db.prepare('SELECT * FROM payments ORDER BY processed_at DESC LIMIT ?'),
-    totals: db.prepare("SELECT COUNT(*) AS payments, COALESCE(SUM(status = 'paid'), 0) AS paid, COALESCE(SUM(status = 'failed'), 0) AS failed, COALESCE(SUM(CASE WHEN status = 'paid' THEN amount_minor ELSE 0 END), 0) AS paid_amount_minor FROM payments"),
-  };
+/** The repository over either store's SQL (see `store/sql.ts`). */
+export function paymentRepo(sql: Sql): PaymentRepo {
   type Row = { payment_id: string; commission_id: string; user_id: string; amount_minor: number; currency: string; status: 'paid' | 'failed'; provider_reference: string | null; idempotency_key: string; failure_reason: string | null; processed_at: number };
   const to = (r: Row): Payment => ({
     paymentId: r.payment_id, commissionId: r.commission_id, userId: r.user_id, amountMinor: r.amount_minor, currency: r.currency, status: r.status,
@@ -72,21 +66,23 @@ export function sqlitePaymentRepo(db: DatabaseSync): PaymentRepo {
   });
   return {
     async payment(id) {
-      const r = q.byId.get(id) as Row | undefined;
+      const r = await sql.get<Row>('SELECT * FROM payments WHERE payment_id = ?', id);
       return r && to(r);
     },
     async paymentForCommission(id) {
-      const r = q.byCommission.get(id) as Row | undefined;
+      const r = await sql.get<Row>('SELECT * FROM payments WHERE commission_id = ?', id);
       return r && to(r);
     },
     async insertPayment(p) {
-      q.insert.run(p.paymentId, p.commissionId, p.userId, p.amountMinor, p.currency, p.status, p.providerReference, p.idempotencyKey, p.failureReason, p.processedAt);
+      await sql.run('INSERT INTO payments (payment_id, commission_id, user_id, amount_minor, currency, status, provider_reference, idempotency_key, failure_reason, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        p.paymentId, p.commissionId, p.userId, p.amountMinor, p.currency, p.status, p.providerReference, p.idempotencyKey, p.failureReason, p.processedAt);
     },
     async payments(limit) {
-      return (q.list.all(limit) as Row[]).map(to);
+      return (await sql.all<Row>('SELECT * FROM payments ORDER BY processed_at DESC LIMIT ?', limit)).map(to);
     },
     async totals() {
-      return q.totals.get() as { payments: number; paid: number; failed: number; paid_amount_minor: number };
+      return (await sql.get<{ payments: number; paid: number; failed: number; paid_amount_minor: number }>(
+        "SELECT COUNT(*) AS payments, COALESCE(SUM(CASE WHEN status = 'paid' THEN 1 ELSE 0 END), 0) AS paid, COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed, COALESCE(SUM(CASE WHEN status = 'paid' THEN amount_minor ELSE 0 END), 0) AS paid_amount_minor FROM payments"))!;
     },
   };
 }
@@ -100,12 +96,20 @@ interface ProcessPaymentPayload {
   idempotency_key: string;
 }
 
-export function paymentService(opts: { provider: PayoutProvider & Partial<Pick<SimulatedPayoutProvider, 'ledger' | 'injectFailures' | 'setFailureRate' | 'close'>> }): ServiceDefinition<PaymentRepo> {
+/** What the payment service may ask of a simulated provider besides payouts (its books, failure injection). */
+export interface ProviderControls {
+  ledger?(): { count: number; totalCents: number } | Promise<{ count: number; totalCents: number }>;
+  injectFailures?(n: number): void;
+  setFailureRate?(rate: number): void;
+  close?(): void | Promise<void>;
+}
+
+export function paymentService(opts: { provider: PayoutProvider & ProviderControls }): ServiceDefinition<PaymentRepo> {
   const provider = opts.provider;
   return {
     name: 'payment',
     migrations: paymentMigrations,
-    sqliteRepo: sqlitePaymentRepo,
+    repo: paymentRepo,
     commands: {
       'payment.process.command.v1': async (p: ProcessPaymentPayload, { repo, now }) => {
         const problems: FieldProblem[] = [];
@@ -170,7 +174,7 @@ export function paymentService(opts: { provider: PayoutProvider & Partial<Pick<S
       },
       {
         method: 'GET', path: '/provider', summary: "the simulated payout provider's books",
-        query: async () => ({ status: 200, body: provider.ledger ? provider.ledger() : {} }),
+        query: async () => ({ status: 200, body: provider.ledger ? await provider.ledger() : {} }),
       },
       {
         method: 'POST', path: '/provider/failures', summary: 'make the simulated provider fail: {"fail_next": 2} or {"failure_rate": 0.3}',

@@ -4,12 +4,28 @@ import { ConfigError } from '../../errors.js';
 /**
  * Versioned schema migrations. Each migration runs once, in its own transaction, and is
  * recorded in `schema_migrations`; opening a database written by a newer miso is refused
- * instead of guessed at.
+ * instead of guessed at. One list serves both stores: `sql` is written for SQLite and
+ * translated for PostgreSQL (`postgresSql`), or a migration carries its own `postgres` text
+ * where the dialects part ways.
  */
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** The PostgreSQL text, when the translation of `sql` will not do. */
+  postgres?: string;
+}
+
+/**
+ * SQLite → PostgreSQL for the DDL the services use: SQLite's INTEGER is 64-bit (timestamps in
+ * ms and minor units need it), PostgreSQL's is not; BLOB is BYTEA; AUTOINCREMENT is an identity.
+ */
+export function postgresSql(m: Migration): string {
+  if (m.postgres !== undefined) return m.postgres;
+  return m.sql
+    .replace(/\bINTEGER PRIMARY KEY AUTOINCREMENT\b/gi, 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY')
+    .replace(/\bINTEGER\b/gi, 'BIGINT')
+    .replace(/\bBLOB\b/gi, 'BYTEA');
 }
 
 /** Tables every service has: the processed-message log, the outbox, and store metadata. */
@@ -37,6 +53,40 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
         event_time INTEGER NOT NULL,
         created_at INTEGER NOT NULL
       );
+    `,
+    // Several instances share a PostgreSQL database: the outbox is cut into slices by message
+    // key, each published by the holder of its lease, which numbers rows (seq) as it reads them.
+    postgres: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE processed_messages (
+        message_id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'rejected', 'ignored')),
+        processed_at BIGINT NOT NULL
+      );
+      CREATE INDEX processed_messages_by_time ON processed_messages (processed_at);
+      CREATE TABLE outbox (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        slice INTEGER NOT NULL,
+        seq BIGINT,
+        topic TEXT NOT NULL,
+        type TEXT NOT NULL,
+        msg_key TEXT,
+        properties TEXT NOT NULL,
+        payload BYTEA NOT NULL,
+        event_time BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX outbox_to_number ON outbox (slice, id) WHERE seq IS NULL;
+      CREATE UNIQUE INDEX outbox_numbered ON outbox (slice, seq) WHERE seq IS NOT NULL;
+      CREATE TABLE outbox_leases (
+        slice INTEGER PRIMARY KEY,
+        holder TEXT,
+        epoch BIGINT NOT NULL DEFAULT 0,
+        expires_at TIMESTAMPTZ NOT NULL DEFAULT '-infinity',
+        next_seq BIGINT NOT NULL DEFAULT 1
+      );
+      CREATE TABLE instances (instance_id TEXT PRIMARY KEY, seen_at TIMESTAMPTZ NOT NULL);
     `,
   },
 ];

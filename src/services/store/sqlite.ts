@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../../errors.js';
 import { isAlive } from '../../util/process.js';
 import { CORE_MIGRATIONS, migrate, type Migration } from './migrations.js';
-import type { OutboxEntry, OutboxRow, ProcessedRecord, ServiceStore, StoreTx } from './store.js';
+import type { OutboxEntry, OutboxLease, OutboxRow, ProcessedRecord, ServiceStore, StoreTx } from './store.js';
 
 export interface SqliteStoreOptions<R> {
   /** Database file, or ':memory:' for tests. */
@@ -24,6 +24,9 @@ export interface SqliteStoreOptions<R> {
 export class SqliteStore<R> implements ServiceStore<R> {
   readonly storeId: string;
   readonly location: string;
+  readonly kind = 'sqlite';
+  /** One instance per file (the pid lock): one slice, always leased to it. */
+  readonly outboxSlices = 1;
   readonly db: DatabaseSync;
   private readonly repo: R;
   private queue: Promise<unknown> = Promise.resolve();
@@ -37,6 +40,7 @@ export class SqliteStore<R> implements ServiceStore<R> {
   private closed = false;
   private readonly stmts: {
     processed: StatementSync;
+    claim: StatementSync;
     markProcessed: StatementSync;
     enqueue: StatementSync;
     pending: StatementSync;
@@ -74,7 +78,8 @@ export class SqliteStore<R> implements ServiceStore<R> {
 
       this.stmts = {
         processed: this.db.prepare('SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?'),
-        markProcessed: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?)'),
+        claim: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING'),
+        markProcessed: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET type = excluded.type, outcome = excluded.outcome, processed_at = excluded.processed_at'),
         enqueue: this.db.prepare('INSERT INTO outbox (topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
         pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
         publish: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
@@ -135,6 +140,7 @@ export class SqliteStore<R> implements ServiceStore<R> {
         const r = s.processed.get(messageId) as { message_id: string; type: string; outcome: ProcessedRecord['outcome']; processed_at: number } | undefined;
         return r && { messageId: r.message_id, type: r.type, outcome: r.outcome, processedAt: r.processed_at };
       },
+      claim: async (rec: ProcessedRecord) => Number(s.claim.run(rec.messageId, rec.type, rec.outcome, rec.processedAt).changes) === 1,
       markProcessed: async (rec: ProcessedRecord) => {
         s.markProcessed.run(rec.messageId, rec.type, rec.outcome, rec.processedAt);
       },
@@ -144,6 +150,12 @@ export class SqliteStore<R> implements ServiceStore<R> {
       },
     };
   }
+
+  async leaseOutbox(slice: number, holder: string): Promise<OutboxLease | undefined> {
+    return { slice, holder, epoch: 1n };
+  }
+
+  async releaseOutbox(): Promise<void> {}
 
   async pendingOutbox(limit: number, afterId = 0n): Promise<OutboxRow[]> {
     if (this.readerStmts) {
@@ -229,6 +241,7 @@ type PendingRow = { id: bigint; topic: string; type: string; msg_key: string | n
 function toRows(rows: unknown[]): OutboxRow[] {
   return (rows as PendingRow[]).map((r) => ({
     id: r.id,
+    seq: r.id,
     topic: r.topic,
     type: r.type,
     key: r.msg_key ?? undefined,

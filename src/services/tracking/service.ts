@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import type { Sql } from '../store/sql.js';
 import { randomUUID } from 'node:crypto';
 import { CommandRejected, invalid, RetryLater, type FieldProblem, type ServiceDefinition } from '../host/definition.js';
 import { requireCurrency, requireText, requireTrackedEvent } from '../validation.js';
@@ -65,17 +65,8 @@ export const trackingMigrations = [
   },
 ];
 
-export function sqliteTrackingRepo(db: DatabaseSync): TrackingRepo {
-  const q = {
-    campaign: db.prepare('SELECT * FROM known_campaigns WHERE campaign_id = ?'),
-    upsertCampaign: db.prepare('INSERT INTO known_campaigns (campaign_id, user_id, currency) VALUES (?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET user_id = excluded.user_id, currency = excluded.currency'),
-    video: db.prepare('SELECT * FROM known_videos WHERE video_id = ?'),
-    upsertVideo: db.prepare('INSERT INTO known_videos (video_id, campaign_id) VALUES (?, ?) ON CONFLICT (video_id) DO UPDATE SET campaign_id = excluded.campaign_id'),
-    event: db.prepare('SELECT * FROM tracking_events WHERE tracking_event_id = ?'),
-    insertEvent: db.prepare('INSERT INTO tracking_events (tracking_event_id, event_type, campaign_id, video_id, visitor_id, sale_amount_minor, currency, commission_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-    events: db.prepare('SELECT * FROM tracking_events WHERE (?1 IS NULL OR campaign_id = ?1) ORDER BY recorded_at DESC LIMIT ?2'),
-    counts: db.prepare('SELECT (SELECT COUNT(*) FROM known_campaigns) AS campaigns, (SELECT COUNT(*) FROM known_videos) AS videos, (SELECT COUNT(*) FROM tracking_events) AS tracking_events'),
-  };
+/** The repository over either store's SQL (see `store/sql.ts`). */
+export function trackingRepo(sql: Sql): TrackingRepo {
   type ERow = { tracking_event_id: string; event_type: TrackingEventType; campaign_id: string; video_id: string; visitor_id: string; sale_amount_minor: number | null; currency: string; commission_id: string; recorded_at: number };
   const toEvent = (r: ERow): TrackingEvent => ({
     trackingEventId: r.tracking_event_id, eventType: r.event_type, campaignId: r.campaign_id, videoId: r.video_id, visitorId: r.visitor_id,
@@ -83,31 +74,35 @@ export function sqliteTrackingRepo(db: DatabaseSync): TrackingRepo {
   });
   return {
     async campaign(id) {
-      const r = q.campaign.get(id) as { campaign_id: string; user_id: string; currency: string } | undefined;
+      const r = await sql.get<{ campaign_id: string; user_id: string; currency: string }>('SELECT * FROM known_campaigns WHERE campaign_id = ?', id);
       return r && { campaignId: r.campaign_id, userId: r.user_id, currency: r.currency };
     },
     async upsertCampaign(c) {
-      q.upsertCampaign.run(c.campaignId, c.userId, c.currency);
+      await sql.run('INSERT INTO known_campaigns (campaign_id, user_id, currency) VALUES (?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET user_id = excluded.user_id, currency = excluded.currency', c.campaignId, c.userId, c.currency);
     },
     async video(id) {
-      const r = q.video.get(id) as { video_id: string; campaign_id: string } | undefined;
+      const r = await sql.get<{ video_id: string; campaign_id: string }>('SELECT * FROM known_videos WHERE video_id = ?', id);
       return r && { videoId: r.video_id, campaignId: r.campaign_id };
     },
     async upsertVideo(v) {
-      q.upsertVideo.run(v.videoId, v.campaignId);
+      await sql.run('INSERT INTO known_videos (video_id, campaign_id) VALUES (?, ?) ON CONFLICT (video_id) DO UPDATE SET campaign_id = excluded.campaign_id', v.videoId, v.campaignId);
     },
     async event(id) {
-      const r = q.event.get(id) as ERow | undefined;
+      const r = await sql.get<ERow>('SELECT * FROM tracking_events WHERE tracking_event_id = ?', id);
       return r && toEvent(r);
     },
     async insertEvent(e) {
-      q.insertEvent.run(e.trackingEventId, e.eventType, e.campaignId, e.videoId, e.visitorId, e.saleAmountMinor, e.currency, e.commissionId, e.recordedAt);
+      await sql.run('INSERT INTO tracking_events (tracking_event_id, event_type, campaign_id, video_id, visitor_id, sale_amount_minor, currency, commission_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        e.trackingEventId, e.eventType, e.campaignId, e.videoId, e.visitorId, e.saleAmountMinor, e.currency, e.commissionId, e.recordedAt);
     },
     async events(campaignId, limit) {
-      return (q.events.all(campaignId ?? null, limit) as ERow[]).map(toEvent);
+      const rows = campaignId === undefined
+        ? await sql.all<ERow>('SELECT * FROM tracking_events ORDER BY recorded_at DESC LIMIT ?', limit)
+        : await sql.all<ERow>('SELECT * FROM tracking_events WHERE campaign_id = ? ORDER BY recorded_at DESC LIMIT ?', campaignId, limit);
+      return rows.map(toEvent);
     },
     async counts() {
-      return q.counts.get() as { campaigns: number; videos: number; tracking_events: number };
+      return (await sql.get<{ campaigns: number; videos: number; tracking_events: number }>('SELECT (SELECT COUNT(*) FROM known_campaigns) AS campaigns, (SELECT COUNT(*) FROM known_videos) AS videos, (SELECT COUNT(*) FROM tracking_events) AS tracking_events'))!;
     },
   };
 }
@@ -127,7 +122,7 @@ export function trackingService(): ServiceDefinition<TrackingRepo> {
     name: 'tracking',
     sendsTo: ['commission-commands'],
     migrations: trackingMigrations,
-    sqliteRepo: sqliteTrackingRepo,
+    repo: trackingRepo,
     commands: {
       'tracking.create_event.command.v1': async (p: CreateTrackingEventPayload, { repo, now }) => {
         const problems: FieldProblem[] = [];

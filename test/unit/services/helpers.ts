@@ -6,12 +6,13 @@ import { shortTopicName } from '../../../src/core/topics.js';
 import { MessageProcessor } from '../../../src/services/host/processor.js';
 import type { ServiceDefinition } from '../../../src/services/host/definition.js';
 import { SqliteStore } from '../../../src/services/store/sqlite.js';
+import { sqliteSql } from '../../../src/services/store/sql.js';
 
 export const SCOPE = { tenant: 'unit', namespace: 'test' };
 
 /** A service over an in-memory SQLite store, processing real Avro bytes through the catalog. */
 export function harness<R>(def: ServiceDefinition<R>, opts: { file?: string; clock?: () => number } = {}) {
-  const store = new SqliteStore({ file: opts.file ?? ':memory:', migrations: def.migrations, repo: def.sqliteRepo });
+  const store = new SqliteStore({ file: opts.file ?? ':memory:', migrations: def.migrations, repo: (db) => def.repo(sqliteSql(db)) });
   const processor = new MessageProcessor(def, store, SCOPE, { clock: opts.clock });
 
   /** Encode a message as a sender would and hand the bytes to the service. */
