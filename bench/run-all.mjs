@@ -77,7 +77,11 @@ async function broker() {
   const port = await freePort();
   const webPort = await freePort();
   log(`${sharedAnswers ? 'a broker of its own' : `no broker at ${adminUrl}`}: starting one with \`miso broker up\` on ${port}/${webPort}…`);
-  const up = spawnSync(process.execPath, [MISO, 'broker', 'up', '--port', String(port), '--web-port', String(webPort), '--no-init', '--json'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const up = spawnSync(process.execPath, [MISO, 'broker', 'up', '--port', String(port), '--web-port', String(webPort), '--no-init', '--json'], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (up.status !== 0) {
     spawnSync(process.execPath, [MISO, 'broker', 'down'], { env, stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
@@ -124,7 +128,8 @@ const suites = [
   {
     key: 'client',
     title: 'Pulsar client',
-    about: 'Produce throughput (100 B and 1 KB, batching as miso\'s defaults on both sides: 1000 messages, 128 KiB, 1 ms; 10,000 in flight; the broker-acknowledged rate after the same warm-up) next to `bin/pulsar-perf produce` (`-bm 1000 -bb 131072 -b 1 -o 10000 --warmup-time` as the warm-up; unthrottled is `-r 100000000`, as pulsar-perf 4.0.8 refuses `-r 0` with "rate must be positive" yet exits 0 having sent nothing; the rate is its per-second "Ack received rate", not "Publish throughput" which counts messages written to the socket; a non-zero exit code, "Got error" or any send failure fails the run). Consume: one backlog per size produced once, each run drains it with a fresh Exclusive subscription from the earliest message (receiver queue 1000); per message both sides receive, read the payload\'s length (payload bytes are not read) and acknowledge without waiting; rate from first to last message; the peer is a minimal consumer on the distribution\'s Java client (`bench/client/JavaConsumer.java`, the client pulsar-perf uses). Publish latency at a fixed rate with the same warm-up dropped on both sides. Goals: produce and consume ≥ 1.5× the peer, publish p50 and p99 ≤ 1.0× the peer.',
+    about:
+      'Produce throughput (100 B and 1 KB, batching as miso\'s defaults on both sides: 1000 messages, 128 KiB, 1 ms; 10,000 in flight; the broker-acknowledged rate after the same warm-up) next to `bin/pulsar-perf produce` (`-bm 1000 -bb 131072 -b 1 -o 10000 --warmup-time` as the warm-up; unthrottled is `-r 100000000`, as pulsar-perf 4.0.8 refuses `-r 0` with "rate must be positive" yet exits 0 having sent nothing; the rate is its per-second "Ack received rate", not "Publish throughput" which counts messages written to the socket; a non-zero exit code, "Got error" or any send failure fails the run). Consume: one backlog per size produced once, each run drains it with a fresh Exclusive subscription from the earliest message (receiver queue 1000); per message both sides receive, read the payload\'s length (payload bytes are not read) and acknowledge without waiting; rate from first to last message; the peer is a minimal consumer on the distribution\'s Java client (`bench/client/JavaConsumer.java`, the client pulsar-perf uses). Publish latency at a fixed rate with the same warm-up dropped on both sides. Goals: produce and consume ≥ 1.5× the peer, publish p50 and p99 ≤ 1.0× the peer.',
     peerTool: 'pulsar-perf',
     run: async () => {
       const c = await import('./client/client-bench.mjs');
@@ -134,14 +139,17 @@ const suites = [
   {
     key: 'python',
     title: 'Pulsar client next to the Python client',
-    about: 'The same procedure on both sides: produce N 100-byte messages with batching (1000, 128 KiB, 1 ms) as fast as the client takes them (first send → last receipt), then drain them with a fresh subscription, acknowledging each (payloads not read). The Python figures include the cost of one Python call per message, as a Python user would see it.',
+    about:
+      'The same procedure on both sides: produce N 100-byte messages with batching (1000, 128 KiB, 1 ms) as fast as the client takes them (first send → last receipt), then drain them with a fresh subscription, acknowledging each (payloads not read). The Python figures include the cost of one Python call per message, as a Python user would see it.',
     peerTool: 'Python pulsar-client',
-    run: async () => (await import('./report/peers.mjs')).run({ serviceUrl: b.serviceUrl, adminUrl: b.adminUrl, python, n: quick ? 50_000 : 200_000, runs: RUNS, log }),
+    run: async () =>
+      (await import('./report/peers.mjs')).run({ serviceUrl: b.serviceUrl, adminUrl: b.adminUrl, python, n: quick ? 50_000 : 200_000, runs: RUNS, log }),
   },
   {
     key: 'devtools',
     title: 'Developer tools',
-    about: '`miso send`, `miso tail` and `miso trace` as processes, next to the Java `bin/pulsar-client` of the distribution. `tail --json` and `pulsar-client read --schema-type auto_consume` (a reader too, decoding the Avro envelope) read the same batched messages, produced once and read by every run, into a pipe that counts them: process start-up (spawn → first message) apart from the steady decode rate (first → last message).',
+    about:
+      '`miso send`, `miso tail` and `miso trace` as processes, next to the Java `bin/pulsar-client` of the distribution. `tail --json` and `pulsar-client read --schema-type auto_consume` (a reader too, decoding the Avro envelope) read the same batched messages, produced once and read by every run, into a pipe that counts them: process start-up (spawn → first message) apart from the steady decode rate (first → last message).',
     peerTool: 'Java pulsar-client',
     run: async () => {
       const d = await import('./devtools/index.mjs');
@@ -151,14 +159,19 @@ const suites = [
   {
     key: 'workflow',
     title: 'Workflows through the four services',
-    about: 'The services as separate `miso run` processes; latency from the tracking command to its payment.processed event. No peer implementation of these services exists.',
+    about:
+      'The services as separate `miso run` processes; latency from the tracking command to its payment.processed event. No peer implementation of these services exists.',
     run: async () => (await import('./workflow/index.mjs')).run(quick ? { seconds: 8, maxRate: 1000, log } : { seconds: 15, log }),
   },
   {
     key: 'dashboard',
     title: 'Dashboard',
-    about: 'The live dashboard in a process started like `miso dashboard` (its Node flags, React production build), drawing into a 160×50 terminal that discards output. Through the broker: its own readers on the 12 topics and real producers in the bench process (six catalog envelopes per workflow), the rate doubling per step; a step keeps up when ≥ 98 % of the acknowledged messages were ingested within 1 s of the end, lag p99 < 1 s, event-loop p99 < 250 ms and ≥ 5 frames/s. Injected: messages pushed straight into the store (no broker) — what the store + rendering alone cost. No peer dashboard exists.',
-    run: async () => (await import('./dashboard/index.mjs')).run(quick ? { quick: true, durationSeconds: 20, rampSeconds: 3, log } : { durationSeconds: 60, rampSeconds: 5, log }),
+    about:
+      'The live dashboard in a process started like `miso dashboard` (its Node flags, React production build), drawing into a 160×50 terminal that discards output. Through the broker: its own readers on the 12 topics and real producers in the bench process (six catalog envelopes per workflow), the rate doubling per step; a step keeps up when ≥ 98 % of the acknowledged messages were ingested within 1 s of the end, lag p99 < 1 s, event-loop p99 < 250 ms and ≥ 5 frames/s. Injected: messages pushed straight into the store (no broker) — what the store + rendering alone cost. No peer dashboard exists.',
+    run: async () =>
+      (await import('./dashboard/index.mjs')).run(
+        quick ? { quick: true, durationSeconds: 20, rampSeconds: 3, log } : { durationSeconds: 60, rampSeconds: 5, log },
+      ),
   },
 ];
 
@@ -167,7 +180,9 @@ let latency;
 let pulsarVersion;
 try {
   pulsarVersion = (await (await fetch(`${b.adminUrl}/admin/v2/brokers/version`, { signal: AbortSignal.timeout(5000) })).text()).replace(/"/g, '').trim();
-} catch { /* shown as unknown */ }
+} catch {
+  /* shown as unknown */
+}
 try {
   for (const s of suites) {
     if (only && !only.has(s.key)) continue;
@@ -214,8 +229,19 @@ const machine = {
 };
 // Quiet: nothing else ran (the load average before the first suite started says so), unless told.
 const quiet = process.argv.includes('--not-quiet') ? false : process.argv.includes('--quiet') ? true : loadStart < 0.5;
-const machineNote = machineNoteGiven ?? (quiet ? `load average ${loadStart.toFixed(2)} before the run started: nothing else was running.` : `load average ${loadStart.toFixed(2)} before the run started: other work was running, and figures move with it.`);
-const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` : ''}`;
+const machineNote =
+  machineNoteGiven ??
+  (quiet
+    ? `load average ${loadStart.toFixed(2)} before the run started: nothing else was running.`
+    : `load average ${loadStart.toFixed(2)} before the run started: other work was running, and figures move with it.`);
+const command = `npm run bench${
+  process.argv.slice(2).length
+    ? ` -- ${process.argv
+        .slice(2)
+        .map((a) => (/\s/.test(a) ? JSON.stringify(a) : a))
+        .join(' ')}`
+    : ''
+}`;
 const durationS = (Date.now() - started.getTime()) / 1000;
 const data = {
   mode: quick ? 'quick' : 'full',
@@ -229,7 +255,15 @@ const data = {
   machineNote,
   runs: RUNS,
   suites: results.map(({ run: _r, ...s }) => s),
-  latency: latency ? { rate: latency.rate, seconds: latency.seconds, offered: latency.offered, unfinished: latency.unfinished, samples: latency.samples.map((v) => Math.round(v * 100) / 100) } : undefined,
+  latency: latency
+    ? {
+        rate: latency.rate,
+        seconds: latency.seconds,
+        offered: latency.offered,
+        unfinished: latency.unfinished,
+        samples: latency.samples.map((v) => Math.round(v * 100) / 100),
+      }
+    : undefined,
 };
 const md = renderResults({ ...data, suites: results, chart, latency: data.latency });
 if (quotable) {

@@ -53,7 +53,16 @@ export const FULL = {
   memoryBacklog: 100_000,
 };
 
-export const QUICK = { ...FULL, runs: 3, seconds: 6, warmupSeconds: 2, consumeMessages: { 100: 200_000, 1024: 50_000 }, latencySeconds: 5, latencyWarmupSeconds: 1, memoryBacklog: 50_000 };
+export const QUICK = {
+  ...FULL,
+  runs: 3,
+  seconds: 6,
+  warmupSeconds: 2,
+  consumeMessages: { 100: 200_000, 1024: 50_000 },
+  latencySeconds: 5,
+  latencyWarmupSeconds: 1,
+  memoryBacklog: 50_000,
+};
 
 const topicName = (what) => `persistent://public/default/bench-${what}-${Date.now().toString(36)}-${Math.random().toString(16).slice(2, 8)}`;
 
@@ -143,7 +152,13 @@ async function fill(client, topic, size, n) {
 
 /** Drain `n` messages from the earliest with a fresh subscription: receive, read the length, ack. */
 async function misoConsume(client, topic, n) {
-  const consumer = await client.subscribe({ topic, subscription: `miso-${Date.now()}-${Math.random().toString(16).slice(2, 6)}`, type: 'Exclusive', initialPosition: 'earliest', receiverQueueSize: 1000 });
+  const consumer = await client.subscribe({
+    topic,
+    subscription: `miso-${Date.now()}-${Math.random().toString(16).slice(2, 6)}`,
+    type: 'Exclusive',
+    initialPosition: 'earliest',
+    receiverQueueSize: 1000,
+  });
   let first = 0;
   let got = 0;
   let bytes = 0;
@@ -230,7 +245,21 @@ async function compileJavaConsumer(home) {
 }
 
 async function javaConsume(home, classes, serviceUrl, topic, n) {
-  const r = await runTool('java', ['-Xms256m', '-Xmx1g', '-cp', `${classes}:${join(libOf(home), '*')}`, 'JavaConsumer', serviceUrl, topic, `java-${Date.now()}-${Math.random().toString(16).slice(2, 6)}`, String(n)], { timeoutMs: 300_000 });
+  const r = await runTool(
+    'java',
+    [
+      '-Xms256m',
+      '-Xmx1g',
+      '-cp',
+      `${classes}:${join(libOf(home), '*')}`,
+      'JavaConsumer',
+      serviceUrl,
+      topic,
+      `java-${Date.now()}-${Math.random().toString(16).slice(2, 6)}`,
+      String(n),
+    ],
+    { timeoutMs: 300_000 },
+  );
   requireSuccess('Java consumer', r);
   const line = r.out.split('\n').find((l) => l.startsWith('{"received"'));
   if (!line) throw new Error(`Java consumer printed no result:\n${r.out.slice(-1500)}`);
@@ -253,7 +282,9 @@ export async function runClientBench(options = {}) {
   const rows = [];
   const add = (row) => {
     rows.push(row);
-    log(`  ${row.name}: miso ${row.miso} [${row.misoMin}–${row.misoMax}] ${row.unit}, peer ${row.peer} [${row.peerMin}–${row.peerMax}], miso/peer ${row.ratio}`);
+    log(
+      `  ${row.name}: miso ${row.miso} [${row.misoMin}–${row.misoMax}] ${row.unit}, peer ${row.peer} [${row.peerMin}–${row.peerMax}], miso/peer ${row.ratio}`,
+    );
   };
   const topics = [];
   const fresh = (what) => {
@@ -285,12 +316,43 @@ export async function runClientBench(options = {}) {
       const label = size === 100 ? '100 B' : '1 KB';
       await section(`produce ${label}, batching, acknowledged`, async () => {
         log(`produce ${label}: ${o.runs} runs × ${o.seconds} s per side (first ${o.warmupSeconds} s not counted)…`);
-        const p = await alternate(o.runs, {
-          miso: () => once(`miso-produce-${size}`, (t) => misoProduce(client, t, size, o.seconds, o.warmupSeconds)),
-          peer: () => once(`perf-produce-${size}`, (t) => perfProduce({ home, serviceUrl, topic: t, size, seconds: o.seconds, warmupSeconds: o.warmupSeconds, batching: BATCHING, maxPending: IN_FLIGHT, minIntervals: minIntervals(o.seconds, o.warmupSeconds) })),
-        }, log);
-        add(figure(`produce ${label}, batching, acknowledged`, 'msg/s', p.miso, p.peer, { peerTool: 'pulsar-perf produce', goal: '≥ 1.5× peer', ok: median(p.miso) >= 1.5 * median(p.peer) }));
-        add(figure(`produce ${label}, batching, acknowledged`, 'MB/s', p.miso.map((v) => (v * size) / 1e6), p.peer.map((v) => (v * size) / 1e6), { peerTool: 'pulsar-perf produce' }));
+        const p = await alternate(
+          o.runs,
+          {
+            miso: () => once(`miso-produce-${size}`, (t) => misoProduce(client, t, size, o.seconds, o.warmupSeconds)),
+            peer: () =>
+              once(`perf-produce-${size}`, (t) =>
+                perfProduce({
+                  home,
+                  serviceUrl,
+                  topic: t,
+                  size,
+                  seconds: o.seconds,
+                  warmupSeconds: o.warmupSeconds,
+                  batching: BATCHING,
+                  maxPending: IN_FLIGHT,
+                  minIntervals: minIntervals(o.seconds, o.warmupSeconds),
+                }),
+              ),
+          },
+          log,
+        );
+        add(
+          figure(`produce ${label}, batching, acknowledged`, 'msg/s', p.miso, p.peer, {
+            peerTool: 'pulsar-perf produce',
+            goal: '≥ 1.5× peer',
+            ok: median(p.miso) >= 1.5 * median(p.peer),
+          }),
+        );
+        add(
+          figure(
+            `produce ${label}, batching, acknowledged`,
+            'MB/s',
+            p.miso.map((v) => (v * size) / 1e6),
+            p.peer.map((v) => (v * size) / 1e6),
+            { peerTool: 'pulsar-perf produce' },
+          ),
+        );
       });
 
       const n = o.consumeMessages[size];
@@ -298,35 +360,79 @@ export async function runClientBench(options = {}) {
         const backlog = fresh(`consume-${size}`);
         log(`consume ${label}: filling a backlog of ${n} once…`);
         await fill(client, backlog, size, n);
-        const c = await alternate(o.runs, {
-          miso: () => misoConsume(client, backlog, n),
-          peer: () => javaConsume(home, classes, serviceUrl, backlog, n),
-        }, log);
-        add(figure(`consume ${label}, backlog of ${n.toLocaleString('en-US')}, ack each`, 'msg/s', c.miso, c.peer, { peerTool: 'Java client (JavaConsumer.java)', goal: '≥ 1.5× peer', ok: median(c.miso) >= 1.5 * median(c.peer) }));
+        const c = await alternate(
+          o.runs,
+          {
+            miso: () => misoConsume(client, backlog, n),
+            peer: () => javaConsume(home, classes, serviceUrl, backlog, n),
+          },
+          log,
+        );
+        add(
+          figure(`consume ${label}, backlog of ${n.toLocaleString('en-US')}, ack each`, 'msg/s', c.miso, c.peer, {
+            peerTool: 'Java client (JavaConsumer.java)',
+            goal: '≥ 1.5× peer',
+            ok: median(c.miso) >= 1.5 * median(c.peer),
+          }),
+        );
         await deleteTopic(adminUrl, backlog);
       });
     }
 
-    await section(['p50', 'p99'].map((q) => `publish latency ${q} at ${o.latencyRate.toLocaleString('en-US')} msg/s`), async () => {
-      log(`publish latency at ${o.latencyRate} msg/s: ${o.runs} runs × ${o.latencySeconds} s per side (first ${o.latencyWarmupSeconds} s not counted)…`);
-      const l = await alternate(o.runs, {
-        miso: () => once('miso-latency', (t) => misoLatency(client, t, o.latencyRate, o.latencySeconds, o.latencyWarmupSeconds)),
-        peer: () => once('perf-latency', (t) => perfLatency({ home, serviceUrl, topic: t, rate: o.latencyRate, seconds: o.latencySeconds, warmupSeconds: o.latencyWarmupSeconds, batching: BATCHING })),
-      }, log);
-      const slow = l.peer.filter((r) => r.reached < o.latencyRate * 0.95);
-      const note = slow.length ? `pulsar-perf fell behind its rate in ${slow.length} of ${o.runs} runs, reaching ${slow.map((r) => Math.round(r.reached)).join(' / ')} msg/s of ${o.latencyRate}` : undefined;
-      for (const q of ['p50', 'p99']) {
-        const m = l.miso.map((r) => r[q]);
-        const pr = l.peer.map((r) => r[q]);
-        add(figure(`publish latency ${q} at ${o.latencyRate.toLocaleString('en-US')} msg/s`, 'ms', m, pr, { peerTool: 'pulsar-perf produce -r', goal: '≤ 1.0× peer', ok: median(m) <= median(pr), ...(note ? { note } : {}) }));
-      }
-    });
+    await section(
+      ['p50', 'p99'].map((q) => `publish latency ${q} at ${o.latencyRate.toLocaleString('en-US')} msg/s`),
+      async () => {
+        log(`publish latency at ${o.latencyRate} msg/s: ${o.runs} runs × ${o.latencySeconds} s per side (first ${o.latencyWarmupSeconds} s not counted)…`);
+        const l = await alternate(
+          o.runs,
+          {
+            miso: () => once('miso-latency', (t) => misoLatency(client, t, o.latencyRate, o.latencySeconds, o.latencyWarmupSeconds)),
+            peer: () =>
+              once('perf-latency', (t) =>
+                perfLatency({
+                  home,
+                  serviceUrl,
+                  topic: t,
+                  rate: o.latencyRate,
+                  seconds: o.latencySeconds,
+                  warmupSeconds: o.latencyWarmupSeconds,
+                  batching: BATCHING,
+                }),
+              ),
+          },
+          log,
+        );
+        const slow = l.peer.filter((r) => r.reached < o.latencyRate * 0.95);
+        const note = slow.length
+          ? `pulsar-perf fell behind its rate in ${slow.length} of ${o.runs} runs, reaching ${slow.map((r) => Math.round(r.reached)).join(' / ')} msg/s of ${o.latencyRate}`
+          : undefined;
+        for (const q of ['p50', 'p99']) {
+          const m = l.miso.map((r) => r[q]);
+          const pr = l.peer.map((r) => r[q]);
+          add(
+            figure(`publish latency ${q} at ${o.latencyRate.toLocaleString('en-US')} msg/s`, 'ms', m, pr, {
+              peerTool: 'pulsar-perf produce -r',
+              goal: '≤ 1.0× peer',
+              ok: median(m) <= median(pr),
+              ...(note ? { note } : {}),
+            }),
+          );
+        }
+      },
+    );
 
     await section('consumer peak RSS', async () => {
       const memTopic = fresh('memory');
       await fill(client, memTopic, 1024, o.memoryBacklog);
       const rss = await misoConsumerMemory(serviceUrl, memTopic, o.memoryBacklog);
-      rows.push({ name: `consumer peak RSS draining ${o.memoryBacklog.toLocaleString('en-US')} × 1 KB (one run)`, unit: 'MB', miso: Math.round(rss / 1e5) / 10, peer: null, goal: '< 100', ok: rss / 1e6 < 100 });
+      rows.push({
+        name: `consumer peak RSS draining ${o.memoryBacklog.toLocaleString('en-US')} × 1 KB (one run)`,
+        unit: 'MB',
+        miso: Math.round(rss / 1e5) / 10,
+        peer: null,
+        goal: '< 100',
+        ok: rss / 1e6 < 100,
+      });
       log(`  consumer peak RSS ${(rss / 1e6).toFixed(1)} MB`);
     });
   } finally {
@@ -339,5 +445,13 @@ export async function runClientBench(options = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = await runClientBench(process.argv.includes('--quick') ? QUICK : FULL);
-  console.table(rows.map(({ name, unit, miso, misoMin, misoMax, peer, peerMin, peerMax, ratio }) => ({ name, unit, miso: `${miso} [${misoMin}–${misoMax}]`, peer: peer === null ? '—' : `${peer} [${peerMin}–${peerMax}]`, ratio })));
+  console.table(
+    rows.map(({ name, unit, miso, misoMin, misoMax, peer, peerMin, peerMax, ratio }) => ({
+      name,
+      unit,
+      miso: `${miso} [${misoMin}–${misoMax}]`,
+      peer: peer === null ? '—' : `${peer} [${peerMin}–${peerMax}]`,
+      ratio,
+    })),
+  );
 }

@@ -54,13 +54,21 @@ class NullTerminal extends EventEmitter {
 
 class NullKeyboard extends EventEmitter {
   isTTY = true;
-  setRawMode() { return this; }
+  setRawMode() {
+    return this;
+  }
   setEncoding() {}
-  resume() { return this; }
-  pause() { return this; }
+  resume() {
+    return this;
+  }
+  pause() {
+    return this;
+  }
   ref() {}
   unref() {}
-  read() { return null; }
+  read() {
+    return null;
+  }
 }
 
 /** A pool of encoded workflows: [watched topic, raw message] in the order services write them. */
@@ -72,13 +80,72 @@ function messagePool(workflows) {
   for (let i = 0; i < workflows; i++) {
     const te = randomUUID();
     const commission = randomUUID();
-    const c1 = newEnvelope('tracking.create_event.command.v1', { tracking_event_id: te, event_type: 'conversion', campaign_id: 'camp-1', video_id: 'vid-1', visitor_id: 'v', sale_amount_minor: 12500, currency: 'USD' });
+    const c1 = newEnvelope('tracking.create_event.command.v1', {
+      tracking_event_id: te,
+      event_type: 'conversion',
+      campaign_id: 'camp-1',
+      video_id: 'vid-1',
+      visitor_id: 'v',
+      sale_amount_minor: 12500,
+      currency: 'USD',
+    });
     const e1 = newEnvelope('tracking_event.created.v1', { ...c1.payload }, { causedBy: c1 });
-    const c2 = newEnvelope('commission.calculate.command.v1', { commission_id: commission, tracking_event_id: te, campaign_id: 'camp-1', video_id: 'vid-1', user_id: 'u', event_type: 'conversion', sale_amount_minor: 12500, currency: 'USD' }, { causedBy: e1 });
-    const e2 = newEnvelope('commission.calculated.v1', { commission_id: commission, tracking_event_id: te, campaign_id: 'camp-1', user_id: 'u', event_type: 'conversion', amount_minor: 1250, currency: 'USD', rule: 'conversion-10pct', rate_bps: 1000 }, { causedBy: c2 });
-    const c3 = newEnvelope('payment.process.command.v1', { payment_id: randomUUID(), commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', idempotency_key: commission }, { causedBy: e2 });
-    const e3 = newEnvelope('payment.processed.v1', { payment_id: c3.payload.payment_id, commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', status: 'paid', provider_reference: 'sim', idempotency_key: commission }, { causedBy: c3 });
-    for (const [short, env] of [['tracking-commands', c1], ['tracking-events', e1], ['commission-commands', c2], ['commission-events', e2], ['payment-commands', c3], ['payment-events', e3]]) {
+    const c2 = newEnvelope(
+      'commission.calculate.command.v1',
+      {
+        commission_id: commission,
+        tracking_event_id: te,
+        campaign_id: 'camp-1',
+        video_id: 'vid-1',
+        user_id: 'u',
+        event_type: 'conversion',
+        sale_amount_minor: 12500,
+        currency: 'USD',
+      },
+      { causedBy: e1 },
+    );
+    const e2 = newEnvelope(
+      'commission.calculated.v1',
+      {
+        commission_id: commission,
+        tracking_event_id: te,
+        campaign_id: 'camp-1',
+        user_id: 'u',
+        event_type: 'conversion',
+        amount_minor: 1250,
+        currency: 'USD',
+        rule: 'conversion-10pct',
+        rate_bps: 1000,
+      },
+      { causedBy: c2 },
+    );
+    const c3 = newEnvelope(
+      'payment.process.command.v1',
+      { payment_id: randomUUID(), commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', idempotency_key: commission },
+      { causedBy: e2 },
+    );
+    const e3 = newEnvelope(
+      'payment.processed.v1',
+      {
+        payment_id: c3.payload.payment_id,
+        commission_id: commission,
+        user_id: 'u',
+        amount_minor: 1250,
+        currency: 'USD',
+        status: 'paid',
+        provider_reference: 'sim',
+        idempotency_key: commission,
+      },
+      { causedBy: c3 },
+    );
+    for (const [short, env] of [
+      ['tracking-commands', c1],
+      ['tracking-events', e1],
+      ['commission-commands', c2],
+      ['commission-events', e2],
+      ['payment-commands', c3],
+      ['payment-events', e3],
+    ]) {
       const id = ++entry;
       pool.push([topics.get(short), { messageId: { toString: () => `9:${id}:-1:-1` }, payload: encode(short, env), properties: {}, publishTime: Date.now() }]);
     }
@@ -119,7 +186,10 @@ async function phase({ store, pool, rate, seconds, frames }) {
     sent += Math.max(0, slice);
     if (now >= nextSample) {
       rss.push(process.memoryUsage().rss);
-      if (process.env.BENCH_HEAP && globalThis.gc) { globalThis.gc(); process.stderr.write(`heap ${mb(process.memoryUsage().heapUsed)} MB rss ${mb(rss.at(-1))} MB\n`); }
+      if (process.env.BENCH_HEAP && globalThis.gc) {
+        globalThis.gc();
+        process.stderr.write(`heap ${mb(process.memoryUsage().heapUsed)} MB rss ${mb(rss.at(-1))} MB\n`);
+      }
       nextSample += 1000;
     }
     await new Promise((r) => setTimeout(r, due - sent > 0 ? 0 : 5));
@@ -171,13 +241,17 @@ export async function measure(opts = {}) {
   const warm = soak.rss[Math.min(soak.rss.length - 1, Math.max(1, Math.floor(soak.rss.length * 0.2)))];
   const last = soak.rss.at(-1);
   const peak = Math.max(...soak.rss);
-  log(`soak 5000 msg/s for ${soak.seconds.toFixed(0)} s: ingested ${Math.round(soak.ingested)} msg/s, CPU ${(soak.cpuShare * 100).toFixed(1)} % of one core, ${soak.framesPerSec.toFixed(1)} frames/s, RSS after warm-up ${mb(warm)} MB → end ${mb(last)} MB (peak ${mb(peak)} MB), loop p99 ${soak.loopP99Ms.toFixed(0)} ms`);
+  log(
+    `soak 5000 msg/s for ${soak.seconds.toFixed(0)} s: ingested ${Math.round(soak.ingested)} msg/s, CPU ${(soak.cpuShare * 100).toFixed(1)} % of one core, ${soak.framesPerSec.toFixed(1)} frames/s, RSS after warm-up ${mb(warm)} MB → end ${mb(last)} MB (peak ${mb(peak)} MB), loop p99 ${soak.loopP99Ms.toFixed(0)} ms`,
+  );
 
   // Ramp: double the rate until the dashboard no longer keeps up.
   let best;
   for (let rate = 2500; rate <= 640_000; rate *= 2) {
     const r = await phase({ store, pool, rate, seconds: rampSeconds, frames });
-    log(`ramp ${String(rate).padStart(6)} msg/s: ingested ${Math.round(r.ingested)} (${(r.onTime * 100).toFixed(1)} % on time), loop p99 ${r.loopP99Ms.toFixed(0)} ms, ${r.framesPerSec.toFixed(1)} frames/s, CPU ${(r.cpuShare * 100).toFixed(0)} %, RSS ${mb(r.rss.at(-1))} MB → ${r.keptUp ? 'keeps up' : 'falls behind'}`);
+    log(
+      `ramp ${String(rate).padStart(6)} msg/s: ingested ${Math.round(r.ingested)} (${(r.onTime * 100).toFixed(1)} % on time), loop p99 ${r.loopP99Ms.toFixed(0)} ms, ${r.framesPerSec.toFixed(1)} frames/s, CPU ${(r.cpuShare * 100).toFixed(0)} %, RSS ${mb(r.rss.at(-1))} MB → ${r.keptUp ? 'keeps up' : 'falls behind'}`,
+    );
     if (!r.keptUp) break;
     best = r;
   }
@@ -191,10 +265,39 @@ export async function measure(opts = {}) {
   writeFileSync(`${outDir}dashboard-capture.txt`, capture + '\n');
 
   return [
-    { name: 'dashboard: highest ingest, injected into the store (no broker: store + render only)', miso: best ? best.rate : 0, peer: null, unit: 'msg/s', ratio: null, goal: '≥ 10000', ok: (best?.rate ?? 0) >= 10_000 },
-    { name: `dashboard: CPU share at 5k msg/s, injected (${Math.round(soak.seconds)} s soak, ${Math.round(soak.ingested)} msg/s ingested)`, miso: Math.round(soak.cpuShare * 1000) / 10, peer: null, unit: '% of one core', ratio: null },
-    { name: 'dashboard: RSS at 5k msg/s, injected (end of soak)', miso: mb(last), peer: null, unit: 'MB', ratio: null, goal: '< 200', ok: peak < 200 * 1048576 },
-    { name: 'dashboard: RSS growth after warm-up at 5k msg/s, injected', miso: mb(last - warm), peer: null, unit: 'MB', ratio: null, goal: 'flat (bounded buffers)' },
+    {
+      name: 'dashboard: highest ingest, injected into the store (no broker: store + render only)',
+      miso: best ? best.rate : 0,
+      peer: null,
+      unit: 'msg/s',
+      ratio: null,
+      goal: '≥ 10000',
+      ok: (best?.rate ?? 0) >= 10_000,
+    },
+    {
+      name: `dashboard: CPU share at 5k msg/s, injected (${Math.round(soak.seconds)} s soak, ${Math.round(soak.ingested)} msg/s ingested)`,
+      miso: Math.round(soak.cpuShare * 1000) / 10,
+      peer: null,
+      unit: '% of one core',
+      ratio: null,
+    },
+    {
+      name: 'dashboard: RSS at 5k msg/s, injected (end of soak)',
+      miso: mb(last),
+      peer: null,
+      unit: 'MB',
+      ratio: null,
+      goal: '< 200',
+      ok: peak < 200 * 1048576,
+    },
+    {
+      name: 'dashboard: RSS growth after warm-up at 5k msg/s, injected',
+      miso: mb(last - warm),
+      peer: null,
+      unit: 'MB',
+      ratio: null,
+      goal: 'flat (bounded buffers)',
+    },
   ];
 }
 
@@ -216,7 +319,15 @@ export async function run(opts = {}) {
     e2eRows = [{ name: 'dashboard: highest ingest through the broker', unit: '', miso: null, peer: null, error: String(err?.message ?? err).split('\n')[0] }];
   }
   log(`store + render alone (injected, no broker): soak at 5k msg/s for ${opts.durationSeconds ?? 300} s, then a ramp…`);
-  const args = [...DASHBOARD_NODE_FLAGS, fileURLToPath(import.meta.url), '--child', '--duration', String(opts.durationSeconds ?? 300), '--ramp-seconds', String(opts.rampSeconds ?? 5)];
+  const args = [
+    ...DASHBOARD_NODE_FLAGS,
+    fileURLToPath(import.meta.url),
+    '--child',
+    '--duration',
+    String(opts.durationSeconds ?? 300),
+    '--ramp-seconds',
+    String(opts.rampSeconds ?? 5),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -236,6 +347,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(0);
   }
   const rows = await run(opts);
-  for (const r of rows) console.log(`${r.name.padEnd(52)} ${String(r.miso).padStart(9)} ${r.unit}${r.goal ? `  (goal ${r.goal}${r.ok === undefined ? '' : r.ok ? ', met' : ', NOT met'})` : ''}`);
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(52)} ${String(r.miso).padStart(9)} ${r.unit}${r.goal ? `  (goal ${r.goal}${r.ok === undefined ? '' : r.ok ? ', met' : ', NOT met'})` : ''}`,
+    );
   process.exit(0);
 }

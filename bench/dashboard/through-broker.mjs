@@ -44,13 +44,21 @@ class NullTerminal extends EventEmitter {
 
 class NullKeyboard extends EventEmitter {
   isTTY = true;
-  setRawMode() { return this; }
+  setRawMode() {
+    return this;
+  }
   setEncoding() {}
-  resume() { return this; }
-  pause() { return this; }
+  resume() {
+    return this;
+  }
+  pause() {
+    return this;
+  }
   ref() {}
   unref() {}
-  read() { return null; }
+  read() {
+    return null;
+  }
 }
 
 async function child(settings) {
@@ -64,9 +72,16 @@ async function child(settings) {
   const store = new DashboardStore(monitor.info, monitor.topics);
   let frames = 0;
   const ink = render(createElement(DashboardApp, { store, onQuit: () => {}, color: true }), {
-    stdout: new NullTerminal(), stdin: new NullKeyboard(), stderr: new NullTerminal(),
-    exitOnCtrlC: false, patchConsole: false, maxFps: 30, interactive: true,
-    onRender: () => { frames++; },
+    stdout: new NullTerminal(),
+    stdin: new NullKeyboard(),
+    stderr: new NullTerminal(),
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: 30,
+    interactive: true,
+    onRender: () => {
+      frames++;
+    },
   });
   let ingested = 0;
   let lags = [];
@@ -85,7 +100,9 @@ async function child(settings) {
       lags.push(Date.now() - m.publishTime);
       store.message(m);
     },
-    stats(s) { store.stats(s); },
+    stats(s) {
+      store.stats(s);
+    },
     connection(c) {
       store.connection(c);
       // Each reader reports `connected` once it is created: all 12 → messages from now on are seen.
@@ -101,7 +118,8 @@ async function child(settings) {
       const cpu = process.cpuUsage(cpu0);
       lags.sort((a, b) => a - b);
       say({
-        ingested, frames,
+        ingested,
+        frames,
         lagP99Ms: lags.length ? lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.99))] : null,
         loopP99Ms: loop.percentile(99) / 1e6,
         cpuShare: (cpu.user + cpu.system) / 1e3 / (now - t0),
@@ -128,15 +146,77 @@ function pool(workflows, catalog) {
   for (let i = 0; i < workflows; i++) {
     const te = randomUUID();
     const commission = randomUUID();
-    const c1 = newEnvelope('tracking.create_event.command.v1', { tracking_event_id: te, event_type: 'conversion', campaign_id: 'camp-1', video_id: 'vid-1', visitor_id: 'v', sale_amount_minor: 12500, currency: 'USD' });
+    const c1 = newEnvelope('tracking.create_event.command.v1', {
+      tracking_event_id: te,
+      event_type: 'conversion',
+      campaign_id: 'camp-1',
+      video_id: 'vid-1',
+      visitor_id: 'v',
+      sale_amount_minor: 12500,
+      currency: 'USD',
+    });
     const e1 = newEnvelope('tracking_event.created.v1', { ...c1.payload }, { causedBy: c1 });
-    const c2 = newEnvelope('commission.calculate.command.v1', { commission_id: commission, tracking_event_id: te, campaign_id: 'camp-1', video_id: 'vid-1', user_id: 'u', event_type: 'conversion', sale_amount_minor: 12500, currency: 'USD' }, { causedBy: e1 });
-    const e2 = newEnvelope('commission.calculated.v1', { commission_id: commission, tracking_event_id: te, campaign_id: 'camp-1', user_id: 'u', event_type: 'conversion', amount_minor: 1250, currency: 'USD', rule: 'conversion-10pct', rate_bps: 1000 }, { causedBy: c2 });
-    const c3 = newEnvelope('payment.process.command.v1', { payment_id: randomUUID(), commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', idempotency_key: commission }, { causedBy: e2 });
-    const e3 = newEnvelope('payment.processed.v1', { payment_id: c3.payload.payment_id, commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', status: 'paid', provider_reference: 'sim', idempotency_key: commission }, { causedBy: c3 });
-    for (const [topic, env] of [['tracking-commands', c1], ['tracking-events', e1], ['commission-commands', c2], ['commission-events', e2], ['payment-commands', c3], ['payment-events', e3]]) {
+    const c2 = newEnvelope(
+      'commission.calculate.command.v1',
+      {
+        commission_id: commission,
+        tracking_event_id: te,
+        campaign_id: 'camp-1',
+        video_id: 'vid-1',
+        user_id: 'u',
+        event_type: 'conversion',
+        sale_amount_minor: 12500,
+        currency: 'USD',
+      },
+      { causedBy: e1 },
+    );
+    const e2 = newEnvelope(
+      'commission.calculated.v1',
+      {
+        commission_id: commission,
+        tracking_event_id: te,
+        campaign_id: 'camp-1',
+        user_id: 'u',
+        event_type: 'conversion',
+        amount_minor: 1250,
+        currency: 'USD',
+        rule: 'conversion-10pct',
+        rate_bps: 1000,
+      },
+      { causedBy: c2 },
+    );
+    const c3 = newEnvelope(
+      'payment.process.command.v1',
+      { payment_id: randomUUID(), commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', idempotency_key: commission },
+      { causedBy: e2 },
+    );
+    const e3 = newEnvelope(
+      'payment.processed.v1',
+      {
+        payment_id: c3.payload.payment_id,
+        commission_id: commission,
+        user_id: 'u',
+        amount_minor: 1250,
+        currency: 'USD',
+        status: 'paid',
+        provider_reference: 'sim',
+        idempotency_key: commission,
+      },
+      { causedBy: c3 },
+    );
+    for (const [topic, env] of [
+      ['tracking-commands', c1],
+      ['tracking-events', e1],
+      ['commission-commands', c2],
+      ['commission-events', e2],
+      ['payment-commands', c3],
+      ['payment-events', e3],
+    ]) {
       const key = messageKey(env);
-      out.push({ topic, message: { payload: encode(topic, env), properties: messageProperties(env), eventTime: env.timestamp, ...(key !== undefined ? { key } : {}) } });
+      out.push({
+        topic,
+        message: { payload: encode(topic, env), properties: messageProperties(env), eventTime: env.timestamp, ...(key !== undefined ? { key } : {}) },
+      });
     }
   }
   return out;
@@ -156,7 +236,19 @@ async function offer(producers, messages, rate, seconds) {
     while (sent < due && inflight.size < 20_000) {
       const { topic, message } = messages[cursor];
       cursor = (cursor + 1) % messages.length;
-      const p = producers.get(topic).send(message).then(() => { acked++; inflight.delete(p); }, (e) => { failed = e; inflight.delete(p); });
+      const p = producers
+        .get(topic)
+        .send(message)
+        .then(
+          () => {
+            acked++;
+            inflight.delete(p);
+          },
+          (e) => {
+            failed = e;
+            inflight.delete(p);
+          },
+        );
       inflight.add(p);
       sent++;
     }
@@ -189,7 +281,10 @@ export async function run(opts = {}) {
   const messages = pool(2000, catalog);
   const topics = [...new Set(messages.map((m) => m.topic))];
   const producers = new Map(await Promise.all(topics.map(async (t) => [t, await pub.producer(t)])));
-  const dash = spawn(process.execPath, [...DASHBOARD_NODE_FLAGS, fileURLToPath(import.meta.url), '--child', JSON.stringify(settings)], { stdio: ['pipe', 'ignore', 'inherit', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const dash = spawn(process.execPath, [...DASHBOARD_NODE_FLAGS, fileURLToPath(import.meta.url), '--child', JSON.stringify(settings)], {
+    stdio: ['pipe', 'ignore', 'inherit', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   const replies = createInterface({ input: dash.stdio[3] })[Symbol.asyncIterator]();
   const next = async (what) => {
     const timer = setTimeout(() => dash.kill('SIGKILL'), 60_000);
@@ -230,7 +325,9 @@ export async function run(opts = {}) {
       step.offeredOk = step.offered >= rate * 0.95;
       step.keptUp = step.ingestedShare >= 0.98 && step.lagP99Ms < 1000 && step.loopP99Ms < 250 && step.framesPerSec >= 5;
       steps.push(step);
-      log(`  through the broker ${String(rate).padStart(6)} msg/s: offered ${Math.round(step.offered)}/s, ingested ${(step.ingestedShare * 100).toFixed(1)} %, lag p99 ${step.lagP99Ms} ms, loop p99 ${step.loopP99Ms.toFixed(0)} ms, ${step.framesPerSec.toFixed(1)} frames/s, CPU ${(step.cpuShare * 100).toFixed(0)} %, RSS ${step.rssMb} MB → ${!step.offeredOk ? 'producers could not offer it' : step.keptUp ? 'keeps up' : 'falls behind'}`);
+      log(
+        `  through the broker ${String(rate).padStart(6)} msg/s: offered ${Math.round(step.offered)}/s, ingested ${(step.ingestedShare * 100).toFixed(1)} %, lag p99 ${step.lagP99Ms} ms, loop p99 ${step.loopP99Ms.toFixed(0)} ms, ${step.framesPerSec.toFixed(1)} frames/s, CPU ${(step.cpuShare * 100).toFixed(0)} %, RSS ${step.rssMb} MB → ${!step.offeredOk ? 'producers could not offer it' : step.keptUp ? 'keeps up' : 'falls behind'}`,
+      );
       if (!step.offeredOk) {
         limitedBy = 'load generator';
         if (step.keptUp) best = { ...step, rate: Math.round(step.offered) };
@@ -245,7 +342,18 @@ export async function run(opts = {}) {
     const name = `dashboard: highest ingest through the broker (12 readers, real producers; ${o.stepSeconds} s steps)`;
     if (limitedBy === 'load generator' && !best) {
       const first = steps[0];
-      return { steps, rows: [{ name, unit: '', miso: null, peer: null, error: `the producers on this machine could not offer the first step (${o.startRate} msg/s; offered ${Math.round(first.offered)}/s), so no rate could be measured` }] };
+      return {
+        steps,
+        rows: [
+          {
+            name,
+            unit: '',
+            miso: null,
+            peer: null,
+            error: `the producers on this machine could not offer the first step (${o.startRate} msg/s; offered ${Math.round(first.offered)}/s), so no rate could be measured`,
+          },
+        ],
+      };
     }
     return {
       steps,
@@ -257,9 +365,16 @@ export async function run(opts = {}) {
           unit: 'msg/s',
           goal: '≥ 10,000',
           ok: (best?.rate ?? 0) >= 10_000,
-          note: limitedBy === 'load generator' ? 'the producers on the same machine reached no higher rate: a floor, not the dashboard’s limit' : best ? `fell behind at ${best.rate * 2} msg/s` : `fell behind at the first step, ${o.startRate} msg/s`,
+          note:
+            limitedBy === 'load generator'
+              ? 'the producers on the same machine reached no higher rate: a floor, not the dashboard’s limit'
+              : best
+                ? `fell behind at ${best.rate * 2} msg/s`
+                : `fell behind at the first step, ${o.startRate} msg/s`,
         },
-        ...(best ? [{ name: 'dashboard: CPU share at that rate, through the broker', miso: Math.round(best.cpuShare * 1000) / 10, peer: null, unit: '% of one core' }] : []),
+        ...(best
+          ? [{ name: 'dashboard: CPU share at that rate, through the broker', miso: Math.round(best.cpuShare * 1000) / 10, peer: null, unit: '% of one core' }]
+          : []),
       ],
     };
   } finally {

@@ -43,9 +43,15 @@ function timed(cmd, args, env = {}, capMs = 120_000) {
     let capped = false;
     const cap = setTimeout(() => {
       capped = true;
-      try { process.kill(-child.pid, 'SIGTERM'); } catch { child.kill('SIGTERM'); }
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill('SIGTERM');
+      }
     }, capMs);
-    child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
+    child.stderr.on('data', (d) => {
+      err = (err + d).slice(-4000);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(cap);
@@ -97,7 +103,8 @@ export async function run(opts = {}) {
   await admin.ensureTenant(tenant, { allowedClusters: await admin.clusters() });
   await admin.ensureNamespace({ tenant, namespace: 'ns' });
   await admin.http.request('POST', `/admin/v2/namespaces/${tenant}/ns/inactiveTopicPolicies`, {
-    body: { inactiveTopicDeleteMode: 'delete_when_no_subscriptions', maxInactiveDurationSeconds: 3600, deleteWhileInactive: false }, what: 'keep inactive topics',
+    body: { inactiveTopicDeleteMode: 'delete_when_no_subscriptions', maxInactiveDurationSeconds: 3600, deleteWhileInactive: false },
+    what: 'keep inactive topics',
   });
   const init = await initCluster(cfg, { admin });
   if (!init.ok) throw new Error(`init failed: ${JSON.stringify(init.steps.filter((s) => s.status === 'failed'))}`);
@@ -114,11 +121,21 @@ export async function run(opts = {}) {
       // The Java tool sends a plain message to a topic of its own (it cannot build our envelope).
       const javaTopic = `persistent://${tenant}/ns/java-produce`;
       await admin.createTopic(javaTopic);
-      const s = await alternate(sends, {
-        miso: (i) => timed(process.execPath, [MISO, 'send', 'campaign.create', '--name', `Bench ${i}`, '--user-id', 'bench', ...ns], env),
-        peer: (i) => timed(javaClient, ['--url', serviceUrl, 'produce', '-m', `bench ${i}`, '-n', '1', javaTopic]),
-      }, log);
-      rows.push(figure('send one command, process wall time', 'ms', s.miso, s.peer, { peerTool: 'Java pulsar-client produce', goal: 'peer/miso ≥ 4', ok: median(s.peer) / median(s.miso) >= 4 }));
+      const s = await alternate(
+        sends,
+        {
+          miso: (i) => timed(process.execPath, [MISO, 'send', 'campaign.create', '--name', `Bench ${i}`, '--user-id', 'bench', ...ns], env),
+          peer: (i) => timed(javaClient, ['--url', serviceUrl, 'produce', '-m', `bench ${i}`, '-n', '1', javaTopic]),
+        },
+        log,
+      );
+      rows.push(
+        figure('send one command, process wall time', 'ms', s.miso, s.peer, {
+          peerTool: 'Java pulsar-client produce',
+          goal: 'peer/miso ≥ 4',
+          ok: median(s.peer) / median(s.miso) >= 4,
+        }),
+      );
     } catch (err) {
       failed(['send one command, process wall time'], err);
     }
@@ -127,21 +144,84 @@ export async function run(opts = {}) {
     log(`tail: filling tracking-events with ${tailMessages.toLocaleString('en-US')} batched messages (once; every run reads them)…`);
     // A long batching delay keeps batches full (one key run each) even when the fill is slowed down.
     const pub = new Publisher(client, cfg, { batching: { maxMessages: 1000, maxDelayMs: 200 }, maxPendingMessages: 20_000 });
-    const cmd = newEnvelope('tracking.create_event.command.v1', { tracking_event_id: 'te', event_type: 'view', campaign_id: 'c', video_id: 'v', visitor_id: 'x' });
-    await fill(pub, tailMessages, (i) => ({
-      // The key is the tracking event id and the client batches runs of one key (Key_Shared
-      // routes a whole entry by its key), so runs of 200 messages share one id here.
-      env: newEnvelope('tracking_event.created.v1', { tracking_event_id: `te-${Math.floor(i / 200)}`, event_type: i % 3 === 0 ? 'conversion' : 'view', campaign_id: `c-${i % 50}`, video_id: `v-${i % 200}`, visitor_id: `visitor-${i}`, sale_amount_minor: i % 3 === 0 ? 1999 : null }, { causedBy: cmd }),
-      opts: {},
-    }), log);
+    const cmd = newEnvelope('tracking.create_event.command.v1', {
+      tracking_event_id: 'te',
+      event_type: 'view',
+      campaign_id: 'c',
+      video_id: 'v',
+      visitor_id: 'x',
+    });
+    await fill(
+      pub,
+      tailMessages,
+      (i) => ({
+        // The key is the tracking event id and the client batches runs of one key (Key_Shared
+        // routes a whole entry by its key), so runs of 200 messages share one id here.
+        env: newEnvelope(
+          'tracking_event.created.v1',
+          {
+            tracking_event_id: `te-${Math.floor(i / 200)}`,
+            event_type: i % 3 === 0 ? 'conversion' : 'view',
+            campaign_id: `c-${i % 50}`,
+            video_id: `v-${i % 200}`,
+            visitor_id: `visitor-${i}`,
+            sale_amount_minor: i % 3 === 0 ? 1999 : null,
+          },
+          { causedBy: cmd },
+        ),
+        opts: {},
+      }),
+      log,
+    );
     // One workflow among them, for trace.
     const wf = randomUUID();
-    const root = newEnvelope('tracking.create_event.command.v1', { tracking_event_id: 'te-wf', event_type: 'conversion', campaign_id: 'c-1', video_id: 'v-1', visitor_id: 'x', sale_amount_minor: 5000 }, { id: wf });
-    const ev = newEnvelope('tracking_event.created.v1', { tracking_event_id: 'te-wf', event_type: 'conversion', campaign_id: 'c-1', video_id: 'v-1', visitor_id: 'x', sale_amount_minor: 5000 }, { causedBy: root });
-    const cc = newEnvelope('commission.calculate.command.v1', { commission_id: 'co-wf', tracking_event_id: 'te-wf', campaign_id: 'c-1', video_id: 'v-1', user_id: 'u', event_type: 'conversion', sale_amount_minor: 5000 }, { causedBy: root });
-    const ce = newEnvelope('commission.calculated.v1', { commission_id: 'co-wf', tracking_event_id: 'te-wf', campaign_id: 'c-1', user_id: 'u', event_type: 'conversion', amount_minor: 500, rule: 'default.conversion', rate_bps: 1000 }, { causedBy: cc });
-    const pc = newEnvelope('payment.process.command.v1', { payment_id: 'p-wf', commission_id: 'co-wf', user_id: 'u', amount_minor: 500, idempotency_key: 'co-wf' }, { causedBy: cc });
-    const pe = newEnvelope('payment.processed.v1', { payment_id: 'p-wf', commission_id: 'co-wf', user_id: 'u', amount_minor: 500, status: 'paid', provider_reference: 'ref', idempotency_key: 'co-wf' }, { causedBy: pc });
+    const root = newEnvelope(
+      'tracking.create_event.command.v1',
+      { tracking_event_id: 'te-wf', event_type: 'conversion', campaign_id: 'c-1', video_id: 'v-1', visitor_id: 'x', sale_amount_minor: 5000 },
+      { id: wf },
+    );
+    const ev = newEnvelope(
+      'tracking_event.created.v1',
+      { tracking_event_id: 'te-wf', event_type: 'conversion', campaign_id: 'c-1', video_id: 'v-1', visitor_id: 'x', sale_amount_minor: 5000 },
+      { causedBy: root },
+    );
+    const cc = newEnvelope(
+      'commission.calculate.command.v1',
+      {
+        commission_id: 'co-wf',
+        tracking_event_id: 'te-wf',
+        campaign_id: 'c-1',
+        video_id: 'v-1',
+        user_id: 'u',
+        event_type: 'conversion',
+        sale_amount_minor: 5000,
+      },
+      { causedBy: root },
+    );
+    const ce = newEnvelope(
+      'commission.calculated.v1',
+      {
+        commission_id: 'co-wf',
+        tracking_event_id: 'te-wf',
+        campaign_id: 'c-1',
+        user_id: 'u',
+        event_type: 'conversion',
+        amount_minor: 500,
+        rule: 'default.conversion',
+        rate_bps: 1000,
+      },
+      { causedBy: cc },
+    );
+    const pc = newEnvelope(
+      'payment.process.command.v1',
+      { payment_id: 'p-wf', commission_id: 'co-wf', user_id: 'u', amount_minor: 500, idempotency_key: 'co-wf' },
+      { causedBy: cc },
+    );
+    const pe = newEnvelope(
+      'payment.processed.v1',
+      { payment_id: 'p-wf', commission_id: 'co-wf', user_id: 'u', amount_minor: 500, status: 'paid', provider_reference: 'ref', idempotency_key: 'co-wf' },
+      { causedBy: pc },
+    );
     await fill(pub, 6, (i) => ({ env: [root, ev, cc, ce, pc, pe][i], opts: {} }));
     await pub.close();
 
@@ -159,15 +239,64 @@ export async function run(opts = {}) {
         } else if (r.seen !== expected) throw new Error(`${what} printed ${r.seen} messages, ${expected} expected`);
         return { rate: (r.seen - 1) / (r.steadyMs / 1000), startupMs: r.startupMs, totalS: r.totalMs / 1000, read: r.seen };
       };
-      const t = await alternate(runs, {
-        miso: async () => rated('miso tail', await streamed(process.execPath, [MISO, 'tail', 'tracking-events', '--from', 'earliest', '--no-follow', '--json', ...ns], countLines, env, capMs)),
-        peer: async () => rated('pulsar-client read', await streamed(javaClient, ['--url', serviceUrl, 'read', '-m', 'earliest', '-n', String(expected), '-r', '0', '--schema-type', 'auto_consume', tailTopic], markerCounter(), {}, capMs)),
-      }, log);
+      const t = await alternate(
+        runs,
+        {
+          miso: async () =>
+            rated(
+              'miso tail',
+              await streamed(process.execPath, [MISO, 'tail', 'tracking-events', '--from', 'earliest', '--no-follow', '--json', ...ns], countLines, env, capMs),
+            ),
+          peer: async () =>
+            rated(
+              'pulsar-client read',
+              await streamed(
+                javaClient,
+                ['--url', serviceUrl, 'read', '-m', 'earliest', '-n', String(expected), '-r', '0', '--schema-type', 'auto_consume', tailTopic],
+                markerCounter(),
+                {},
+                capMs,
+              ),
+            ),
+        },
+        log,
+      );
       requireSamples('tail runs', t.miso.length, 3);
-      const capNote = cappedRuns ? `${cappedRuns} of ${2 * runs} reads stopped at the ${capMs / 1000} s cap and rated on what they read (miso read ${t.miso.map((x) => x.read).join(' / ')}, the peer ${t.peer.map((x) => x.read).join(' / ')})` : undefined;
-      rows.push(figure(`tail --json, steady decode rate (first → last message), ${n} batched messages`, 'msg/s', t.miso.map((x) => x.rate), t.peer.map((x) => x.rate), { peerTool: 'Java pulsar-client read --schema-type auto_consume', goal: '≥ 150,000', ok: median(t.miso.map((x) => x.rate)) >= 150_000, ...(capNote ? { note: capNote } : {}) }));
-      rows.push(figure('tail --json, process start-up (spawn → first message)', 'ms', t.miso.map((x) => x.startupMs), t.peer.map((x) => x.startupMs), { peerTool: 'Java pulsar-client read' }));
-      rows.push(figure(`tail --json, whole process over ${n} messages`, 's', t.miso.map((x) => x.totalS), t.peer.map((x) => x.totalS), { peerTool: 'Java pulsar-client read' }));
+      const capNote = cappedRuns
+        ? `${cappedRuns} of ${2 * runs} reads stopped at the ${capMs / 1000} s cap and rated on what they read (miso read ${t.miso.map((x) => x.read).join(' / ')}, the peer ${t.peer.map((x) => x.read).join(' / ')})`
+        : undefined;
+      rows.push(
+        figure(
+          `tail --json, steady decode rate (first → last message), ${n} batched messages`,
+          'msg/s',
+          t.miso.map((x) => x.rate),
+          t.peer.map((x) => x.rate),
+          {
+            peerTool: 'Java pulsar-client read --schema-type auto_consume',
+            goal: '≥ 150,000',
+            ok: median(t.miso.map((x) => x.rate)) >= 150_000,
+            ...(capNote ? { note: capNote } : {}),
+          },
+        ),
+      );
+      rows.push(
+        figure(
+          'tail --json, process start-up (spawn → first message)',
+          'ms',
+          t.miso.map((x) => x.startupMs),
+          t.peer.map((x) => x.startupMs),
+          { peerTool: 'Java pulsar-client read' },
+        ),
+      );
+      rows.push(
+        figure(
+          `tail --json, whole process over ${n} messages`,
+          's',
+          t.miso.map((x) => x.totalS),
+          t.peer.map((x) => x.totalS),
+          { peerTool: 'Java pulsar-client read' },
+        ),
+      );
     } catch (err) {
       failed(['tail --json, steady decode rate', 'tail --json, process start-up'], err);
     }
@@ -191,5 +320,8 @@ export async function run(opts = {}) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await run(process.argv.includes('--quick') ? QUICK : FULL);
-  for (const r of rows) console.log(`${r.name.padEnd(80)} miso ${r.miso} [${r.misoMin}–${r.misoMax}] ${r.unit}  peer ${r.peer ?? '—'}${r.peer === null ? '' : ` [${r.peerMin}–${r.peerMax}]`}`);
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(80)} miso ${r.miso} [${r.misoMin}–${r.misoMax}] ${r.unit}  peer ${r.peer ?? '—'}${r.peer === null ? '' : ` [${r.peerMin}–${r.peerMax}]`}`,
+    );
 }

@@ -68,7 +68,25 @@ export function ackedRate(out, warmupSeconds, minIntervals) {
 
 /** Unthrottled produce for `seconds`; msg/s acknowledged after the warm-up. */
 export async function perfProduce({ home, serviceUrl, topic, size, seconds, warmupSeconds, batching, maxPending, minIntervals }) {
-  const args = ['produce', '-u', serviceUrl, '-i', '1', '-r', String(UNTHROTTLED), '-o', String(maxPending), '-s', String(size), ...batchArgs(batching), '--warmup-time', String(warmupSeconds), '-time', String(seconds), topic];
+  const args = [
+    'produce',
+    '-u',
+    serviceUrl,
+    '-i',
+    '1',
+    '-r',
+    String(UNTHROTTLED),
+    '-o',
+    String(maxPending),
+    '-s',
+    String(size),
+    ...batchArgs(batching),
+    '--warmup-time',
+    String(warmupSeconds),
+    '-time',
+    String(seconds),
+    topic,
+  ];
   const r = await runTool(binOf(home, 'pulsar-perf'), args, { timeoutMs: (seconds + 120) * 1000, env: JVM });
   requireSuccess('pulsar-perf produce', r);
   checkFailures('pulsar-perf produce', r.out);
@@ -81,7 +99,21 @@ export async function perfProduce({ home, serviceUrl, topic, size, seconds, warm
  * producer creation + warm-up). Also the number of messages acknowledged, to check the rate.
  */
 export async function perfLatency({ home, serviceUrl, topic, rate, seconds, warmupSeconds, batching }) {
-  const args = ['produce', '-u', serviceUrl, '-r', String(rate), '-s', '100', ...batchArgs(batching), '--warmup-time', String(warmupSeconds), '-time', String(seconds), topic];
+  const args = [
+    'produce',
+    '-u',
+    serviceUrl,
+    '-r',
+    String(rate),
+    '-s',
+    '100',
+    ...batchArgs(batching),
+    '--warmup-time',
+    String(warmupSeconds),
+    '-time',
+    String(seconds),
+    topic,
+  ];
   const r = await runTool(binOf(home, 'pulsar-perf'), args, { timeoutMs: (seconds + 120) * 1000, env: JVM });
   requireSuccess('pulsar-perf produce (latency)', r);
   checkFailures('pulsar-perf produce (latency)', r.out);

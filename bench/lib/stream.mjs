@@ -35,7 +35,9 @@ export function streamed(cmd, args, count, env = {}, capMs = Infinity) {
       seen += n;
       last = now;
     });
-    child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
+    child.stderr.on('data', (d) => {
+      err = (err + d).slice(-4000);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(cap);
@@ -72,4 +74,3 @@ export function markerCounter() {
     return n;
   };
 }
-

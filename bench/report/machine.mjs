@@ -29,6 +29,8 @@ export function machineInfo({ python, adminVersion } = {}) {
     node: process.version,
     java: firstLine('java', ['-version']) ?? 'not installed',
     pulsar: adminVersion ?? 'unknown',
-    pythonClient: python ? firstLine(python, ['-c', 'import pulsar, importlib.metadata as m; print(m.version("pulsar-client"))']) ?? 'not installed' : 'not installed',
+    pythonClient: python
+      ? (firstLine(python, ['-c', 'import pulsar, importlib.metadata as m; print(m.version("pulsar-client"))']) ?? 'not installed')
+      : 'not installed',
   };
 }

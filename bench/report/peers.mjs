@@ -27,10 +27,21 @@ async function misoSide(serviceUrl, topic, n, size) {
     for (let i = 0; i < n; i++) {
       while (outstanding >= 10_000) await new Promise((r) => (wake = r));
       outstanding++;
-      all.push(producer.send({ payload }).then(() => {
-        outstanding--;
-        if (wake) { const w = wake; wake = undefined; w(); }
-      }, (e) => { failed = e; }));
+      all.push(
+        producer.send({ payload }).then(
+          () => {
+            outstanding--;
+            if (wake) {
+              const w = wake;
+              wake = undefined;
+              w();
+            }
+          },
+          (e) => {
+            failed = e;
+          },
+        ),
+      );
       if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
     }
     await Promise.all(all);
@@ -87,17 +98,33 @@ export async function run({ serviceUrl, adminUrl, python, n = 200_000, size = 10
     return t;
   };
   try {
-    const r = await alternate(runs, {
-      miso: () => misoSide(serviceUrl, fresh('py-miso'), n, size),
-      peer: async () => {
-        const p = await pythonSide(python, serviceUrl, fresh('py-peer'), n, size);
-        return { produce: p.produce_msgs, consume: p.consume_msgs };
+    const r = await alternate(
+      runs,
+      {
+        miso: () => misoSide(serviceUrl, fresh('py-miso'), n, size),
+        peer: async () => {
+          const p = await pythonSide(python, serviceUrl, fresh('py-peer'), n, size);
+          return { produce: p.produce_msgs, consume: p.consume_msgs };
+        },
       },
-    }, (l) => log(`python peer:${l}`));
+      (l) => log(`python peer:${l}`),
+    );
     const k = `${n / 1000}k`;
     return [
-      figure(`produce ${k} × ${label}, batching (first send → last receipt)`, 'msg/s', r.miso.map((x) => x.produce), r.peer.map((x) => x.produce), { peerTool: 'Python pulsar-client' }),
-      figure(`consume the same ${k} with a fresh subscription, ack each`, 'msg/s', r.miso.map((x) => x.consume), r.peer.map((x) => x.consume), { peerTool: 'Python pulsar-client' }),
+      figure(
+        `produce ${k} × ${label}, batching (first send → last receipt)`,
+        'msg/s',
+        r.miso.map((x) => x.produce),
+        r.peer.map((x) => x.produce),
+        { peerTool: 'Python pulsar-client' },
+      ),
+      figure(
+        `consume the same ${k} with a fresh subscription, ack each`,
+        'msg/s',
+        r.miso.map((x) => x.consume),
+        r.peer.map((x) => x.consume),
+        { peerTool: 'Python pulsar-client' },
+      ),
     ];
   } finally {
     for (const t of topics) await fetch(`${adminUrl}/admin/v2/${t.replace('://', '/')}?force=true`, { method: 'DELETE' }).catch(() => {});

@@ -27,15 +27,20 @@ export function compare(row) {
 const goalCell = (r) => (r.goal ? `${r.goal}${r.ok === undefined ? '' : r.ok ? ' — met' : ' — **not met**'}` : '');
 
 function table(rows, peerTool) {
-  const out = ['| figure | miso (median) | miso min–max | peer (median) | peer min–max | unit | peer | miso / peer | goal |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const out = [
+    '| figure | miso (median) | miso min–max | peer (median) | peer min–max | unit | peer | miso / peer | goal |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const r of rows) {
     if (r.error) {
       out.push(`| ${r.name} | **did not complete:** ${r.error.replace(/\|/g, '\\|')} | | | | | | | ${goalCell(r)} |`);
       continue;
     }
     const c = compare(r);
-    const tool = r.peer === null || r.peer === undefined ? '—' : r.peerTool ?? peerTool ?? '';
-    out.push(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${fmt(r.miso)} | ${range(r.misoMin, r.misoMax)} | ${fmt(r.peer)} | ${range(r.peerMin, r.peerMax)} | ${r.unit} | ${tool} | ${c.ratio === null ? '—' : `${c.ratio.toFixed(2)} (${c.words})`} | ${goalCell(r)} |`);
+    const tool = r.peer === null || r.peer === undefined ? '—' : (r.peerTool ?? peerTool ?? '');
+    out.push(
+      `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${fmt(r.miso)} | ${range(r.misoMin, r.misoMax)} | ${fmt(r.peer)} | ${range(r.peerMin, r.peerMax)} | ${r.unit} | ${tool} | ${c.ratio === null ? '—' : `${c.ratio.toFixed(2)} (${c.words})`} | ${goalCell(r)} |`,
+    );
   }
   return out;
 }
@@ -43,7 +48,13 @@ function table(rows, peerTool) {
 export function renderResults({ machine, mode, startedAt, durationS, broker, suites, chart, latency, runs, machineNote, quiet, command }) {
   const lines = [];
   if (mode === 'quick') {
-    lines.push('# Benchmark results — QUICK RUN, NOT QUOTABLE', '', '> Written by `--quick` (short phases, small backlogs) to check the harness. Its figures are not', '> comparable with a full run and must not be quoted; `bench/RESULTS.md` is written only by a full run.', '');
+    lines.push(
+      '# Benchmark results — QUICK RUN, NOT QUOTABLE',
+      '',
+      '> Written by `--quick` (short phases, small backlogs) to check the harness. Its figures are not',
+      '> comparable with a full run and must not be quoted; `bench/RESULTS.md` is written only by a full run.',
+      '',
+    );
   } else {
     lines.push('# Benchmark results', '');
   }
@@ -75,7 +86,10 @@ export function renderResults({ machine, mode, startedAt, durationS, broker, sui
   }
   if (chart) {
     lines.push('## Workflow latency distribution', '');
-    lines.push(`${latency.samples.length} workflows at ${latency.rate}/s through the four services as separate processes (tracking command sent → payment.processed read back), after a warm-up; ${latency.unfinished} unfinished.`, '');
+    lines.push(
+      `${latency.samples.length} workflows at ${latency.rate}/s through the four services as separate processes (tracking command sent → payment.processed read back), after a warm-up; ${latency.unfinished} unfinished.`,
+      '',
+    );
     lines.push(`![workflow latency histogram](${chart})`, '');
   }
   lines.push(

@@ -38,7 +38,9 @@ export function latencyHistogramSvg(samples, { title = 'Workflow latency', subti
     if (c === 0) return;
     const x0 = x(i * width);
     const bw = Math.max(1, x((i + 1) * width) - x0 - 1);
-    parts.push(`<rect x="${x0.toFixed(1)}" y="${y(c).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.top + ph - y(c)).toFixed(1)}" fill="#4a7ebb"><title>${esc(`${(i * width).toFixed(1)}–${((i + 1) * width).toFixed(1)} ms: ${c}`)}</title></rect>`);
+    parts.push(
+      `<rect x="${x0.toFixed(1)}" y="${y(c).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.top + ph - y(c)).toFixed(1)}" fill="#4a7ebb"><title>${esc(`${(i * width).toFixed(1)}–${((i + 1) * width).toFixed(1)} ms: ${c}`)}</title></rect>`,
+    );
   });
   // Axes.
   parts.push(`<line x1="${m.left}" y1="${m.top + ph}" x2="${m.left + pw}" y2="${m.top + ph}" stroke="#333"/>`);
@@ -49,14 +51,20 @@ export function latencyHistogramSvg(samples, { title = 'Workflow latency', subti
     parts.push(`<line x1="${x(v).toFixed(1)}" y1="${m.top + ph}" x2="${x(v).toFixed(1)}" y2="${m.top + ph + 4}" stroke="#333"/>`);
     parts.push(`<text x="${x(v).toFixed(1)}" y="${m.top + ph + 18}" text-anchor="middle">${v >= 10 ? Math.round(v) : v.toFixed(1)}</text>`);
   }
-  parts.push(`<text x="${m.left + pw / 2}" y="${H - 8}" text-anchor="middle">latency, ms (tracking command sent → payment.processed read); last bar includes everything above</text>`);
+  parts.push(
+    `<text x="${m.left + pw / 2}" y="${H - 8}" text-anchor="middle">latency, ms (tracking command sent → payment.processed read); last bar includes everything above</text>`,
+  );
   for (let i = 0; i <= 4; i++) {
     const c = Math.round((maxCount * i) / 4);
     parts.push(`<text x="${m.left - 6}" y="${(y(c) + 4).toFixed(1)}" text-anchor="end">${c}</text>`);
   }
   parts.push(`<text x="14" y="${m.top + ph / 2}" transform="rotate(-90 14 ${m.top + ph / 2})" text-anchor="middle">workflows</text>`);
   // Percentile markers.
-  const marks = [['p50', 50, '#2a9d3a'], ['p90', 90, '#d08a00'], ['p99', 99, '#c0392b']];
+  const marks = [
+    ['p50', 50, '#2a9d3a'],
+    ['p90', 90, '#d08a00'],
+    ['p99', 99, '#c0392b'],
+  ];
   marks.forEach(([label, p, color], i) => {
     const v = percentile(sorted, p);
     const vx = x(Math.min(v, buckets * width));

@@ -56,15 +56,21 @@ function rssMb(pid) {
 }
 
 async function startService(service, port, flags, dataDir) {
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, MISO, 'run', service, '--port', String(port), '--data-dir', dataDir, ...flags], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, MISO, 'run', service, '--port', String(port), '--data-dir', dataDir, ...flags], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
-  child.stderr.on('data', (d) => { err += d; });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${service} exited: ${err}`);
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     if (Date.now() > deadline) throw new Error(`${service} did not start: ${err}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -114,12 +120,23 @@ async function phase(ctx, rate, seconds, { warmup = 2, graceMs = 10_000, sampleR
     const id = randomBytes(16).toString('hex');
     const kind = i % 10 === 0 ? 'conversion' : i % 3 === 0 ? 'click' : 'view';
     // The envelope id (= correlation id of a new workflow) is known only after newEnvelope; use sendCommand's result.
-    const p = pub.sendCommand('tracking.create_event', {
-      event_type: kind, campaign_id: campaignId, video_id: videoId, visitor_id: `v-${id.slice(0, 8)}`,
-      ...(kind === 'conversion' ? { sale_amount_minor: 5000 + (i % 1000) } : {}),
-    }, { id: uuidFrom(id) });
+    const p = pub.sendCommand(
+      'tracking.create_event',
+      {
+        event_type: kind,
+        campaign_id: campaignId,
+        video_id: videoId,
+        visitor_id: `v-${id.slice(0, 8)}`,
+        ...(kind === 'conversion' ? { sale_amount_minor: 5000 + (i % 1000) } : {}),
+      },
+      { id: uuidFrom(id) },
+    );
     sentAt.set(uuidFrom(id), performance.now());
-    const tracked = p.catch(() => { failures++; }).finally(() => inflight.delete(tracked));
+    const tracked = p
+      .catch(() => {
+        failures++;
+      })
+      .finally(() => inflight.delete(tracked));
     inflight.add(tracked);
   }
   await Promise.all(inflight);
@@ -172,7 +189,11 @@ export async function run(opts = {}) {
     log(`services up on ports ${basePort}..${basePort + 3} (pids ${services.map((s) => s.child.pid).join(', ')})`);
     const campaignId = 'bench-campaign';
     const created = await pub.sendCommand('campaign.create', { campaign_id: campaignId, user_id: 'bench-owner', name: 'Benchmark' });
-    const video = await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: 'https://videos.example/bench', title: 'Bench' }, { correlationId: created.correlationId });
+    const video = await pub.sendCommand(
+      'campaign.add_video',
+      { campaign_id: campaignId, url: 'https://videos.example/bench', title: 'Bench' },
+      { correlationId: created.correlationId },
+    );
     const videoId = video.envelope.payload.video_id;
     for (;;) {
       const h = await (await fetch(`http://127.0.0.1:${basePort + 1}/health`)).json();
@@ -188,7 +209,9 @@ export async function run(opts = {}) {
       log(`phase: ${rate} workflows/s for ${seconds} s…`);
       results[rate] = await phase(ctx, rate, seconds, { sampleRss: true });
       const r = results[rate];
-      log(`  ${r.completed}/${r.offered} completed, p50 ${r.p50?.toFixed(1)} ms, p99 ${r.p99?.toFixed(1)} ms, max ${r.max?.toFixed(1)} ms, RSS ${JSON.stringify(Object.fromEntries(Object.entries(r.rss).map(([k, v]) => [k, Math.round(v)])))}, CPU ms per workflow ${JSON.stringify(Object.fromEntries(Object.entries(r.cpuPerWorkflow).map(([k, v]) => [k, Math.round(v * 100) / 100])))}`);
+      log(
+        `  ${r.completed}/${r.offered} completed, p50 ${r.p50?.toFixed(1)} ms, p99 ${r.p99?.toFixed(1)} ms, max ${r.max?.toFixed(1)} ms, RSS ${JSON.stringify(Object.fromEntries(Object.entries(r.rss).map(([k, v]) => [k, Math.round(v)])))}, CPU ms per workflow ${JSON.stringify(Object.fromEntries(Object.entries(r.cpuPerWorkflow).map(([k, v]) => [k, Math.round(v * 100) / 100])))}`,
+      );
     }
     // Highest sustained rate with p99 < 100 ms: up from 500 while steps pass, else down from 500.
     const passes = (r, rate) => r.p99 < 100 && r.lost === 0 && r.offeredRate >= rate * 0.95;
@@ -209,22 +232,47 @@ export async function run(opts = {}) {
       }
     } else {
       for (const rate of [400, 300, 200, 150]) {
-        if (await step(rate)) { best = rate; break; }
+        if (await step(rate)) {
+          best = rate;
+          break;
+        }
       }
       if (best === 0 && passes(results[100], 100)) best = 100;
     }
     await reader.close();
     // A phase where workflows did not finish within the grace time says how many did.
-    const done = (r) => (r.completed < r.offered ? `${r.completed.toLocaleString('en-US')} of ${r.offered.toLocaleString('en-US')} workflows finished` : undefined);
-    const lat = (name, r, q, goal) => ({ name, miso: round(r[q]), peer: null, unit: 'ms', ratio: null, ...(goal ? { goal: `≤ ${goal}`, ok: r.completed === r.offered && r[q] <= goal } : {}), ...(done(r) ? { note: done(r) } : {}) });
+    const done = (r) =>
+      r.completed < r.offered ? `${r.completed.toLocaleString('en-US')} of ${r.offered.toLocaleString('en-US')} workflows finished` : undefined;
+    const lat = (name, r, q, goal) => ({
+      name,
+      miso: round(r[q]),
+      peer: null,
+      unit: 'ms',
+      ratio: null,
+      ...(goal ? { goal: `≤ ${goal}`, ok: r.completed === r.offered && r[q] <= goal } : {}),
+      ...(done(r) ? { note: done(r) } : {}),
+    });
     const rows = [
       lat('workflow latency p50 @100/s (tracking cmd → payment.processed)', results[100], 'p50', 15),
       lat('workflow latency p99 @100/s', results[100], 'p99', 50),
       lat('workflow latency p50 @500/s', results[500], 'p50'),
       lat('workflow latency p99 @500/s', results[500], 'p99'),
       { name: 'highest sustained workflows/s with p99 < 100 ms', miso: best, peer: null, unit: 'workflows/s', ratio: null },
-      { name: 'service CPU per workflow @100/s (four services together)', miso: round(Object.values(results[100].cpuPerWorkflow).reduce((a, b) => a + b, 0)), peer: null, unit: 'ms', ratio: null },
-      ...SERVICES.map((s) => ({ name: `${s} service peak RSS`, miso: round(Math.max(results[100].rss[s] ?? 0, results[500].rss[s] ?? 0)), peer: null, unit: 'MB', ratio: null, goal: '< 150' })),
+      {
+        name: 'service CPU per workflow @100/s (four services together)',
+        miso: round(Object.values(results[100].cpuPerWorkflow).reduce((a, b) => a + b, 0)),
+        peer: null,
+        unit: 'ms',
+        ratio: null,
+      },
+      ...SERVICES.map((s) => ({
+        name: `${s} service peak RSS`,
+        miso: round(Math.max(results[100].rss[s] ?? 0, results[500].rss[s] ?? 0)),
+        peer: null,
+        unit: 'MB',
+        ratio: null,
+        goal: '< 150',
+      })),
     ];
     // The 100/s phase's latencies also make the report's distribution chart: no second pass.
     const r100 = results[100];

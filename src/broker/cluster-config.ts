@@ -56,7 +56,10 @@ export function clusterProcesses(l: ClusterLayout): ProcessSpec[] {
     for (const p of Object.values(s.ports)) {
       if (p < 1 || p > 65535) throw new UsageError(`port ${p} of ${s.name} is out of range`, { hint: 'Ports are 1-65535; choose lower base ports.' });
       const other = seen.get(p);
-      if (other) throw new UsageError(`port ${p} would be used by both ${other} and ${s.name}`, { hint: 'Choose base ports further apart (--port, --web-port, --zk-port, --bookie-port).' });
+      if (other)
+        throw new UsageError(`port ${p} would be used by both ${other} and ${s.name}`, {
+          hint: 'Choose base ports further apart (--port, --web-port, --zk-port, --bookie-port).',
+        });
       seen.set(p, s.name);
     }
   }

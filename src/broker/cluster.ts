@@ -12,7 +12,17 @@ import { paths } from '../config/index.js';
 import { ProcessError, UsageError } from '../errors.js';
 import { isAlive, signalGroup, spawnDetached, stopProcess } from '../util/process.js';
 import { waitFor } from '../util/wait.js';
-import { brokerIds, CLUSTER_NAME, clusterProcesses, clusterServiceUrl, jvmEnv, processConf, type ClusterLayout, type ClusterRole, type ProcessSpec } from './cluster-config.js';
+import {
+  brokerIds,
+  CLUSTER_NAME,
+  clusterProcesses,
+  clusterServiceUrl,
+  jvmEnv,
+  processConf,
+  type ClusterLayout,
+  type ClusterRole,
+  type ProcessSpec,
+} from './cluster-config.js';
 import { resolveDistribution, type BrokerProgress } from './distribution.js';
 import { diagnoseStartFailure, dirSize, portFree, readLastLines } from './local.js';
 
@@ -72,7 +82,10 @@ export class LocalCluster {
   readonly logDir: string;
   private readonly stateFile: string;
 
-  constructor(dir = join(paths.stateDir(), 'cluster'), private readonly cacheDir = paths.cacheDir()) {
+  constructor(
+    dir = join(paths.stateDir(), 'cluster'),
+    private readonly cacheDir = paths.cacheDir(),
+  ) {
     this.dir = dir;
     this.dataDir = join(dir, 'data');
     this.logDir = join(dir, 'logs');
@@ -99,7 +112,10 @@ export class LocalCluster {
     return join(this.logDir, `${name}.log`);
   }
 
-  async up(opts: ClusterOptions, onProgress: (p: BrokerProgress) => void = () => {}): Promise<{ state: ClusterState; alreadyRunning: boolean; seconds: number }> {
+  async up(
+    opts: ClusterOptions,
+    onProgress: (p: BrokerProgress) => void = () => {},
+  ): Promise<{ state: ClusterState; alreadyRunning: boolean; seconds: number }> {
     const started = Date.now();
     const specs = clusterProcesses(opts);
     const existing = this.running();
@@ -111,7 +127,10 @@ export class LocalCluster {
       return { state: existing, alreadyRunning: true, seconds: (Date.now() - started) / 1000 };
     }
     const dist = await resolveDistribution({ version: opts.version, pulsarHome: opts.pulsarHome, cacheDir: this.cacheDir, onProgress });
-    if (dist.kind !== 'local') throw new ProcessError('a multi-broker cluster needs the Pulsar distribution, not Docker', { hint: 'Set PULSAR_HOME or install Maven so miso can fetch it.' });
+    if (dist.kind !== 'local')
+      throw new ProcessError('a multi-broker cluster needs the Pulsar distribution, not Docker', {
+        hint: 'Set PULSAR_HOME or install Maven so miso can fetch it.',
+      });
     for (const s of specs) {
       for (const [what, port] of Object.entries(s.ports)) {
         if (!(await portFree(port))) {
@@ -130,10 +149,14 @@ export class LocalCluster {
     mkdirSync(this.logDir, { recursive: true });
     mkdirSync(this.dataDir, { recursive: true });
     const state: ClusterState = {
-      kind: 'cluster', cluster: CLUSTER_NAME, home: dist.home, version: dist.version,
+      kind: 'cluster',
+      cluster: CLUSTER_NAME,
+      home: dist.home,
+      version: dist.version,
       layout: { brokers: opts.brokers, servicePort: opts.servicePort, webPort: opts.webPort, zkPort: opts.zkPort, bookiePort: opts.bookiePort },
       brokerHeapMb: opts.brokerHeapMb,
-      serviceUrl: clusterServiceUrl(opts), adminUrl: `http://127.0.0.1:${opts.webPort}`,
+      serviceUrl: clusterServiceUrl(opts),
+      adminUrl: `http://127.0.0.1:${opts.webPort}`,
       processes: specs.map((s) => ({ ...s, pid: 0, confFile: join(this.dir, `${s.name}.conf`), logFile: this.logFileOf(s.name) })),
       startedAt: new Date().toISOString(),
     };
@@ -142,11 +165,14 @@ export class LocalCluster {
     try {
       const zk = state.processes[0]!;
       this.spawnProcess(state, zk);
-      await waitFor(async () => {
-        this.assertAlive(zk);
-        progress();
-        return zkAnswers(opts.zkPort);
-      }, { timeoutMs: 60_000, intervalMs: 200, what: 'ZooKeeper to answer', hint: `See ${zk.logFile}.` });
+      await waitFor(
+        async () => {
+          this.assertAlive(zk);
+          progress();
+          return zkAnswers(opts.zkPort);
+        },
+        { timeoutMs: 60_000, intervalMs: 200, what: 'ZooKeeper to answer', hint: `See ${zk.logFile}.` },
+      );
       await this.initializeMetadata(state);
       // The bookie and the brokers start together: brokers need the bookie only for their first ledger.
       for (const p of state.processes.slice(1)) this.spawnProcess(state, p);
@@ -165,11 +191,24 @@ export class LocalCluster {
     const l = state.layout;
     const zk = `zk:127.0.0.1:${l.zkPort}`;
     const log = join(this.logDir, 'initialize-cluster-metadata.log');
-    const code = await runToEnd(join(state.home, 'bin', 'pulsar'), [
-      'initialize-cluster-metadata', '--cluster', CLUSTER_NAME,
-      '--metadata-store', zk, '--configuration-metadata-store', zk,
-      '--web-service-url', `http://127.0.0.1:${l.webPort}`, '--broker-service-url', `pulsar://127.0.0.1:${l.servicePort}`,
-    ], log, { ...process.env, ...jvmEnv('zookeeper', 0), PULSAR_LOG_DIR: this.logDir });
+    const code = await runToEnd(
+      join(state.home, 'bin', 'pulsar'),
+      [
+        'initialize-cluster-metadata',
+        '--cluster',
+        CLUSTER_NAME,
+        '--metadata-store',
+        zk,
+        '--configuration-metadata-store',
+        zk,
+        '--web-service-url',
+        `http://127.0.0.1:${l.webPort}`,
+        '--broker-service-url',
+        `pulsar://127.0.0.1:${l.servicePort}`,
+      ],
+      log,
+      { ...process.env, ...jvmEnv('zookeeper', 0), PULSAR_LOG_DIR: this.logDir },
+    );
     if (code !== 0) {
       throw new ProcessError(`initializing the cluster metadata failed (exit ${code})`, { hint: `Last lines of ${log}:\n${readLastLines(log, 10)}` });
     }
@@ -203,14 +242,17 @@ export class LocalCluster {
   private async waitReady(state: ClusterState, timeoutMs: number, onProgress: (p: BrokerProgress) => void): Promise<void> {
     const t0 = Date.now();
     const want = brokerIds(state.layout);
-    await waitFor(async () => {
-      for (const p of state.processes) this.assertAlive(p);
-      onProgress({ stage: 'start', version: state.version, serviceUrl: state.serviceUrl, seconds: (Date.now() - t0) / 1000 });
-      for (const url of adminUrls(state)) if (!(await brokerReady(url))) return false;
-      const active = await activeBrokers(state);
-      if (!want.every((b) => active.includes(b))) return false;
-      return bookieRegistered(state);
-    }, { timeoutMs, intervalMs: 500, what: `all ${want.length} brokers to be listed`, hint: `See \`miso broker logs --process broker-1\` (${this.logDir}).` });
+    await waitFor(
+      async () => {
+        for (const p of state.processes) this.assertAlive(p);
+        onProgress({ stage: 'start', version: state.version, serviceUrl: state.serviceUrl, seconds: (Date.now() - t0) / 1000 });
+        for (const url of adminUrls(state)) if (!(await brokerReady(url))) return false;
+        const active = await activeBrokers(state);
+        if (!want.every((b) => active.includes(b))) return false;
+        return bookieRegistered(state);
+      },
+      { timeoutMs, intervalMs: 500, what: `all ${want.length} brokers to be listed`, hint: `See \`miso broker logs --process broker-1\` (${this.logDir}).` },
+    );
   }
 
   /** `broker kill <name>`: SIGKILL one process (the drill for a crashed broker). */
@@ -249,10 +291,12 @@ export class LocalCluster {
     const stopped: string[] = [];
     for (const role of ['broker', 'bookie', 'zookeeper'] as const) {
       const group = state.processes.filter((p) => p.role === role && isOurProcess(p));
-      await Promise.all(group.map(async (p) => {
-        await stopProcess(p.pid, { graceMs, group: true });
-        stopped.push(p.name);
-      }));
+      await Promise.all(
+        group.map(async (p) => {
+          await stopProcess(p.pid, { graceMs, group: true });
+          stopped.push(p.name);
+        }),
+      );
     }
     rmSync(this.stateFile, { force: true });
     return { stopped };
@@ -269,10 +313,16 @@ export class LocalCluster {
     });
     const activeBrokersNow = processes.some((p) => p.up) ? await activeBrokers(state) : [];
     return {
-      ...base, processes, activeBrokers: activeBrokersNow,
+      ...base,
+      processes,
+      activeBrokers: activeBrokersNow,
       running: processes.some((p) => p.up),
       ready: processes.every((p) => p.up) && brokerIds(state.layout).every((b) => activeBrokersNow.includes(b)),
-      cluster: state.cluster, version: state.version, serviceUrl: state.serviceUrl, adminUrl: state.adminUrl, startedAt: state.startedAt,
+      cluster: state.cluster,
+      version: state.version,
+      serviceUrl: state.serviceUrl,
+      adminUrl: state.adminUrl,
+      startedAt: state.startedAt,
     };
   }
 
@@ -327,11 +377,16 @@ function zkAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect({ host: '127.0.0.1', port });
     let data = '';
-    const done = (ok: boolean): void => { sock.destroy(); resolve(ok); };
+    const done = (ok: boolean): void => {
+      sock.destroy();
+      resolve(ok);
+    };
     sock.setTimeout(2000, () => done(false));
     sock.once('error', () => done(false));
     sock.once('connect', () => sock.write('ruok'));
-    sock.on('data', (d) => { data += d.toString(); });
+    sock.on('data', (d) => {
+      data += d.toString();
+    });
     sock.once('end', () => done(data.includes('imok')));
   });
 }

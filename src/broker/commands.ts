@@ -55,14 +55,17 @@ export async function brokerUp(req: UpRequest, broker = new LocalBroker(), store
   const material = req.secure
     ? await prepareSecureBroker(join(broker.dir, 'secure'), { servicePortTls: req.secure.tlsPort, webServicePortTls: req.secure.webTlsPort })
     : undefined;
-  const r = await broker.up({
-    servicePort: req.servicePort,
-    webPort: req.webPort,
-    heapMb: req.heapMb,
-    version: env.pulsarVersion ?? DEFAULT_BROKER_OPTIONS.version,
-    pulsarHome: env.pulsarHome,
-    ...(material ? { confOverrides: material.confOverrides, authToken: material.adminToken } : {}),
-  }, req.onProgress);
+  const r = await broker.up(
+    {
+      servicePort: req.servicePort,
+      webPort: req.webPort,
+      heapMb: req.heapMb,
+      version: env.pulsarVersion ?? DEFAULT_BROKER_OPTIONS.version,
+      pulsarHome: env.pulsarHome,
+      ...(material ? { confOverrides: material.confOverrides, authToken: material.adminToken } : {}),
+    },
+    req.onProgress,
+  );
 
   // A secure broker is reached over TLS with the admin token; the profile says so.
   const connection: ProfileSettings = material
@@ -85,8 +88,12 @@ export async function brokerUp(req: UpRequest, broker = new LocalBroker(), store
     init = await initCluster(cfg, { ...(req.onInitStep ? { onStep: req.onInitStep } : {}) });
   }
   return {
-    alreadyRunning: r.alreadyRunning, seconds: r.seconds, state: r.state, profile: LOCAL_PROFILE,
-    serviceUrl: connection.serviceUrl!, adminUrl: connection.adminUrl!,
+    alreadyRunning: r.alreadyRunning,
+    seconds: r.seconds,
+    state: r.state,
+    profile: LOCAL_PROFILE,
+    serviceUrl: connection.serviceUrl!,
+    adminUrl: connection.adminUrl!,
     ...(r.distribution?.kind === 'local' ? { source: r.distribution.source } : {}),
     ...(init ? { init } : {}),
     ...(material ? { secure: { caFile: material.caFile, adminTokenFile: material.adminTokenFile, tokensDir: join(material.dir, 'tokens') } } : {}),
@@ -122,16 +129,19 @@ export interface ClusterUpResult {
  */
 export async function clusterUp(req: ClusterUpRequest, cluster = new LocalCluster(), store = new ProfileStore()): Promise<ClusterUpResult> {
   const env = localBrokerEnv();
-  const r = await cluster.up({
-    brokers: req.brokers,
-    servicePort: req.servicePort ?? DEFAULT_CLUSTER_LAYOUT.servicePort,
-    webPort: req.webPort ?? DEFAULT_CLUSTER_LAYOUT.webPort,
-    zkPort: req.zkPort ?? DEFAULT_CLUSTER_LAYOUT.zkPort,
-    bookiePort: req.bookiePort ?? DEFAULT_CLUSTER_LAYOUT.bookiePort,
-    brokerHeapMb: req.heapMb ?? 256,
-    version: env.pulsarVersion ?? DEFAULT_BROKER_OPTIONS.version,
-    pulsarHome: env.pulsarHome,
-  }, req.onProgress);
+  const r = await cluster.up(
+    {
+      brokers: req.brokers,
+      servicePort: req.servicePort ?? DEFAULT_CLUSTER_LAYOUT.servicePort,
+      webPort: req.webPort ?? DEFAULT_CLUSTER_LAYOUT.webPort,
+      zkPort: req.zkPort ?? DEFAULT_CLUSTER_LAYOUT.zkPort,
+      bookiePort: req.bookiePort ?? DEFAULT_CLUSTER_LAYOUT.bookiePort,
+      brokerHeapMb: req.heapMb ?? 256,
+      version: env.pulsarVersion ?? DEFAULT_BROKER_OPTIONS.version,
+      pulsarHome: env.pulsarHome,
+    },
+    req.onProgress,
+  );
   const connection: ProfileSettings = { serviceUrl: r.state.serviceUrl, adminUrl: r.state.adminUrl };
   const kept = { ...(store.get(LOCAL_PROFILE) ?? {}) };
   for (const k of CONNECTION_KEYS) delete kept[k];
@@ -143,7 +153,12 @@ export async function clusterUp(req: ClusterUpRequest, cluster = new LocalCluste
     init = await initCluster(cfg, { ...(req.onInitStep ? { onStep: req.onInitStep } : {}) });
   }
   return {
-    alreadyRunning: r.alreadyRunning, seconds: r.seconds, state: r.state, profile: LOCAL_PROFILE,
-    serviceUrl: r.state.serviceUrl, adminUrl: r.state.adminUrl, ...(init ? { init } : {}),
+    alreadyRunning: r.alreadyRunning,
+    seconds: r.seconds,
+    state: r.state,
+    profile: LOCAL_PROFILE,
+    serviceUrl: r.state.serviceUrl,
+    adminUrl: r.state.adminUrl,
+    ...(init ? { init } : {}),
   };
 }

@@ -10,8 +10,7 @@ export const MAVEN_ARTIFACT = (v: string) => `org.apache.pulsar:pulsar-server-di
 const APPROX_DOWNLOAD_BYTES = 245_000_000;
 
 export type Distribution =
-  | { kind: 'local'; home: string; version: string; source: 'PULSAR_HOME' | 'cache' | 'maven' }
-  | { kind: 'docker'; image: string; version: string };
+  { kind: 'local'; home: string; version: string; source: 'PULSAR_HOME' | 'cache' | 'maven' } | { kind: 'docker'; image: string; version: string };
 
 /** What `broker up` is busy with, for a progress line (src/ui/render/broker.ts words it). */
 export type BrokerProgress =
@@ -90,7 +89,11 @@ async function fetchWithMaven(opts: ResolveOptions): Promise<void> {
     report({ stage: 'fetch', version: opts.version, bytes, percent: pct, seconds: seconds() });
   }, 500);
   try {
-    const mvn = await run('mvn', ['-B', '-q', 'dependency:copy', `-Dartifact=${MAVEN_ARTIFACT(opts.version)}`, `-DoutputDirectory=${work}`, '-Dtransitive=false'], { cwd: work });
+    const mvn = await run(
+      'mvn',
+      ['-B', '-q', 'dependency:copy', `-Dartifact=${MAVEN_ARTIFACT(opts.version)}`, `-DoutputDirectory=${work}`, '-Dtransitive=false'],
+      { cwd: work },
+    );
     if (mvn.code !== 0 || !existsSync(tarball)) {
       throw new ProcessError(`Maven could not fetch ${MAVEN_ARTIFACT(opts.version)}: ${lastLines(mvn.output, 3)}`, {
         hint: 'Check that Maven reaches Maven Central (settings.xml, proxy), or set PULSAR_HOME to an unpacked distribution.',
@@ -98,7 +101,8 @@ async function fetchWithMaven(opts: ResolveOptions): Promise<void> {
     }
     report({ stage: 'unpack', version: opts.version });
     const tar = await run('tar', ['xzf', tarball, '-C', work]);
-    if (tar.code !== 0) throw new ProcessError(`could not unpack ${tarball}: ${lastLines(tar.output, 3)}`, { hint: 'Check free disk space in the cache directory.' });
+    if (tar.code !== 0)
+      throw new ProcessError(`could not unpack ${tarball}: ${lastLines(tar.output, 3)}`, { hint: 'Check free disk space in the cache directory.' });
     rmSync(tarball);
     // Rename into place last, so a half-unpacked tree is never taken for a distribution.
     renameSync(join(work, `apache-pulsar-${opts.version}`), cachedHome(opts.cacheDir, opts.version));
@@ -127,9 +131,15 @@ function sizeOfDir(dir: string): number {
   let total = 0;
   try {
     for (const f of readdirSync(dir)) {
-      try { total += statSync(join(dir, f)).size; } catch { /* file vanished mid-scan */ }
+      try {
+        total += statSync(join(dir, f)).size;
+      } catch {
+        /* file vanished mid-scan */
+      }
     }
-  } catch { /* not there yet */ }
+  } catch {
+    /* not there yet */
+  }
   return total;
 }
 
@@ -137,8 +147,12 @@ function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     child.on('error', (err) => resolve({ code: 127, output: String(err) }));
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });

@@ -45,11 +45,16 @@ async function call(bases: string[], method: 'GET' | 'PUT', path: string, token?
   for (const base of bases) {
     try {
       const res = await fetch(`${base}${path}`, {
-        method, redirect: 'follow', signal: AbortSignal.timeout(30_000),
+        method,
+        redirect: 'follow',
+        signal: AbortSignal.timeout(30_000),
         headers: token ? { Authorization: `Bearer ${token}` } : {},
       });
       // A broker that is still starting answers 503: another one may already serve.
-      if (res.status >= 500) { last = new Error(`HTTP ${res.status} from ${base}`); continue; }
+      if (res.status >= 500) {
+        last = new Error(`HTTP ${res.status} from ${base}`);
+        continue;
+      }
       return res;
     } catch (err) {
       last = err;
@@ -60,7 +65,8 @@ async function call(bases: string[], method: 'GET' | 'PUT', path: string, token?
 
 function restPath(topic: string): string {
   const m = /^(persistent|non-persistent):\/\/([^/]+)\/([^/]+)\/(.+)$/.exec(topic);
-  if (!m) throw new UsageError(`"${topic}" is not a full topic name`, { hint: 'Use persistent://tenant/namespace/topic or a short name such as campaign-events.' });
+  if (!m)
+    throw new UsageError(`"${topic}" is not a full topic name`, { hint: 'Use persistent://tenant/namespace/topic or a short name such as campaign-events.' });
   return `${m[1]}/${m[2]}/${m[3]}/${encodeURIComponent(m[4]!)}`;
 }
 
@@ -115,7 +121,9 @@ export async function unload(cfg: DrillSettings, cluster: ClusterState | undefin
   const bases = adminBases(cfg, cluster);
   const isNamespace = target === undefined || /^[^/:]+\/[^/:]+$/.test(target);
   if (!isNamespace && !target!.includes('://') && target!.includes('/')) {
-    throw new UsageError(`"${target}" is neither a topic nor a tenant/namespace`, { hint: 'Give a short topic name, persistent://tenant/ns/topic or tenant/namespace.' });
+    throw new UsageError(`"${target}" is neither a topic nor a tenant/namespace`, {
+      hint: 'Give a short topic name, persistent://tenant/ns/topic or tenant/namespace.',
+    });
   }
   const name = isNamespace ? (target ?? `${cfg.tenant}/${cfg.namespace}`) : topicName(cfg, target!);
   const kind: UnloadResult['kind'] = isNamespace ? 'namespace' : 'topic';
@@ -127,15 +135,31 @@ export async function unload(cfg: DrillSettings, cluster: ClusterState | undefin
 }
 
 async function refuse(res: Response, kind: string, name: string): Promise<void> {
-  if (res.status === 404) throw new UsageError(`${kind} ${name} does not exist`, { hint: kind === 'topic' ? 'Check the name with `miso broker status --topics`.' : 'Run `miso init` first.' });
+  if (res.status === 404)
+    throw new UsageError(`${kind} ${name} does not exist`, {
+      hint: kind === 'topic' ? 'Check the name with `miso broker status --topics`.' : 'Run `miso init` first.',
+    });
   if (!res.ok) throw new MisoError(`unloading ${kind} ${name} failed: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
 }
 
-async function unloadTo(bases: string[], cluster: ClusterState | undefined, kind: UnloadResult['kind'], name: string, to: string, t0: number, token?: string): Promise<UnloadResult> {
+async function unloadTo(
+  bases: string[],
+  cluster: ClusterState | undefined,
+  kind: UnloadResult['kind'],
+  name: string,
+  to: string,
+  t0: number,
+  token?: string,
+): Promise<UnloadResult> {
   const dest = cluster?.processes.find((p) => p.name === to && p.role === 'broker');
   if (!dest) {
-    const names = cluster?.processes.filter((p) => p.role === 'broker').map((p) => p.name).join(', ');
-    throw new UsageError(`--to ${to} is not a broker of the local cluster`, { hint: names ? `Choose one of: ${names}.` : 'Start a cluster with `miso broker up --brokers 2`.' });
+    const names = cluster?.processes
+      .filter((p) => p.role === 'broker')
+      .map((p) => p.name)
+      .join(', ');
+    throw new UsageError(`--to ${to} is not a broker of the local cluster`, {
+      hint: names ? `Choose one of: ${names}.` : 'Start a cluster with `miso broker up --brokers 2`.',
+    });
   }
   const brokerId = `127.0.0.1:${dest.ports.web}`;
   let ns: string;
@@ -144,7 +168,11 @@ async function unloadTo(bases: string[], cluster: ClusterState | undefined, kind
     const res = await call(bases, 'GET', `/lookup/v2/topic/${restPath(name)}/bundle`, token);
     await refuse(res, kind, name);
     bundles = [await res.text()];
-    ns = name.replace(/^[a-z-]+:\/\//, '').split('/').slice(0, 2).join('/');
+    ns = name
+      .replace(/^[a-z-]+:\/\//, '')
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   } else {
     const res = await call(bases, 'GET', `/admin/v2/namespaces/${name}/bundles`, token);
     await refuse(res, kind, name);
@@ -167,7 +195,10 @@ async function unloadTo(bases: string[], cluster: ClusterState | undefined, kind
     if (!probe) break;
     const owner = await lookupOwner(bases, probe, token).catch(() => undefined);
     if (owner === destUrl) break;
-    if (attempts >= MOVE_ATTEMPTS) throw new MisoError(`${name} did not move to ${to} after ${attempts} unloads (now on ${owner ?? 'no broker'})`, { hint: 'The load manager chose another broker each time; try again.' });
+    if (attempts >= MOVE_ATTEMPTS)
+      throw new MisoError(`${name} did not move to ${to} after ${attempts} unloads (now on ${owner ?? 'no broker'})`, {
+        hint: 'The load manager chose another broker each time; try again.',
+      });
   }
   return { target: name, kind, seconds: (Date.now() - t0) / 1000, to, bundles, attempts };
 }

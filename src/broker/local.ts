@@ -67,7 +67,10 @@ export class LocalBroker {
   readonly logFile: string;
   private readonly stateFile: string;
 
-  constructor(dir = join(paths.stateDir(), 'broker'), private readonly cacheDir = paths.cacheDir()) {
+  constructor(
+    dir = join(paths.stateDir(), 'broker'),
+    private readonly cacheDir = paths.cacheDir(),
+  ) {
     this.dir = dir;
     this.dataDir = join(dir, 'data');
     this.logFile = join(dir, 'logs', 'broker.log');
@@ -87,13 +90,19 @@ export class LocalBroker {
     return isOurProcess(state.pid, state.confFile) ? state : undefined;
   }
 
-  async up(opts: BrokerOptions, onProgress: (p: BrokerProgress) => void = () => {}): Promise<{ state: BrokerState; alreadyRunning: boolean; seconds: number; distribution?: Distribution }> {
+  async up(
+    opts: BrokerOptions,
+    onProgress: (p: BrokerProgress) => void = () => {},
+  ): Promise<{ state: BrokerState; alreadyRunning: boolean; seconds: number; distribution?: Distribution }> {
     const started = Date.now();
     const existing = this.running();
     if (existing) return { state: existing, alreadyRunning: true, seconds: 0 };
 
     const dist = await resolveDistribution({ version: opts.version, pulsarHome: opts.pulsarHome, cacheDir: this.cacheDir, onProgress });
-    for (const [what, port] of [['binary', opts.servicePort], ['admin', opts.webPort]] as const) {
+    for (const [what, port] of [
+      ['binary', opts.servicePort],
+      ['admin', opts.webPort],
+    ] as const) {
       if (!(await portFree(port))) {
         throw new ProcessError(`port ${port} (Pulsar ${what}) is taken by another process`, {
           hint: `Stop that process, or choose other ports: \`miso broker up --port <p> --web-port <p>\`.`,
@@ -129,44 +138,67 @@ export class LocalBroker {
     }
     const confFile = join(this.dir, 'standalone.conf');
     const base = readFileSync(join(home, 'conf', 'standalone.conf'), 'utf8');
-    writeFileSync(confFile, applyConf(base, {
-      bindAddress: '127.0.0.1',
-      advertisedAddress: '127.0.0.1',
-      brokerServicePort: String(opts.servicePort),
-      webServicePort: String(opts.webPort),
-      brokerDeduplicationEnabled: 'true',
-      // Consumers waiting at the end of a topic hear of new entries after this delay (default
-      // 10 ms): 1 ms takes about 6 ms off every hop of a workflow on a local broker.
-      managedLedgerNewEntriesCheckDelayInMillis: '1',
-      // Namespaces miso creates refuse auto-creation (see init); public/default keeps it for ad-hoc use.
-      allowAutoTopicCreation: 'true',
-      ...opts.confOverrides,
-    }), { mode: 0o600 });
+    writeFileSync(
+      confFile,
+      applyConf(base, {
+        bindAddress: '127.0.0.1',
+        advertisedAddress: '127.0.0.1',
+        brokerServicePort: String(opts.servicePort),
+        webServicePort: String(opts.webPort),
+        brokerDeduplicationEnabled: 'true',
+        // Consumers waiting at the end of a topic hear of new entries after this delay (default
+        // 10 ms): 1 ms takes about 6 ms off every hop of a workflow on a local broker.
+        managedLedgerNewEntriesCheckDelayInMillis: '1',
+        // Namespaces miso creates refuse auto-creation (see init); public/default keeps it for ad-hoc use.
+        allowAutoTopicCreation: 'true',
+        ...opts.confOverrides,
+      }),
+      { mode: 0o600 },
+    );
     const heap = `${opts.heapMb}m`;
     let child: Detached;
     try {
-      child = spawnDetached(join(home, 'bin', 'pulsar'), [
-        'standalone', '--no-functions-worker', '--no-stream-storage', '-c', confFile,
-        '--bookkeeper-dir', join(this.dataDir, 'bookkeeper'), '--metadata-dir', join(this.dataDir, 'metadata'),
-      ], {
-        logFile: this.logFile,
-        env: {
-          ...process.env,
-          PULSAR_MEM: `-Xms${heap} -Xmx${heap} -XX:MaxDirectMemorySize=${heap}`,
-          PULSAR_LOG_DIR: join(this.dir, 'logs'),
-          PULSAR_GC: '-XX:+UseG1GC -XX:+PerfDisableSharedMem',
+      child = spawnDetached(
+        join(home, 'bin', 'pulsar'),
+        [
+          'standalone',
+          '--no-functions-worker',
+          '--no-stream-storage',
+          '-c',
+          confFile,
+          '--bookkeeper-dir',
+          join(this.dataDir, 'bookkeeper'),
+          '--metadata-dir',
+          join(this.dataDir, 'metadata'),
+        ],
+        {
+          logFile: this.logFile,
+          env: {
+            ...process.env,
+            PULSAR_MEM: `-Xms${heap} -Xmx${heap} -XX:MaxDirectMemorySize=${heap}`,
+            PULSAR_LOG_DIR: join(this.dir, 'logs'),
+            PULSAR_GC: '-XX:+UseG1GC -XX:+PerfDisableSharedMem',
+          },
         },
-      });
+      );
     } catch {
       throw new ProcessError(`could not start ${join(home, 'bin', 'pulsar')}`, { hint: 'Check the distribution is complete and executable.' });
     }
     child.child.unref();
     const secure = Boolean(opts.confOverrides?.authenticationEnabled === 'true');
     return {
-      kind: 'local', pid: child.pid, home, version,
-      servicePort: opts.servicePort, webPort: opts.webPort,
-      serviceUrl: `pulsar://127.0.0.1:${opts.servicePort}`, adminUrl: `http://127.0.0.1:${opts.webPort}`,
-      confFile, logFile: this.logFile, startedAt: new Date().toISOString(), secure,
+      kind: 'local',
+      pid: child.pid,
+      home,
+      version,
+      servicePort: opts.servicePort,
+      webPort: opts.webPort,
+      serviceUrl: `pulsar://127.0.0.1:${opts.servicePort}`,
+      adminUrl: `http://127.0.0.1:${opts.webPort}`,
+      confFile,
+      logFile: this.logFile,
+      startedAt: new Date().toISOString(),
+      secure,
       ...(opts.authToken ? { authToken: opts.authToken } : {}),
     };
   }
@@ -174,35 +206,67 @@ export class LocalBroker {
   private startDocker(dist: Extract<Distribution, { kind: 'docker' }>, opts: BrokerOptions): BrokerState {
     const name = `miso-pulsar-${opts.servicePort}`;
     spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
-    const r = spawnSync('docker', ['run', '-d', '--name', name,
-      '-p', `127.0.0.1:${opts.servicePort}:6650`, '-p', `127.0.0.1:${opts.webPort}:8080`,
-      '-e', `PULSAR_MEM=-Xms${opts.heapMb}m -Xmx${opts.heapMb}m`,
-      '-e', 'PULSAR_PREFIX_brokerDeduplicationEnabled=true',
-      dist.image, 'bash', '-c', 'bin/apply-config-from-env.py conf/standalone.conf && exec bin/pulsar standalone -nfw -nss'], { encoding: 'utf8' });
-    if (r.status !== 0) throw new ProcessError(`docker could not start ${dist.image}: ${lastLines(r.stderr ?? '', 2)}`, { hint: 'Check `docker info`, or set PULSAR_HOME / install Maven instead.' });
+    const r = spawnSync(
+      'docker',
+      [
+        'run',
+        '-d',
+        '--name',
+        name,
+        '-p',
+        `127.0.0.1:${opts.servicePort}:6650`,
+        '-p',
+        `127.0.0.1:${opts.webPort}:8080`,
+        '-e',
+        `PULSAR_MEM=-Xms${opts.heapMb}m -Xmx${opts.heapMb}m`,
+        '-e',
+        'PULSAR_PREFIX_brokerDeduplicationEnabled=true',
+        dist.image,
+        'bash',
+        '-c',
+        'bin/apply-config-from-env.py conf/standalone.conf && exec bin/pulsar standalone -nfw -nss',
+      ],
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0)
+      throw new ProcessError(`docker could not start ${dist.image}: ${lastLines(r.stderr ?? '', 2)}`, {
+        hint: 'Check `docker info`, or set PULSAR_HOME / install Maven instead.',
+      });
     return {
-      kind: 'docker', pid: 0, container: name, home: dist.image, version: dist.version,
-      servicePort: opts.servicePort, webPort: opts.webPort,
-      serviceUrl: `pulsar://127.0.0.1:${opts.servicePort}`, adminUrl: `http://127.0.0.1:${opts.webPort}`,
-      confFile: '', logFile: this.logFile, startedAt: new Date().toISOString(), secure: false,
+      kind: 'docker',
+      pid: 0,
+      container: name,
+      home: dist.image,
+      version: dist.version,
+      servicePort: opts.servicePort,
+      webPort: opts.webPort,
+      serviceUrl: `pulsar://127.0.0.1:${opts.servicePort}`,
+      adminUrl: `http://127.0.0.1:${opts.webPort}`,
+      confFile: '',
+      logFile: this.logFile,
+      startedAt: new Date().toISOString(),
+      secure: false,
     };
   }
 
   /** Ready = the admin REST API answers for a namespace (the broker has loaded its metadata). */
   private async waitReady(state: BrokerState, timeoutMs: number, onProgress: (p: BrokerProgress) => void): Promise<void> {
     const t0 = Date.now();
-    await waitFor(async () => {
-      // Only liveness here: right after spawn the pid may not have exec'd the broker yet.
-      if (state.kind === 'local' && !isAlive(state.pid)) {
-        const tail = this.tailLog(15);
-        throw new ProcessError(`the broker exited during start-up: ${diagnoseStartFailure(tail)}`, {
-          hint: `Last lines of ${this.logFile}:\n${tail}`,
-        });
-      }
-      if (await adminAnswers(state.adminUrl, state.authToken)) return true;
-      onProgress({ stage: 'start', version: state.version, serviceUrl: state.serviceUrl, seconds: (Date.now() - t0) / 1000 });
-      return false;
-    }, { timeoutMs, intervalMs: 250, what: 'the broker to become ready', hint: `See \`miso broker logs\` (${this.logFile}).` });
+    await waitFor(
+      async () => {
+        // Only liveness here: right after spawn the pid may not have exec'd the broker yet.
+        if (state.kind === 'local' && !isAlive(state.pid)) {
+          const tail = this.tailLog(15);
+          throw new ProcessError(`the broker exited during start-up: ${diagnoseStartFailure(tail)}`, {
+            hint: `Last lines of ${this.logFile}:\n${tail}`,
+          });
+        }
+        if (await adminAnswers(state.adminUrl, state.authToken)) return true;
+        onProgress({ stage: 'start', version: state.version, serviceUrl: state.serviceUrl, seconds: (Date.now() - t0) / 1000 });
+        return false;
+      },
+      { timeoutMs, intervalMs: 250, what: 'the broker to become ready', hint: `See \`miso broker logs\` (${this.logFile}).` },
+    );
   }
 
   /** Stop exactly the broker miso started; wait until its ports are free again. */
@@ -218,7 +282,9 @@ export class LocalBroker {
       await stopProcess(state.pid, { graceMs: timeoutMs / 2, group: true });
     }
     // The ports free up a moment after the process is gone; a port still taken then is not ours to wait for.
-    await waitFor(async () => (await portFree(state.servicePort)) && (await portFree(state.webPort)), { timeoutMs: timeoutMs / 2, intervalMs: 200 }).catch(() => {});
+    await waitFor(async () => (await portFree(state.servicePort)) && (await portFree(state.webPort)), { timeoutMs: timeoutMs / 2, intervalMs: 200 }).catch(
+      () => {},
+    );
     rmSync(this.stateFile, { force: true });
     return { stopped: true, pid: state.pid };
   }
@@ -230,8 +296,14 @@ export class LocalBroker {
     return {
       running: true,
       ready: await adminAnswers(state.adminUrl, state.authToken),
-      pid: state.pid, version: state.version, serviceUrl: state.serviceUrl, adminUrl: state.adminUrl,
-      ports: { service: state.servicePort, web: state.webPort }, startedAt: state.startedAt, secure: state.secure, ...base,
+      pid: state.pid,
+      version: state.version,
+      serviceUrl: state.serviceUrl,
+      adminUrl: state.adminUrl,
+      ports: { service: state.servicePort, web: state.webPort },
+      startedAt: state.startedAt,
+      secure: state.secure,
+      ...base,
     };
   }
 
@@ -252,15 +324,19 @@ export function applyConf(text: string, overrides: Record<string, string>): stri
     }
     return line;
   });
-  const missing = Object.keys(overrides).filter((k) => !seen.has(k)).map((k) => `${k}=${overrides[k]}`);
+  const missing = Object.keys(overrides)
+    .filter((k) => !seen.has(k))
+    .map((k) => `${k}=${overrides[k]}`);
   // A file without a final newline would glue the first appended key to its last line.
   return [...lines, ...(missing.length ? ['', '# set by miso', ...missing] : [])].join('\n') + '\n';
 }
 
 /** The likely cause of a failed start, read from the last lines of the broker log. */
 export function diagnoseStartFailure(logTail: string): string {
-  if (/Address already in use|BindException/i.test(logTail)) return 'a port it needs is already in use (another broker or program); choose other ports with --port/--web-port';
-  if (/Could not reserve enough space|Cannot allocate memory|OutOfMemoryError|insufficient memory/i.test(logTail)) return 'not enough memory; lower the heap with --heap-mb or free memory';
+  if (/Address already in use|BindException/i.test(logTail))
+    return 'a port it needs is already in use (another broker or program); choose other ports with --port/--web-port';
+  if (/Could not reserve enough space|Cannot allocate memory|OutOfMemoryError|insufficient memory/i.test(logTail))
+    return 'not enough memory; lower the heap with --heap-mb or free memory';
   if (/UnsupportedClassVersionError/i.test(logTail)) return 'Java is too old; Pulsar 4.0 needs Java 17 or newer';
   if (/java: (command )?not found|JAVA_HOME|No such file or directory.*java/i.test(logTail)) return 'Java was not found; install Java 17 or set JAVA_HOME';
   if (/No space left on device/i.test(logTail)) return 'the disk is full';
@@ -308,13 +384,19 @@ function dockerRunning(name: string | undefined): boolean {
 export function dirSize(dir: string): number {
   let total = 0;
   let entries: string[];
-  try { entries = readdirSync(dir); } catch { return 0; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return 0;
+  }
   for (const e of entries) {
     const p = join(dir, e);
     try {
       const st = lstatSync(p);
       total += st.isDirectory() ? dirSize(p) : st.size;
-    } catch { /* vanished */ }
+    } catch {
+      /* vanished */
+    }
   }
   return total;
 }

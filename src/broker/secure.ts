@@ -90,8 +90,24 @@ export async function prepareSecureBroker(dir: string, opts: SecureOptions = {})
   // ── CA ──
   if (!existsSync(f.ca) || !existsSync(f.caKey) || daysLeft(f.ca) < RENEW_BEFORE_DAYS) {
     openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', f.caKey]);
-    openssl(['req', '-x509', '-new', '-key', f.caKey, '-sha256', '-days', '3650', '-subj', '/CN=miso local CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', f.ca]);
+    openssl([
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      f.caKey,
+      '-sha256',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=miso local CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      f.ca,
+    ]);
     rmSync(f.cert, { force: true }); // a new CA invalidates the old broker certificate
     generated.push('ca');
   }
@@ -105,9 +121,28 @@ export async function prepareSecureBroker(dir: string, opts: SecureOptions = {})
     const ext = join(root, 'broker.ext');
     openssl(['req', '-new', '-key', f.key, '-subj', '/CN=localhost', '-out', csr]);
     const san = [...hostnames.map((h) => `DNS:${h}`), 'IP:127.0.0.1', 'IP:::1'].join(',');
-    writeFileSync(ext, `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n`);
-    openssl(['x509', '-req', '-in', csr, '-CA', f.ca, '-CAkey', f.caKey, '-CAcreateserial', '-sha256',
-      '-days', String(opts.certDays ?? 825), '-extfile', ext, '-out', f.cert]);
+    writeFileSync(
+      ext,
+      `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n`,
+    );
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      f.ca,
+      '-CAkey',
+      f.caKey,
+      '-CAcreateserial',
+      '-sha256',
+      '-days',
+      String(opts.certDays ?? 825),
+      '-extfile',
+      ext,
+      '-out',
+      f.cert,
+    ]);
     rmSync(csr, { force: true });
     rmSync(ext, { force: true });
     generated.push('broker certificate');
@@ -163,16 +198,28 @@ export async function prepareSecureBroker(dir: string, opts: SecureOptions = {})
   };
 
   return {
-    dir: root, caFile: f.ca, caKeyFile: f.caKey, certFile: f.cert, keyFile: f.key, secretKeyFile: f.secret,
-    adminToken: admin.token, adminTokenFile: admin.file,
+    dir: root,
+    caFile: f.ca,
+    caKeyFile: f.caKey,
+    certFile: f.cert,
+    keyFile: f.key,
+    secretKeyFile: f.secret,
+    adminToken: admin.token,
+    adminTokenFile: admin.file,
     tokens: { admin, producerOnly, noPermission, expired },
-    ports, confOverrides, generated,
+    ports,
+    confOverrides,
+    generated,
   };
 }
 
 /** Render overrides as broker.conf lines (appended after the distribution's standalone.conf). */
 export function confLines(overrides: Record<string, string>): string {
-  return Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  return (
+    Object.entries(overrides)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n'
+  );
 }
 
 function openssl(args: string[]): void {

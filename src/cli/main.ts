@@ -17,7 +17,10 @@ export async function main(argv: string[]): Promise<void> {
     const notFound = /command (.+) not found/i.exec(String((err as Error).message));
     if (notFound) {
       const typed = notFound[1]!.replace(/:/g, ' ');
-      const guess = closest(typed, config.commandIDs.map((id) => id.replace(/:/g, ' ')));
+      const guess = closest(
+        typed,
+        config.commandIDs.map((id) => id.replace(/:/g, ' ')),
+      );
       shown = new UsageError(`unknown command "${typed}"`, {
         hint: guess ? `Did you mean \`miso ${guess}\`? Run \`miso --help\` for all commands.` : 'Run `miso --help` for all commands.',
       });
@@ -35,7 +38,10 @@ export function closest(typed: string, candidates: string[]): string | undefined
   let bestD = Infinity;
   for (const c of candidates) {
     const d = levenshtein(typed, c);
-    if (d < bestD) { bestD = d; best = c; }
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(typed.length / 3)) ? best : undefined;
 }

@@ -4,10 +4,7 @@ import { bashCompletion } from '../ui/completion.js';
 
 export default class Completion extends BaseCommand {
   static override description = 'Print a completion script for bash or zsh: commands, flags and message types (miso send <TAB>)';
-  static override examples = [
-    'source <(<%= config.bin %> completion bash)',
-    '<%= config.bin %> completion bash >> ~/.bashrc',
-  ];
+  static override examples = ['source <(<%= config.bin %> completion bash)', '<%= config.bin %> completion bash >> ~/.bashrc'];
   static override args = { shell: Args.string({ description: 'bash or zsh', options: ['bash', 'zsh'], default: 'bash' }) };
 
   async run(): Promise<void> {

@@ -15,7 +15,11 @@ Keys: ↑↓ or j/k move, Tab switches panel, Enter opens, Esc goes back, / filt
 
 Needs an interactive terminal (80×24 or larger); for plain lines use \`miso tail\`.`;
 
-  static override examples = ['<%= config.bin %> dashboard', '<%= config.bin %> dashboard --since 10m', '<%= config.bin %> dashboard --profile staging --stats-interval 5'];
+  static override examples = [
+    '<%= config.bin %> dashboard',
+    '<%= config.bin %> dashboard --since 10m',
+    '<%= config.bin %> dashboard --profile staging --stats-interval 5',
+  ];
 
   static override flags = {
     since: Flags.string({ description: 'start with the messages of this last period, e.g. 30s, 10m, 2h (default: only new messages)' }),

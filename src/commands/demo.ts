@@ -11,7 +11,8 @@ import { Spinner } from '../ui/spinner.js';
 import { MisoError, UsageError } from '../errors.js';
 
 export default class Demo extends ConnectedCommand {
-  static override description = 'See the whole system work: broker (started if needed), init, the four services as separate processes, a scripted workflow, its traces and totals';
+  static override description =
+    'See the whole system work: broker (started if needed), init, the four services as separate processes, a scripted workflow, its traces and totals';
   static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --keep', '<%= config.bin %> demo --payout-failure-rate 0.3 --conversions 3'];
   static override flags = {
     keep: Flags.boolean({ description: 'leave the services running afterwards (stop them with the kill command printed)' }),
@@ -27,7 +28,10 @@ export default class Demo extends ConnectedCommand {
     const { flags } = await this.parse(Demo);
     const cfg = this.settingsFrom(flags);
     const rate = flags['payout-failure-rate'] === undefined ? undefined : Number(flags['payout-failure-rate']);
-    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new UsageError(`--payout-failure-rate must be a number from 0 to 1, got "${flags['payout-failure-rate']}"`, { hint: 'For example --payout-failure-rate 0.3.' });
+    if (rate !== undefined && !(rate >= 0 && rate <= 1))
+      throw new UsageError(`--payout-failure-rate must be a number from 0 to 1, got "${flags['payout-failure-rate']}"`, {
+        hint: 'For example --payout-failure-rate 0.3.',
+      });
     const spinner = new Spinner().start('Starting the demo…');
     let report;
     try {
@@ -41,20 +45,31 @@ export default class Demo extends ConnectedCommand {
         ...(flags['data-dir'] ? { dataDir: flags['data-dir'] } : {}),
         onStep: (s) => spinner.update(demoStepText(s)),
         // Only for the default local URLs, when nothing answers there.
-        startBroker: () => brokerUp({
-          servicePort: DEFAULT_BROKER_OPTIONS.servicePort, webPort: DEFAULT_BROKER_OPTIONS.webPort, heapMb: DEFAULT_BROKER_OPTIONS.heapMb, init: false,
-          onProgress: (p) => spinner.update(brokerProgressText(p)),
-        }),
+        startBroker: () =>
+          brokerUp({
+            servicePort: DEFAULT_BROKER_OPTIONS.servicePort,
+            webPort: DEFAULT_BROKER_OPTIONS.webPort,
+            heapMb: DEFAULT_BROKER_OPTIONS.heapMb,
+            init: false,
+            onProgress: (p) => spinner.update(brokerProgressText(p)),
+          }),
       });
     } finally {
       spinner.stop();
     }
-    const scopeFlags = [cfg.tenant !== DEFAULTS.tenant ? `--tenant ${cfg.tenant}` : '', cfg.namespace !== DEFAULTS.namespace ? `--namespace ${cfg.namespace}` : ''].filter(Boolean).join(' ');
+    const scopeFlags = [
+      cfg.tenant !== DEFAULTS.tenant ? `--tenant ${cfg.tenant}` : '',
+      cfg.namespace !== DEFAULTS.namespace ? `--namespace ${cfg.namespace}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     this.out.result({ ...report, setup: traceJson(report.setup), workflows: report.workflows.map(traceJson) }, () => {
       for (const l of demoLines(report, this.out.color, { quiet: flags.quiet, scopeFlags })) this.out.line(l);
     });
     if (!report.complete) {
-      throw new MisoError('some workflows did not finish within the time allowed', { hint: 'Look at them with `miso trace <correlation id>` and at the service logs.' });
+      throw new MisoError('some workflows did not finish within the time allowed', {
+        hint: 'Look at them with `miso trace <correlation id>` and at the service logs.',
+      });
     }
   }
 }

@@ -12,12 +12,16 @@ export default class Doctor extends ConnectedCommand {
     const cfg = this.settingsFrom(flags);
     const list = doctorChecklist(this.out.color);
     const report = await runDoctor(cfg, {
-      onCheck: (k) => { for (const l of list.lines(doctorItem(k))) this.out.line(l); },
+      onCheck: (k) => {
+        for (const l of list.lines(doctorItem(k))) this.out.line(l);
+      },
     });
     if (this.out.json) this.out.data(report);
     const { ok, warn, fail, skip } = report.counts;
     if (!report.ok) {
-      throw new MisoError(`doctor found ${fail} problem(s) (${ok} ok, ${warn} warning(s), ${skip} skipped)`, { hint: 'Fix the ✖ lines from the top: later checks often fail because of an earlier one.' });
+      throw new MisoError(`doctor found ${fail} problem(s) (${ok} ok, ${warn} warning(s), ${skip} skipped)`, {
+        hint: 'Fix the ✖ lines from the top: later checks often fail because of an earlier one.',
+      });
     }
     this.out.line(doctorSummary(report, this.out.color));
   }

@@ -14,7 +14,10 @@ export default class Init extends ConnectedCommand {
   ];
   static override flags = {
     'retention-minutes': Flags.integer({ description: 'how long acknowledged messages are kept (-1 = forever); default from config', min: -1 }),
-    partitions: Flags.integer({ description: 'create the command and event topics partitioned into this many partitions (existing topics are reported, not changed)', min: 1 }),
+    partitions: Flags.integer({
+      description: 'create the command and event topics partitioned into this many partitions (existing topics are reported, not changed)',
+      min: 1,
+    }),
     'retention-size-mb': Flags.integer({ description: 'how much acknowledged data is kept per topic (-1 = unlimited); default from config', min: -1 }),
   };
 
@@ -28,7 +31,9 @@ export default class Init extends ConnectedCommand {
     };
     const list = initChecklist(cfg, this.out.color);
     const report = await initCluster(cfg, {
-      onStep: (s) => { for (const l of list.lines(initItem(s))) this.out.line(l); },
+      onStep: (s) => {
+        for (const l of list.lines(initItem(s))) this.out.line(l);
+      },
       ...(flags.partitions !== undefined ? { partitions: flags.partitions } : {}),
     });
     if (this.out.json) this.out.data(report);

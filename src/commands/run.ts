@@ -22,12 +22,25 @@ export default class Run extends ConnectedCommand {
     service: Args.string({ description: 'which service', options: [...SERVICES, 'all'], required: true }),
   };
   static override flags = {
-    mode: Flags.string({ description: 'event: consume the command topic; http: REST endpoints; hybrid: both (default: <SERVICE>_SERVICE_MODE, else event)', options: [...SERVICE_MODES] }),
-    port: Flags.integer({ description: `HTTP port for health, metrics and REST (default ${Object.values(DEFAULT_PORTS).join('/')}; 0 = any free port; with all, the first of four consecutive ports)`, min: 0, max: 65535 }),
+    mode: Flags.string({
+      description: 'event: consume the command topic; http: REST endpoints; hybrid: both (default: <SERVICE>_SERVICE_MODE, else event)',
+      options: [...SERVICE_MODES],
+    }),
+    port: Flags.integer({
+      description: `HTTP port for health, metrics and REST (default ${Object.values(DEFAULT_PORTS).join('/')}; 0 = any free port; with all, the first of four consecutive ports)`,
+      min: 0,
+      max: 65535,
+    }),
     host: Flags.string({ description: 'address the HTTP server binds to (0.0.0.0 in containers)', default: '127.0.0.1' }),
     db: Flags.string({ description: 'database file of the service (default <state dir>/services/<service>.db)' }),
-    'database-url': Flags.string({ description: 'PostgreSQL shared by several instances, e.g. postgres://miso@127.0.0.1:55432/miso (`miso db up`); default <SERVICE>_DATABASE_URL, MISO_DATABASE_URL, the profile, else SQLite files' }),
-    instances: Flags.integer({ description: 'run this many instances of the service as processes on one PostgreSQL database (ports from --port up), restarting any that dies', min: 1 }),
+    'database-url': Flags.string({
+      description:
+        'PostgreSQL shared by several instances, e.g. postgres://miso@127.0.0.1:55432/miso (`miso db up`); default <SERVICE>_DATABASE_URL, MISO_DATABASE_URL, the profile, else SQLite files',
+    }),
+    instances: Flags.integer({
+      description: 'run this many instances of the service as processes on one PostgreSQL database (ports from --port up), restarting any that dies',
+      min: 1,
+    }),
     'instance-id': Flags.string({ description: 'name of this instance in /health and /metrics (default: host, pid and a random part)' }),
     'data-dir': Flags.string({ description: 'directory for the databases of the services (one <service>.db each)' }),
     'key-shared': Flags.boolean({ description: 'Key_Shared subscription: several instances keep per-aggregate order' }),
@@ -45,17 +58,26 @@ export default class Run extends ConnectedCommand {
     const services = parseServices(args.service);
     const rate = flags['payout-failure-rate'] === undefined ? undefined : Number(flags['payout-failure-rate']);
     if (rate !== undefined && !(rate >= 0 && rate <= 1)) {
-      throw new UsageError(`--payout-failure-rate must be a number from 0 to 1, got "${flags['payout-failure-rate']}"`, { hint: 'For example --payout-failure-rate 0.3 fails 30 % of payout attempts.' });
+      throw new UsageError(`--payout-failure-rate must be a number from 0 to 1, got "${flags['payout-failure-rate']}"`, {
+        hint: 'For example --payout-failure-rate 0.3 fails 30 % of payout attempts.',
+      });
     }
     if (flags.init) {
       const report = await initCluster(cfg);
       if (!report.ok) throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} failed`, { hint: 'Run `miso init` to see which step fails.' });
     }
     if (flags.instances && flags.instances > 1) {
-      checkInstances(services, flags.instances, { cfg, ...(flags.db ? { db: flags.db } : {}), ...(flags['database-url'] ? { databaseUrl: flags['database-url'] } : {}) });
+      checkInstances(services, flags.instances, {
+        cfg,
+        ...(flags.db ? { db: flags.db } : {}),
+        ...(flags['database-url'] ? { databaseUrl: flags['database-url'] } : {}),
+      });
       const supervisor = new Supervisor({
-        count: flags.instances, program: process.argv[1]!, args: ['run', ...instanceArgs(this.argv)],
-        baseId: flags['instance-id'] ?? `${services[0]}-${process.pid}`, basePort: flags.port ?? DEFAULT_PORTS[services[0]!],
+        count: flags.instances,
+        program: process.argv[1]!,
+        args: ['run', ...instanceArgs(this.argv)],
+        baseId: flags['instance-id'] ?? `${services[0]}-${process.pid}`,
+        basePort: flags.port ?? DEFAULT_PORTS[services[0]!],
         // With --json each instance's documents pass through as NDJSON (they name the instance).
         stdout: (id, l) => (this.out.json && l.startsWith('{') ? this.out.data(JSON.parse(l)) : this.out.line(`[${id}] ${l}`)),
         log: (l) => this.out.info(l),
@@ -91,7 +113,15 @@ export default class Run extends ConnectedCommand {
       const topics = (h1.topics_subscribed as { topic: string }[]).map((t) => t.topic);
       // The bound port (with --port 0 the system picks it): `miso demo` reads it from this line.
       this.out.result({ event: 'started', ...h1, port: h.port, url: h.url }, () => {
-        const started = { name: h.def.name, mode: h.opts.mode, url: h.url, db: h.store.location, topics, subscription: h.subscription, keyShared: Boolean(h.opts.keyShared) };
+        const started = {
+          name: h.def.name,
+          mode: h.opts.mode,
+          url: h.url,
+          db: h.store.location,
+          topics,
+          subscription: h.subscription,
+          keyShared: Boolean(h.opts.keyShared),
+        };
         for (const l of serviceStartedLines(started, this.out.color)) this.out.line(l);
       });
     }

@@ -41,9 +41,11 @@ export default class Send extends ConnectedCommand {
     rate: Flags.integer({ description: 'at most this many messages per second', min: 1 }),
     'continue-on-error': Flags.boolean({ description: 'send the valid lines of a batch even if some are invalid' }),
     topic: Flags.string({ description: 'the topic, for a message type that travels on several (command.rejected)', options: [...TOPICS] }),
-    from: Flags.string({ description: 'send again a message from the topics: its id as `miso tail` prints it, a Pulsar message id, or a correlation id with the type as argument' }),
+    from: Flags.string({
+      description: 'send again a message from the topics: its id as `miso tail` prints it, a Pulsar message id, or a correlation id with the type as argument',
+    }),
     set: Flags.string({ description: 'with --from: change a payload field, field=value (repeatable)', multiple: true }),
-    'same-correlation': Flags.boolean({ description: 'with --from: join the captured message\'s workflow instead of starting a new one' }),
+    'same-correlation': Flags.boolean({ description: "with --from: join the captured message's workflow instead of starting a new one" }),
     'keep-ids': Flags.boolean({ description: 'with --from: keep the captured id fields (campaign_id of a create…) instead of fresh ones' }),
     since: Flags.string({ description: 'with --from: only look this far back (30m, 7d)' }),
   };
@@ -51,8 +53,11 @@ export default class Send extends ConnectedCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Send);
     if (flags.from) return this.resend({ ...flags, from: flags.from }, args.type);
-    if (flags.set?.length || flags['same-correlation'] || flags['keep-ids']) throw new UsageError('--set, --same-correlation and --keep-ids go with --from', { hint: 'Take a message off the topics with --from <id> (`miso tail` prints the id).' });
-    const type = args.type ? resolveMessageType(args.type).type as MessageType : undefined;
+    if (flags.set?.length || flags['same-correlation'] || flags['keep-ids'])
+      throw new UsageError('--set, --same-correlation and --keep-ids go with --from', {
+        hint: 'Take a message off the topics with --from <id> (`miso tail` prints the id).',
+      });
+    const type = args.type ? (resolveMessageType(args.type).type as MessageType) : undefined;
     const known = new Map<string, boolean>();
     const chars = new Map<string, boolean>();
     for (const [name, def] of Object.entries({ ...Send.baseFlags, ...Send.flags })) {
@@ -67,7 +72,9 @@ export default class Send extends ConnectedCommand {
       if (piped.trim() !== '' || !type) jsonText = piped;
     }
     const batch = prepareBatch({
-      ...(type ? { type } : {}), fieldTokens, ...(jsonText !== undefined ? { jsonText, jsonSource: flags.data ? '--data' : flags.file === '-' || !flags.file ? 'stdin' : flags.file } : {}),
+      ...(type ? { type } : {}),
+      fieldTokens,
+      ...(jsonText !== undefined ? { jsonText, jsonSource: flags.data ? '--data' : flags.file === '-' || !flags.file ? 'stdin' : flags.file } : {}),
       ...(flags['correlation-id'] ? { correlationId: flags['correlation-id'] } : {}),
       ...(flags['causation-id'] ? { causationId: flags['causation-id'] } : {}),
       ...(flags.id ? { id: flags.id } : {}),
@@ -97,11 +104,23 @@ export default class Send extends ConnectedCommand {
     let envelope;
     let topic: string | undefined;
     try {
-      const captured = await findCaptured(pulsar.client, cfg, { ref: flags.from, ...(type ? { type } : {}), ...(flags.since ? { since: Date.now() - parseDuration(flags.since) } : {}) });
-      envelope = resendEnvelope(captured.envelope!, { ...(flags.set ? { set: flags.set } : {}), sameCorrelation: flags['same-correlation'], keepIds: flags['keep-ids'], ...(flags.id ? { id: flags.id } : {}) });
+      const captured = await findCaptured(pulsar.client, cfg, {
+        ref: flags.from,
+        ...(type ? { type } : {}),
+        ...(flags.since ? { since: Date.now() - parseDuration(flags.since) } : {}),
+      });
+      envelope = resendEnvelope(captured.envelope!, {
+        ...(flags.set ? { set: flags.set } : {}),
+        sameCorrelation: flags['same-correlation'],
+        keepIds: flags['keep-ids'],
+        ...(flags.id ? { id: flags.id } : {}),
+      });
       // An event that travels on several topics (a rejection) goes back where it was read.
       topic = specOf(envelope.type)?.topics.length !== 1 && !captured.deadLetter ? captured.topic : undefined;
-      if (!this.out.json) this.out.info(this.out.color.dim(`from ${captured.envelope!.type} ${captured.envelope!.id} (${captured.topic.split('/').pop()} ${captured.messageId})`));
+      if (!this.out.json)
+        this.out.info(
+          this.out.color.dim(`from ${captured.envelope!.type} ${captured.envelope!.id} (${captured.topic.split('/').pop()} ${captured.messageId})`),
+        );
     } catch (err) {
       await pulsar.close();
       throw err;
@@ -109,7 +128,12 @@ export default class Send extends ConnectedCommand {
     await this.sendAndWait(pulsar, cfg, [{ envelope, ...(topic ? { topic } : {}) }], flags);
   }
 
-  private async sendAndWait(pulsar: ReturnType<typeof openPulsar>, cfg: ReturnType<Send['settingsFrom']>, messages: Parameters<typeof sendAll>[1], flags: { rate?: number | undefined; wait: boolean; timeout: string }): Promise<void> {
+  private async sendAndWait(
+    pulsar: ReturnType<typeof openPulsar>,
+    cfg: ReturnType<Send['settingsFrom']>,
+    messages: Parameters<typeof sendAll>[1],
+    flags: { rate?: number | undefined; wait: boolean; timeout: string },
+  ): Promise<void> {
     const batch = { messages };
     const client = pulsar.client;
     const publisher = new Publisher(client, cfg, { batching: batch.messages.length > 1 });
@@ -130,7 +154,9 @@ export default class Send extends ConnectedCommand {
       const started = new Map(sent.map((s) => [s.id, s]));
       const result = await watch.collect(sent, {
         timeoutMs,
-        onMessage: (m, trace) => { if (!this.out.json && !started.has(m.envelope!.id)) this.out.line(renderWaitLine(m, trace, this.out.color)); },
+        onMessage: (m, trace) => {
+          if (!this.out.json && !started.has(m.envelope!.id)) this.out.line(renderWaitLine(m, trace, this.out.color));
+        },
       });
       await watch.close();
       if (this.out.json) this.out.data(sendJson(sent, result));
@@ -145,7 +171,11 @@ export default class Send extends ConnectedCommand {
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     const typed = /Expected (.+?) to be one of/.exec(String(err.message))?.[1];
     if (typed !== undefined) {
-      try { resolveMessageType(typed); } catch (better) { return super.catch(better as Error); }
+      try {
+        resolveMessageType(typed);
+      } catch (better) {
+        return super.catch(better as Error);
+      }
     }
     return super.catch(err);
   }
@@ -157,7 +187,9 @@ function readInput(file: string): string {
   try {
     return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${file === '-' ? 'stdin' : file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Check the path given to --file.' });
+    throw new UsageError(`cannot read ${file === '-' ? 'stdin' : file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      hint: 'Check the path given to --file.',
+    });
   }
 }
 
@@ -168,7 +200,13 @@ function waitTimeout(sent: readonly Published[], result: WaitResult, timeout: st
   const first = pending[0]?.message ?? (missing[0] ? { type: missing[0].type, id: missing[0].id } : undefined);
   const owner = first ? specOf(first.type)?.owner : undefined;
   const what = first ? `${first.type} ${first.id}` : 'the workflow';
-  return new TimeoutError(`no answer to ${what} within ${timeout}${result.messages.length > (sent.length - missing.length) ? ' (the workflow started but did not finish)' : ''}`, {
-    hint: owner && owner !== 'any' ? `Is the ${owner} service running? Start it with \`miso run ${owner}\`, or wait longer with --timeout 30s.` : 'Wait longer with --timeout 30s.',
-  });
+  return new TimeoutError(
+    `no answer to ${what} within ${timeout}${result.messages.length > sent.length - missing.length ? ' (the workflow started but did not finish)' : ''}`,
+    {
+      hint:
+        owner && owner !== 'any'
+          ? `Is the ${owner} service running? Start it with \`miso run ${owner}\`, or wait longer with --timeout 30s.`
+          : 'Wait longer with --timeout 30s.',
+    },
+  );
 }

@@ -18,7 +18,9 @@ export default class Tail extends ConnectedCommand {
   ];
   static override strict = false;
   static override args = {
-    target: Args.string({ description: 'message types (campaign.created) or topics (campaign-events, persistent://t/ns/x) to read; default: every event topic' }),
+    target: Args.string({
+      description: 'message types (campaign.created) or topics (campaign-events, persistent://t/ns/x) to read; default: every event topic',
+    }),
   };
   static override flags = {
     commands: Flags.boolean({ description: 'also read the command topics' }),
@@ -53,13 +55,27 @@ export default class Tail extends ConnectedCommand {
     let shown = 0;
     try {
       const messages = scan(client, sources, {
-        start, follow, signal: abort.signal, receiverQueueSize: 2000,
-        filter: { ...(typeFilter ? { types: typeFilter } : {}), ...(flags['correlation-id'] ? { correlationIds: new Set([flags['correlation-id']]) } : {}), where },
+        start,
+        follow,
+        signal: abort.signal,
+        receiverQueueSize: 2000,
+        filter: {
+          ...(typeFilter ? { types: typeFilter } : {}),
+          ...(flags['correlation-id'] ? { correlationIds: new Set([flags['correlation-id']]) } : {}),
+          where,
+        },
         onSkip: (s, why) => this.out.debug(`skipped ${s.topic}: ${why}`),
-        onCaughtUp: () => { if (follow && !this.out.json) this.out.info(this.out.color.dim(`— following ${sources.length} topic${sources.length > 1 ? 's' : ''} (Ctrl-C to stop) —`)); },
+        onCaughtUp: () => {
+          if (follow && !this.out.json)
+            this.out.info(this.out.color.dim(`— following ${sources.length} topic${sources.length > 1 ? 's' : ''} (Ctrl-C to stop) —`));
+        },
       });
       for await (const m of messages) {
-        const wait = this.out.json ? writer.line(jsonLine(m)) : table ? void table.push(tableRow(m)) : writer.line(prettyLine(m, this.out.color, { ref: true }));
+        const wait = this.out.json
+          ? writer.line(jsonLine(m))
+          : table
+            ? void table.push(tableRow(m))
+            : writer.line(prettyLine(m, this.out.color, { ref: true }));
         if (wait) await wait;
         if (flags.limit && ++shown >= flags.limit) abort.abort();
       }

@@ -36,7 +36,11 @@ export default class Trace extends ConnectedCommand {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      const scan = await collectWorkflow(client, cfg, id, { fromTime: Date.now() - windowMs, signal: abort.signal, onSkip: (s, why) => this.out.debug(`skipped ${s.topic}: ${why}`) });
+      const scan = await collectWorkflow(client, cfg, id, {
+        fromTime: Date.now() - windowMs,
+        signal: abort.signal,
+        onSkip: (s, why) => this.out.debug(`skipped ${s.topic}: ${why}`),
+      });
       this.out.debug(`scanned ${scan.scanned} messages in ${scan.elapsedMs} ms`);
       const found: TraceMessage[] = scan.messages.map(toTraceMessage);
       if (!found.length && !flags.follow) {
@@ -54,7 +58,10 @@ export default class Trace extends ConnectedCommand {
         }
       };
       if (found.length) show();
-      if (!flags.follow) { await closeReaders(scan.readers); return; }
+      if (!flags.follow) {
+        await closeReaders(scan.readers);
+        return;
+      }
       if (!found.length) this.out.info(`waiting for workflow ${id}… (Ctrl-C to stop)`);
       for await (const m of followWorkflow(client, scan.readers, id, abort.signal)) {
         if (!m.envelope) continue;
@@ -70,5 +77,11 @@ export default class Trace extends ConnectedCommand {
 }
 
 function toTraceMessage(m: TailedMessage): TraceMessage {
-  return traceMessageOf(m.envelope!, { topic: m.topic, publishTime: m.publishTime, messageId: m.messageId, ...(m.deadLetter ? { deadLetter: true } : {}), ...(m.key !== undefined ? { key: m.key } : {}) });
+  return traceMessageOf(m.envelope!, {
+    topic: m.topic,
+    publishTime: m.publishTime,
+    messageId: m.messageId,
+    ...(m.deadLetter ? { deadLetter: true } : {}),
+    ...(m.key !== undefined ? { key: m.key } : {}),
+  });
 }

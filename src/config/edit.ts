@@ -14,9 +14,15 @@ export function profileKey(input: string): ProfileKey {
 /** Parse and check a value typed on the command line for a setting. */
 export function parseSetting(key: ProfileKey, value: string): ProfileSettings[ProfileKey] {
   switch (key) {
-    case 'serviceUrl': validateServiceUrl(value); return value;
-    case 'adminUrl': validateAdminUrl(value); return value;
-    case 'databaseUrl': validateDatabaseUrl(value); return value;
+    case 'serviceUrl':
+      validateServiceUrl(value);
+      return value;
+    case 'adminUrl':
+      validateAdminUrl(value);
+      return value;
+    case 'databaseUrl':
+      validateDatabaseUrl(value);
+      return value;
     case 'tlsAllowInsecure':
       if (!/^(true|false)$/.test(value)) throw new UsageError(`${key} is true or false, got "${value}"`);
       return value === 'true';

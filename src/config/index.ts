@@ -66,11 +66,25 @@ export function resolveConfig(flags: ConfigFlags = {}, store: ProfileStore = new
   const profile: ProfileSettings = profileName ? store.require(profileName) : {};
   const sources: Record<string, Source> = {};
 
-  function pick<K extends keyof ProfileSettings>(key: K, flag: ProfileSettings[K] | undefined, envName: string | undefined, def: ProfileSettings[K]): ProfileSettings[K] {
-    if (flag !== undefined) { sources[key] = 'flag'; return flag; }
+  function pick<K extends keyof ProfileSettings>(
+    key: K,
+    flag: ProfileSettings[K] | undefined,
+    envName: string | undefined,
+    def: ProfileSettings[K],
+  ): ProfileSettings[K] {
+    if (flag !== undefined) {
+      sources[key] = 'flag';
+      return flag;
+    }
     const e = envName ? env(envName) : undefined;
-    if (e !== undefined) { sources[key] = 'env'; return parseEnv(key, e) as ProfileSettings[K]; }
-    if (profile[key] !== undefined) { sources[key] = 'profile'; return profile[key]; }
+    if (e !== undefined) {
+      sources[key] = 'env';
+      return parseEnv(key, e) as ProfileSettings[K];
+    }
+    if (profile[key] !== undefined) {
+      sources[key] = 'profile';
+      return profile[key];
+    }
     sources[key] = 'default';
     return def;
   }
@@ -105,7 +119,19 @@ export function resolveConfig(flags: ConfigFlags = {}, store: ProfileStore = new
   validateName('tenant', tenant);
   validateName('namespace', namespace);
 
-  return { profile: profileName, serviceUrl, adminUrl, token, tenant, namespace, tlsTrustCertsFile, tlsAllowInsecure, retentionMinutes, retentionSizeMb, sources };
+  return {
+    profile: profileName,
+    serviceUrl,
+    adminUrl,
+    token,
+    tenant,
+    namespace,
+    tlsTrustCertsFile,
+    tlsAllowInsecure,
+    retentionMinutes,
+    retentionSizeMb,
+    sources,
+  };
 }
 
 /** `<SERVICE>_SERVICE_MODE`, e.g. CAMPAIGN_SERVICE_MODE=hybrid. A flag given by the caller wins. */
@@ -137,7 +163,9 @@ function readTokenFile(file: string): string {
     return t;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`cannot read token file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Check the path given by --token-file or PULSAR_TOKEN_FILE.' });
+    throw new ConfigError(`cannot read token file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      hint: 'Check the path given by --token-file or PULSAR_TOKEN_FILE.',
+    });
   }
 }
 
@@ -158,8 +186,11 @@ export function validateAdminUrl(url: string): void {
   try {
     const u = new URL(url);
     ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  } catch { ok = false; }
-  if (!ok) throw new ConfigError(`malformed admin URL "${url}"`, { hint: 'Expected http://host:8080 or https://host:8443 (flag --admin-url or PULSAR_ADMIN_URL).' });
+  } catch {
+    ok = false;
+  }
+  if (!ok)
+    throw new ConfigError(`malformed admin URL "${url}"`, { hint: 'Expected http://host:8080 or https://host:8443 (flag --admin-url or PULSAR_ADMIN_URL).' });
 }
 
 function validateName(what: string, value: string): void {
@@ -173,7 +204,12 @@ function validateName(what: string, value: string): void {
  * (e.g. PAYMENT_DATABASE_URL), else `MISO_DATABASE_URL`, else the profile's `databaseUrl`.
  * Undefined means the embedded default: an SQLite file per service.
  */
-export function resolveDatabaseUrl(service: ServiceName, flag: string | undefined, profileName?: string, store?: ProfileStore): { url: string; source: Source } | undefined {
+export function resolveDatabaseUrl(
+  service: ServiceName,
+  flag: string | undefined,
+  profileName?: string,
+  store?: ProfileStore,
+): { url: string; source: Source } | undefined {
   const envName = `${service.toUpperCase()}_DATABASE_URL`;
   let found: { url: string; source: Source } | undefined;
   if (flag !== undefined) found = { url: flag, source: 'flag' };

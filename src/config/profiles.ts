@@ -20,8 +20,17 @@ export interface ProfileSettings {
 }
 
 export const PROFILE_KEYS = [
-  'serviceUrl', 'adminUrl', 'token', 'tokenFile', 'tenant', 'namespace',
-  'tlsTrustCertsFile', 'tlsAllowInsecure', 'retentionMinutes', 'retentionSizeMb', 'databaseUrl',
+  'serviceUrl',
+  'adminUrl',
+  'token',
+  'tokenFile',
+  'tenant',
+  'namespace',
+  'tlsTrustCertsFile',
+  'tlsAllowInsecure',
+  'retentionMinutes',
+  'retentionSizeMb',
+  'databaseUrl',
 ] as const satisfies readonly (keyof ProfileSettings)[];
 export type ProfileKey = (typeof PROFILE_KEYS)[number];
 
@@ -103,7 +112,9 @@ export class ProfileStore {
     if (!p) {
       const known = this.names();
       throw new ConfigError(`no profile named "${name}"`, {
-        hint: known.length ? `Known profiles: ${known.join(', ')}. Create one with \`miso config set ${name} <key> <value>\`.` : 'Run `miso broker up` to create the "local" profile, or `miso config set <profile> serviceUrl <url>`.',
+        hint: known.length
+          ? `Known profiles: ${known.join(', ')}. Create one with \`miso config set ${name} <key> <value>\`.`
+          : 'Run `miso broker up` to create the "local" profile, or `miso config set <profile> serviceUrl <url>`.',
       });
     }
     return p;

@@ -62,30 +62,32 @@ export function deadLetterTopicOf(scope: TopicScope, service: ServiceName): stri
 export async function listDeadLetters(client: PulsarClient, scope: TopicScope, opts: ListOptions = {}): Promise<DeadLetter[]> {
   const decoder = new MessageDecoder(client);
   const services = opts.services ?? SERVICES;
-  const perTopic = await Promise.all(services.map(async (service) => {
-    const topic = deadLetterTopicOf(scope, service);
-    const source: TailSource = { topic, decodeAs: `${service}-commands`, deadLetter: true, optional: true };
-    let reader;
-    try {
-      reader = await client.createReader({ topic, start: opts.since ? { publishTime: opts.since } : 'earliest', receiverQueueSize: 1000 });
-    } catch (err) {
-      if (err instanceof TopicNotFoundError) return [];
-      throw err;
-    }
-    const out: DeadLetter[] = [];
-    try {
-      while (await reader.hasMessageAvailable()) {
-        const m = await reader.readNext(10_000);
-        if (!m) break;
-        let t = decoder.decode(m, source);
-        if (t instanceof Promise) t = await t;
-        out.push(toDeadLetter(m, service, topic, t.envelope && !t.error ? t.envelope : undefined, t.error));
+  const perTopic = await Promise.all(
+    services.map(async (service) => {
+      const topic = deadLetterTopicOf(scope, service);
+      const source: TailSource = { topic, decodeAs: `${service}-commands`, deadLetter: true, optional: true };
+      let reader;
+      try {
+        reader = await client.createReader({ topic, start: opts.since ? { publishTime: opts.since } : 'earliest', receiverQueueSize: 1000 });
+      } catch (err) {
+        if (err instanceof TopicNotFoundError) return [];
+        throw err;
       }
-    } finally {
-      await reader.close().catch(() => {});
-    }
-    return out;
-  }));
+      const out: DeadLetter[] = [];
+      try {
+        while (await reader.hasMessageAvailable()) {
+          const m = await reader.readNext(10_000);
+          if (!m) break;
+          let t = decoder.decode(m, source);
+          if (t instanceof Promise) t = await t;
+          out.push(toDeadLetter(m, service, topic, t.envelope && !t.error ? t.envelope : undefined, t.error));
+        }
+      } finally {
+        await reader.close().catch(() => {});
+      }
+      return out;
+    }),
+  );
   const letters = perTopic.flat().sort((a, b) => a.deadLetteredAt - b.deadLetteredAt);
   if (letters.length > 0) {
     // A replay is always later than its dead letter: the markers are newer than the oldest one.
@@ -130,7 +132,9 @@ export function findDeadLetter(letters: readonly DeadLetter[], ref: string): Dea
   if (distinct.size > 1) {
     throw new UsageError(`"${ref}" matches ${distinct.size} dead letters`, { hint: 'Give more of the id (`miso dlq list` shows them).' });
   }
-  throw new UsageError(`no dead letter "${ref}"`, { hint: letters.length ? 'Run `miso dlq list` for the ids.' : 'The dead-letter topics are empty (or --since is too short).' });
+  throw new UsageError(`no dead letter "${ref}"`, {
+    hint: letters.length ? 'Run `miso dlq list` for the ids.' : 'The dead-letter topics are empty (or --since is too short).',
+  });
 }
 
 export interface ReplayResult {
@@ -167,7 +171,9 @@ export function selectForReplay(letters: readonly DeadLetter[], sel: { id?: stri
   if (sel.id) {
     const d = findDeadLetter(letters, sel.id);
     if (d.replayed.length && !sel.again) {
-      throw new UsageError(`dead letter ${d.id} was replayed already (${new Date(d.replayed.at(-1)!.at).toISOString()})`, { hint: 'Pass --again to replay it once more.' });
+      throw new UsageError(`dead letter ${d.id} was replayed already (${new Date(d.replayed.at(-1)!.at).toISOString()})`, {
+        hint: 'Pass --again to replay it once more.',
+      });
     }
     return { chosen: [d], alreadyReplayed: [], snapshotAt };
   }
@@ -176,7 +182,10 @@ export function selectForReplay(letters: readonly DeadLetter[], sel: { id?: stri
   if (sel.group) {
     const groups = groupDeadLetters(letters);
     group = findGroup(groups, sel.group);
-    if (!group) throw new UsageError(`no dead-letter group "${sel.group}"`, { hint: groups.length ? 'Run `miso dlq groups` for the group ids.' : 'The dead-letter topics are empty (or --since is too short).' });
+    if (!group)
+      throw new UsageError(`no dead-letter group "${sel.group}"`, {
+        hint: groups.length ? 'Run `miso dlq groups` for the group ids.' : 'The dead-letter topics are empty (or --since is too short).',
+      });
     pool = group.letters;
   }
   const alreadyReplayed = sel.again ? [] : pool.filter((d) => d.replayed.length > 0);
@@ -198,11 +207,17 @@ export interface ReplayOptions {
   signal?: AbortSignal;
 }
 
-export async function replayDeadLetters(client: PulsarClient, scope: TopicScope, letters: readonly DeadLetter[], opts: ReplayOptions = {}): Promise<ReplayResult[]> {
+export async function replayDeadLetters(
+  client: PulsarClient,
+  scope: TopicScope,
+  letters: readonly DeadLetter[],
+  opts: ReplayOptions = {},
+): Promise<ReplayResult[]> {
   const plan = letters.map((d) => {
     const origin = deadLetterOriginTopic(d.properties) ?? topicName(scope, `${d.service}-commands`);
     const short = shortTopicName(origin);
-    if (!isTopicShortName(short)) throw new MisoError(`dead letter ${d.id} came from ${origin}, which is not a miso topic`, { hint: 'Replay it by hand with `miso send --file`.' });
+    if (!isTopicShortName(short))
+      throw new MisoError(`dead letter ${d.id} came from ${origin}, which is not a miso topic`, { hint: 'Replay it by hand with `miso send --file`.' });
     return { d, origin, short };
   });
   if (opts.dryRun) return plan.map(({ d, origin }) => result(d, origin, undefined));
@@ -253,7 +268,15 @@ export async function replayDeadLetters(client: PulsarClient, scope: TopicScope,
 }
 
 function result(d: DeadLetter, to: string, messageId: string | undefined): ReplayResult {
-  return { id: d.id, service: d.service, to, type: d.envelope?.type ?? d.properties.type, correlationId: d.envelope?.correlation_id ?? d.properties.correlation_id, messageId, commandId: d.envelope?.id ?? d.properties.id };
+  return {
+    id: d.id,
+    service: d.service,
+    to,
+    type: d.envelope?.type ?? d.properties.type,
+    correlationId: d.envelope?.correlation_id ?? d.properties.correlation_id,
+    messageId,
+    commandId: d.envelope?.id ?? d.properties.id,
+  };
 }
 
 /** JSON shape of a dead letter (no raw bytes; the payload base64 when it did not decode). */

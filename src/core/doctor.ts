@@ -99,11 +99,17 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
   } else {
     const claims = decodeJwtClaims(cfg.token);
     if (!claims) {
-      add({ name: 'token', status: 'warn', detail: 'not a JWT (three base64url parts); the broker will likely refuse it', hint: 'Check the token file or value (--token/--token-file/PULSAR_TOKEN).' });
+      add({
+        name: 'token',
+        status: 'warn',
+        detail: 'not a JWT (three base64url parts); the broker will likely refuse it',
+        hint: 'Check the token file or value (--token/--token-file/PULSAR_TOKEN).',
+      });
     } else if (typeof claims.exp === 'number' && claims.exp * 1000 <= now().getTime()) {
       const at = new Date(claims.exp * 1000);
       add({
-        name: 'token', status: 'fail',
+        name: 'token',
+        status: 'fail',
         detail: `token for "${claims.sub ?? '?'}" expired ${humanDuration(now().getTime() - at.getTime())} ago (${at.toISOString()})`,
         hint: 'Get a new token and pass it with --token-file or PULSAR_TOKEN (or update the profile: `miso config set tokenFile <file>`).',
       });
@@ -120,7 +126,8 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
     clusters = await admin.clusters();
     adminUp = true;
   } catch (err) {
-    if (err instanceof AdminAuthError) adminUp = true; // it answered; authentication is its own check
+    if (err instanceof AdminAuthError)
+      adminUp = true; // it answered; authentication is its own check
     else fromError('admin API', err);
   }
   if (adminUp) {
@@ -153,7 +160,11 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
   } else {
     try {
       const conn = await openHandshake(cfg, addr, timeoutMs);
-      add({ name: 'broker handshake', status: 'ok', detail: `CONNECT accepted${cfg.token ? ' with the token' : ''} (${conn.serverVersion || 'broker'}, protocol ${conn.protocolVersion})` });
+      add({
+        name: 'broker handshake',
+        status: 'ok',
+        detail: `CONNECT accepted${cfg.token ? ' with the token' : ''} (${conn.serverVersion || 'broker'}, protocol ${conn.protocolVersion})`,
+      });
       conn.close();
     } catch (err) {
       fromError('broker handshake', err);
@@ -176,8 +187,13 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
     }
     if (tenantState !== 'unknown' || tenantDenied) {
       add({
-        name: 'authentication', status: 'ok',
-        detail: !cfg.token ? 'no token needed by the admin API' : tenantDenied ? 'the admin API accepts the token (its role is limited, see below)' : `the admin API accepts the token for tenant ${cfg.tenant}`,
+        name: 'authentication',
+        status: 'ok',
+        detail: !cfg.token
+          ? 'no token needed by the admin API'
+          : tenantDenied
+            ? 'the admin API accepts the token (its role is limited, see below)'
+            : `the admin API accepts the token for tenant ${cfg.tenant}`,
       });
     }
   }
@@ -199,9 +215,11 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
   } else {
     try {
       nsExists = (await admin.namespaces(cfg.tenant)).includes(nsName);
-      add(nsExists
-        ? { name: 'namespace', status: 'ok', detail: `${nsName} exists` }
-        : { name: 'namespace', status: 'fail', detail: `namespace ${nsName} does not exist`, hint: INIT_HINT });
+      add(
+        nsExists
+          ? { name: 'namespace', status: 'ok', detail: `${nsName} exists` }
+          : { name: 'namespace', status: 'fail', detail: `namespace ${nsName} does not exist`, hint: INIT_HINT },
+      );
     } catch (err) {
       fromError('namespace', err);
     }
@@ -223,29 +241,63 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
     const fix = 'Run `miso init` to set it.';
     const want = expectedRetention(cfg);
     const r = policies.retention;
-    if (!r) add({ name: 'retention', status: 'warn', detail: 'not set: acknowledged messages are deleted, so `tail --since` and `trace` cannot look back', hint: fix });
+    if (!r)
+      add({
+        name: 'retention',
+        status: 'warn',
+        detail: 'not set: acknowledged messages are deleted, so `tail --since` and `trace` cannot look back',
+        hint: fix,
+      });
     else if (r.retentionTimeInMinutes !== want.retentionTimeInMinutes || r.retentionSizeInMB !== want.retentionSizeInMB) {
-      add({ name: 'retention', status: 'warn', detail: `${describeRetention(r)} (config says ${describeRetention(want)})`, hint: 'Run `miso init` to apply the configured retention, or change retentionMinutes/retentionSizeMb.' });
+      add({
+        name: 'retention',
+        status: 'warn',
+        detail: `${describeRetention(r)} (config says ${describeRetention(want)})`,
+        hint: 'Run `miso init` to apply the configured retention, or change retentionMinutes/retentionSizeMb.',
+      });
     } else add({ name: 'retention', status: 'ok', detail: describeRetention(r) });
 
-    add(policies.deduplicationEnabled === true
-      ? { name: 'deduplication', status: 'ok', detail: 'on' }
-      : { name: 'deduplication', status: 'fail', detail: `${policies.deduplicationEnabled === false ? 'off' : 'not set on the namespace'}: resent events would be stored twice`, hint: fix });
+    add(
+      policies.deduplicationEnabled === true
+        ? { name: 'deduplication', status: 'ok', detail: 'on' }
+        : {
+            name: 'deduplication',
+            status: 'fail',
+            detail: `${policies.deduplicationEnabled === false ? 'off' : 'not set on the namespace'}: resent events would be stored twice`,
+            hint: fix,
+          },
+    );
 
     const strategy = policies.schemaCompatibilityStrategy;
-    add(strategy === EXPECTED_SCHEMA_COMPATIBILITY
-      ? { name: 'schema compatibility', status: 'ok', detail: strategy }
-      : { name: 'schema compatibility', status: 'fail', detail: `${strategy ?? 'broker default'} instead of ${EXPECTED_SCHEMA_COMPATIBILITY}`, hint: fix });
+    add(
+      strategy === EXPECTED_SCHEMA_COMPATIBILITY
+        ? { name: 'schema compatibility', status: 'ok', detail: strategy }
+        : { name: 'schema compatibility', status: 'fail', detail: `${strategy ?? 'broker default'} instead of ${EXPECTED_SCHEMA_COMPATIBILITY}`, hint: fix },
+    );
 
     const auto = policies.autoTopicCreationOverride;
-    add(auto?.allowAutoTopicCreation === false
-      ? { name: 'auto topic creation', status: 'ok', detail: 'off' }
-      : { name: 'auto topic creation', status: 'warn', detail: `${auto ? 'on' : 'broker default'}: a misspelled topic name would be created silently`, hint: fix });
+    add(
+      auto?.allowAutoTopicCreation === false
+        ? { name: 'auto topic creation', status: 'ok', detail: 'off' }
+        : {
+            name: 'auto topic creation',
+            status: 'warn',
+            detail: `${auto ? 'on' : 'broker default'}: a misspelled topic name would be created silently`,
+            hint: fix,
+          },
+    );
 
     const inactive = policies.inactiveTopicPolicies;
-    add(inactive?.deleteWhileInactive === false
-      ? { name: 'inactive topic deletion', status: 'ok', detail: 'off' }
-      : { name: 'inactive topic deletion', status: 'warn', detail: `${inactive ? 'on' : 'broker default'}: topics without subscriptions (events, dead letters) are deleted after a minute idle, with their history`, hint: fix });
+    add(
+      inactive?.deleteWhileInactive === false
+        ? { name: 'inactive topic deletion', status: 'ok', detail: 'off' }
+        : {
+            name: 'inactive topic deletion',
+            status: 'warn',
+            detail: `${inactive ? 'on' : 'broker default'}: topics without subscriptions (events, dead letters) are deleted after a minute idle, with their history`,
+            hint: fix,
+          },
+    );
   }
 
   // ── topics ──
@@ -257,9 +309,16 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
     try {
       present = new Set([...(await admin.topics(cfg)), ...(await admin.partitionedTopics(cfg))]);
       const missing = expected.filter((t) => !present.has(topicName(cfg, t)));
-      add(missing.length === 0
-        ? { name: 'topics', status: 'ok', detail: `all ${expected.length} present (8 topics, ${expected.length - TOPICS.length} dead-letter topics)` }
-        : { name: 'topics', status: 'fail', detail: `${missing.length} of ${expected.length} missing: ${missing.join(', ')}`, hint: 'Run `miso init` to create them.' });
+      add(
+        missing.length === 0
+          ? { name: 'topics', status: 'ok', detail: `all ${expected.length} present (8 topics, ${expected.length - TOPICS.length} dead-letter topics)` }
+          : {
+              name: 'topics',
+              status: 'fail',
+              detail: `${missing.length} of ${expected.length} missing: ${missing.join(', ')}`,
+              hint: 'Run `miso init` to create them.',
+            },
+      );
     } catch (err) {
       fromError('topics', err);
     }
@@ -268,22 +327,30 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
   // ── schemas ──
   if (!TOPICS.some((short) => present.has(topicName(cfg, short)))) {
     skip('schemas', 'no topic to look at');
-  } else for (const short of TOPICS) {
-    const name = `schema ${short}`;
-    const full = topicName(cfg, short);
-    if (!present.has(full)) {
-      skip(name, 'topic not available');
-      continue;
+  } else
+    for (const short of TOPICS) {
+      const name = `schema ${short}`;
+      const full = topicName(cfg, short);
+      if (!present.has(full)) {
+        skip(name, 'topic not available');
+        continue;
+      }
+      try {
+        const s = await admin.getSchema(full);
+        add(
+          s
+            ? { name, status: 'ok', detail: `registered, version ${s.version} (${s.type})` }
+            : {
+                name,
+                status: 'warn',
+                detail: 'none registered yet',
+                hint: 'Register the catalog with `miso schemas push` (services also register it when they first publish).',
+              },
+        );
+      } catch (err) {
+        fromError(name, err);
+      }
     }
-    try {
-      const s = await admin.getSchema(full);
-      add(s
-        ? { name, status: 'ok', detail: `registered, version ${s.version} (${s.type})` }
-        : { name, status: 'warn', detail: 'none registered yet', hint: 'Register the catalog with `miso schemas push` (services also register it when they first publish).' });
-    } catch (err) {
-      fromError(name, err);
-    }
-  }
 
   const counts: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0, skip: 0 };
   for (const c of checks) counts[c.status]++;
@@ -294,19 +361,32 @@ export async function runDoctor(cfg: ResolvedConfig, opts: DoctorOptions = {}): 
 async function probeBinaryPort(addr: BrokerAddress, cfg: ResolvedConfig, timeoutMs: number, now: Date): Promise<Omit<DoctorCheck, 'name'>> {
   const target = addr.url;
   const unreachable = (err: NodeJS.ErrnoException): MisoError => {
-    if (err.code === 'ECONNREFUSED') return new UnreachableError(`nothing listens at ${target} (connection refused)`, { hint: 'Start it with `miso broker up` or check --service-url.' });
-    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new UnreachableError(`cannot resolve the host of ${target}`, { hint: 'Check the host name in --service-url.' });
+    if (err.code === 'ECONNREFUSED')
+      return new UnreachableError(`nothing listens at ${target} (connection refused)`, { hint: 'Start it with `miso broker up` or check --service-url.' });
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+      return new UnreachableError(`cannot resolve the host of ${target}`, { hint: 'Check the host name in --service-url.' });
     if (addr.tls) return tlsError(err, target);
     return new UnreachableError(`cannot connect to ${target}: ${err.message}`, { hint: 'Check --service-url and that the broker is running.' });
   };
-  const timeout = () => new TimeoutError(`no answer from ${target} within ${timeoutMs} ms`, { hint: 'Check --service-url, firewalls, and that the broker is running.' });
+  const timeout = () =>
+    new TimeoutError(`no answer from ${target} within ${timeoutMs} ms`, { hint: 'Check --service-url, firewalls, and that the broker is running.' });
 
   if (!addr.tls) {
     await new Promise<void>((resolve, reject) => {
       const sock = net.connect({ host: addr.host, port: addr.port });
-      const timer = setTimeout(() => { sock.destroy(); reject(timeout()); }, timeoutMs);
-      sock.once('connect', () => { clearTimeout(timer); sock.destroy(); resolve(); });
-      sock.once('error', (err: NodeJS.ErrnoException) => { clearTimeout(timer); reject(unreachable(err)); });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(timeout());
+      }, timeoutMs);
+      sock.once('connect', () => {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve();
+      });
+      sock.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(unreachable(err));
+      });
     });
     return { status: 'ok', detail: `${target} accepts TCP connections` };
   }
@@ -316,19 +396,33 @@ async function probeBinaryPort(addr: BrokerAddress, cfg: ResolvedConfig, timeout
     try {
       ca = readFileSync(cfg.tlsTrustCertsFile);
     } catch (err) {
-      throw new MisoError(`cannot read the TLS trust file ${cfg.tlsTrustCertsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Check the path given by --tls-trust-certs.' });
+      throw new MisoError(`cannot read the TLS trust file ${cfg.tlsTrustCertsFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        hint: 'Check the path given by --tls-trust-certs.',
+      });
     }
   }
   const cert = await new Promise<tls.PeerCertificate>((resolve, reject) => {
     const sock = tls.connect({
-      host: addr.host, port: addr.port,
+      host: addr.host,
+      port: addr.port,
       ...(net.isIP(addr.host) ? {} : { servername: addr.host }),
       ...(ca ? { ca } : {}),
       rejectUnauthorized: !cfg.tlsAllowInsecure,
     });
-    const timer = setTimeout(() => { sock.destroy(); reject(timeout()); }, timeoutMs);
-    sock.once('secureConnect', () => { clearTimeout(timer); const c = sock.getPeerCertificate(); sock.destroy(); resolve(c); });
-    sock.once('error', (err: NodeJS.ErrnoException) => { clearTimeout(timer); reject(unreachable(err)); });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(timeout());
+    }, timeoutMs);
+    sock.once('secureConnect', () => {
+      clearTimeout(timer);
+      const c = sock.getPeerCertificate();
+      sock.destroy();
+      resolve(c);
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(unreachable(err));
+    });
   });
   const subject = cert.subject?.CN ?? '?';
   const names = cert.subjectaltname ? ` [${cert.subjectaltname}]` : '';
@@ -336,7 +430,11 @@ async function probeBinaryPort(addr: BrokerAddress, cfg: ResolvedConfig, timeout
   const left = validTo.getTime() - now.getTime();
   const base = `${target} TLS ok: certificate CN=${subject}${names}, issued by ${cert.issuer?.CN ?? '?'}`;
   if (cfg.tlsAllowInsecure) {
-    return { status: 'warn', detail: `${base}, NOT verified (--tls-allow-insecure)`, hint: 'Pass the CA with --tls-trust-certs instead of turning verification off.' };
+    return {
+      status: 'warn',
+      detail: `${base}, NOT verified (--tls-allow-insecure)`,
+      hint: 'Pass the CA with --tls-trust-certs instead of turning verification off.',
+    };
   }
   if (left < EXPIRY_WARNING_DAYS * 86_400_000) {
     return { status: 'warn', detail: `${base}, expires in ${humanDuration(left)} (${validTo.toISOString()})`, hint: 'Renew the broker certificate soon.' };

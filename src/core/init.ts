@@ -20,8 +20,14 @@
 import type { ResolvedConfig } from '../config/index.js';
 import { MisoError } from '../errors.js';
 import {
-  AdminError, AdminAuthError, type AdminClient, ConflictError, NotFoundError,
-  type InactiveTopicPolicies, type RetentionPolicy, type SchemaCompatibilityStrategy,
+  AdminError,
+  AdminAuthError,
+  type AdminClient,
+  ConflictError,
+  NotFoundError,
+  type InactiveTopicPolicies,
+  type RetentionPolicy,
+  type SchemaCompatibilityStrategy,
 } from '../pulsar/admin.js';
 import { TOPICS, deadLetterTopics, topicName } from './topics.js';
 import { openAdmin } from './connect.js';
@@ -141,7 +147,11 @@ export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): 
     if (clustersError) throw clustersError;
     if (clusters.length === 0) {
       // A standalone registers its cluster a few seconds after the admin API starts answering.
-      return { status: 'failed', detail: `cannot create tenant ${cfg.tenant}: the broker reports no cluster yet`, hint: 'The broker is probably still starting; run `miso init` again in a few seconds.' };
+      return {
+        status: 'failed',
+        detail: `cannot create tenant ${cfg.tenant}: the broker reports no cluster yet`,
+        hint: 'The broker is probably still starting; run `miso init` again in a few seconds.',
+      };
     }
     try {
       await admin.createTenant(cfg.tenant, { allowedClusters: clusters });
@@ -179,34 +189,59 @@ export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): 
     }
   }
 
-  policySteps.push(['retention', async () => {
-    const want = describeRetention(retention);
-    if (current && sameRetention(current.retention, retention)) return { status: 'exists', detail: want };
-    await admin.setRetention(ns, retention);
-    return changed(current?.retention === undefined, want, describeRetention(current?.retention), current !== undefined);
-  }]);
-  policySteps.push(['deduplication', async () => {
-    if (current?.deduplicationEnabled === true) return { status: 'exists', detail: 'on' };
-    await admin.setDeduplication(ns, true);
-    return changed(current?.deduplicationEnabled === undefined, 'on', current?.deduplicationEnabled === false ? 'off' : 'broker default', current !== undefined);
-  }]);
-  policySteps.push(['schema compatibility', async () => {
-    if (current?.schemaCompatibilityStrategy === EXPECTED_SCHEMA_COMPATIBILITY) return { status: 'exists', detail: EXPECTED_SCHEMA_COMPATIBILITY };
-    await admin.setSchemaCompatibility(ns, EXPECTED_SCHEMA_COMPATIBILITY);
-    return changed(current?.schemaCompatibilityStrategy === undefined, EXPECTED_SCHEMA_COMPATIBILITY, current?.schemaCompatibilityStrategy ?? 'broker default', current !== undefined);
-  }]);
-  policySteps.push(['auto topic creation', async () => {
-    const o = current?.autoTopicCreationOverride;
-    if (o && o.allowAutoTopicCreation === false) return { status: 'exists', detail: 'off' };
-    await admin.setAutoTopicCreation(ns, { allowAutoTopicCreation: false });
-    return changed(o === undefined, 'off', o ? 'on' : 'broker default', current !== undefined);
-  }]);
-  policySteps.push(['inactive topic deletion', async () => {
-    const p = current?.inactiveTopicPolicies;
-    if (p && p.deleteWhileInactive === false) return { status: 'exists', detail: 'off' };
-    await admin.setInactiveTopicPolicies(ns, KEEP_INACTIVE_TOPICS);
-    return changed(p === undefined, 'off', p ? 'on' : 'broker default (on)', current !== undefined);
-  }]);
+  policySteps.push([
+    'retention',
+    async () => {
+      const want = describeRetention(retention);
+      if (current && sameRetention(current.retention, retention)) return { status: 'exists', detail: want };
+      await admin.setRetention(ns, retention);
+      return changed(current?.retention === undefined, want, describeRetention(current?.retention), current !== undefined);
+    },
+  ]);
+  policySteps.push([
+    'deduplication',
+    async () => {
+      if (current?.deduplicationEnabled === true) return { status: 'exists', detail: 'on' };
+      await admin.setDeduplication(ns, true);
+      return changed(
+        current?.deduplicationEnabled === undefined,
+        'on',
+        current?.deduplicationEnabled === false ? 'off' : 'broker default',
+        current !== undefined,
+      );
+    },
+  ]);
+  policySteps.push([
+    'schema compatibility',
+    async () => {
+      if (current?.schemaCompatibilityStrategy === EXPECTED_SCHEMA_COMPATIBILITY) return { status: 'exists', detail: EXPECTED_SCHEMA_COMPATIBILITY };
+      await admin.setSchemaCompatibility(ns, EXPECTED_SCHEMA_COMPATIBILITY);
+      return changed(
+        current?.schemaCompatibilityStrategy === undefined,
+        EXPECTED_SCHEMA_COMPATIBILITY,
+        current?.schemaCompatibilityStrategy ?? 'broker default',
+        current !== undefined,
+      );
+    },
+  ]);
+  policySteps.push([
+    'auto topic creation',
+    async () => {
+      const o = current?.autoTopicCreationOverride;
+      if (o && o.allowAutoTopicCreation === false) return { status: 'exists', detail: 'off' };
+      await admin.setAutoTopicCreation(ns, { allowAutoTopicCreation: false });
+      return changed(o === undefined, 'off', o ? 'on' : 'broker default', current !== undefined);
+    },
+  ]);
+  policySteps.push([
+    'inactive topic deletion',
+    async () => {
+      const p = current?.inactiveTopicPolicies;
+      if (p && p.deleteWhileInactive === false) return { status: 'exists', detail: 'off' };
+      await admin.setInactiveTopicPolicies(ns, KEEP_INACTIVE_TOPICS);
+      return changed(p === undefined, 'off', p ? 'on' : 'broker default (on)', current !== undefined);
+    },
+  ]);
   for (const [name, run] of policySteps) {
     if (nsMissing) skip(name);
     else await step(name, run);
@@ -239,7 +274,8 @@ export async function initCluster(cfg: ResolvedConfig, opts: InitOptions = {}): 
         if (existing?.has(full)) return { status: 'exists', ...(partitioned.has(full) ? { detail: 'partitioned' } : {}) };
         return { status: await admin.ensureTopic(full) };
       }
-      if (existing?.has(full) && !partitioned.has(full)) return { status: 'exists', detail: `not partitioned (asked for ${parts}); left as it is — delete it to re-create it partitioned` };
+      if (existing?.has(full) && !partitioned.has(full))
+        return { status: 'exists', detail: `not partitioned (asked for ${parts}); left as it is — delete it to re-create it partitioned` };
       const status = await admin.ensurePartitionedTopic(full, parts);
       if (status === 'created') return { status, detail: `${parts} partitions` };
       const have = (await admin.partitionedMetadata(full)).partitions;

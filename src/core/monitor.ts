@@ -240,7 +240,8 @@ export class PulsarMonitor implements DashboardSource {
           try {
             return parseTopicStats(t.short, (await this.opts.admin.topicStats(t.name)).raw);
           } catch (err) {
-            if ((err as { status?: number }).status === 404) return { short: t.short, exists: false, msgRateIn: 0, msgRateOut: 0, publishers: 0, subscriptions: [] };
+            if ((err as { status?: number }).status === 404)
+              return { short: t.short, exists: false, msgRateIn: 0, msgRateOut: 0, publishers: 0, subscriptions: [] };
             return err as Error;
           }
         }),
@@ -254,7 +255,6 @@ export class PulsarMonitor implements DashboardSource {
       await sleep(this.opts.statsIntervalMs ?? 2000, this.stopping.signal);
     }
   }
-
 }
 
 /** The client's status stream, as far as the monitor needs it (`PulsarClient.status` fits). */
@@ -283,7 +283,6 @@ export function watchClientStatus(status: ClientStatusStream): ClientStatusWatch
     return status.on('status', emit);
   };
 }
-
 
 /**
  * The dashboard's source for a resolved config: its own client (readers only) and admin

@@ -14,9 +14,27 @@ import { TopicNotFoundError } from '../pulsar/index.js';
 import type { PulsarClient, Producer, BatchingOptions } from '../pulsar/index.js';
 import type { MessageId } from '../pulsar/index.js';
 import {
-  encode, findSpec, messageKey, messageProperties, newEnvelope, resolveMessageType, topicForEnvelope, topicName, topicSchemaInfo,
-  validate, ValidationError, isTopicShortName, shortTopicName, withGeneratedIds,
-  type AnyEnvelope, type Envelope, type EnvelopeOptions, type MessageType, type PayloadInput, type ServiceName, type TopicShortName,
+  encode,
+  findSpec,
+  messageKey,
+  messageProperties,
+  newEnvelope,
+  resolveMessageType,
+  topicForEnvelope,
+  topicName,
+  topicSchemaInfo,
+  validate,
+  ValidationError,
+  isTopicShortName,
+  shortTopicName,
+  withGeneratedIds,
+  type AnyEnvelope,
+  type Envelope,
+  type EnvelopeOptions,
+  type MessageType,
+  type PayloadInput,
+  type ServiceName,
+  type TopicShortName,
 } from './catalog/index.js';
 import { MisoError } from '../errors.js';
 import { openClient } from './connect.js';
@@ -67,7 +85,11 @@ export class Publisher {
    * type; ids the sender may leave out are generated, schema defaults filled in. A payload
    * that does not fit is refused before anything is sent.
    */
-  async sendCommand<T extends MessageType>(shortOrType: T | string, payload: PayloadInput<T> | Record<string, unknown>, opts: EnvelopeOptions & PublishOptions = {}): Promise<Published> {
+  async sendCommand<T extends MessageType>(
+    shortOrType: T | string,
+    payload: PayloadInput<T> | Record<string, unknown>,
+    opts: EnvelopeOptions & PublishOptions = {},
+  ): Promise<Published> {
     const spec = resolveMessageType(shortOrType);
     const complete = withGeneratedIds(spec.type, payload as Record<string, unknown>);
     const problems = validate(spec.type, complete);
@@ -90,8 +112,12 @@ export class Publisher {
       ...(opts.sequenceId !== undefined ? { sequenceId: opts.sequenceId } : {}),
     });
     return {
-      id: env.id, correlationId: env.correlation_id, type: env.type, topic: producer.topic,
-      messageId: messageId.toString(), duplicate: messageId.ledgerId < 0n && messageId.entryId < 0n,
+      id: env.id,
+      correlationId: env.correlation_id,
+      type: env.type,
+      topic: producer.topic,
+      messageId: messageId.toString(),
+      duplicate: messageId.ledgerId < 0n && messageId.entryId < 0n,
       envelope: env as AnyEnvelope,
     };
   }
@@ -112,13 +138,18 @@ export class Publisher {
       });
       p = p.catch((err: unknown) => {
         if (err instanceof TopicNotFoundError) {
-          throw new MisoError(`topic ${topicName(this.scope, topic)} does not exist`, { hint: 'Run `miso init` (with the same --tenant/--namespace) to create the topics.', cause: err });
+          throw new MisoError(`topic ${topicName(this.scope, topic)} does not exist`, {
+            hint: 'Run `miso init` (with the same --tenant/--namespace) to create the topics.',
+            cause: err,
+          });
         }
         throw err;
       });
       this.producers.set(topic, p);
       // A failed creation is not cached: the next send tries again.
-      p.catch(() => { if (this.producers.get(topic) === p) this.producers.delete(topic); });
+      p.catch(() => {
+        if (this.producers.get(topic) === p) this.producers.delete(topic);
+      });
     }
     return p;
   }
@@ -142,9 +173,15 @@ export class Publisher {
     this.closed = true;
     const all = [...this.producers.values()];
     this.producers.clear();
-    await Promise.all(all.map(async (p) => {
-      try { await (await p).close(); } catch { /* creation failed earlier; nothing to close */ }
-    }));
+    await Promise.all(
+      all.map(async (p) => {
+        try {
+          await (await p).close();
+        } catch {
+          /* creation failed earlier; nothing to close */
+        }
+      }),
+    );
   }
 }
 
@@ -168,7 +205,11 @@ export function pulsarClientFor(cfg: Parameters<typeof openClient>[0], log?: (li
 
 // ── sending many, waiting for effects ──────────────────────────────────
 
-export interface SendProgress { sent: number; total: number; elapsedMs: number }
+export interface SendProgress {
+  sent: number;
+  total: number;
+  elapsedMs: number;
+}
 
 /**
  * Send prepared messages in order, pipelined, at most `rate` per second. The producers of
@@ -199,18 +240,23 @@ export async function sendAll(
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     }
     const m = messages[i]!;
-    const p: Promise<void> = pub.publish(m.envelope, { topic: topicOf(m) }).then(
-      (r) => {
-        results[i] = r;
-        sent++;
-        const now = Date.now();
-        if (opts.onProgress && (now - lastReport > 100 || sent === messages.length)) {
-          lastReport = now;
-          opts.onProgress({ sent, total: messages.length, elapsedMs: now - started });
-        }
-      },
-      (err: unknown) => { failure ??= err; },
-    ).finally(() => inflight.delete(p));
+    const p: Promise<void> = pub
+      .publish(m.envelope, { topic: topicOf(m) })
+      .then(
+        (r) => {
+          results[i] = r;
+          sent++;
+          const now = Date.now();
+          if (opts.onProgress && (now - lastReport > 100 || sent === messages.length)) {
+            lastReport = now;
+            opts.onProgress({ sent, total: messages.length, elapsedMs: now - started });
+          }
+        },
+        (err: unknown) => {
+          failure ??= err;
+        },
+      )
+      .finally(() => inflight.delete(p));
     inflight.add(p);
     if (inflight.size >= max) await Promise.race(inflight);
   }
@@ -225,7 +271,12 @@ export async function sendAll(
 
 /** The broker failed part-way through a batch: some messages were sent. */
 export class SendInterruptedError extends MisoError {
-  constructor(cause: unknown, readonly sentCount: number, readonly total: number, readonly sent: Published[]) {
+  constructor(
+    cause: unknown,
+    readonly sentCount: number,
+    readonly total: number,
+    readonly sent: Published[],
+  ) {
     super(`sending stopped after ${sentCount} of ${total} messages: ${(cause as Error)?.message ?? String(cause)}`, {
       cause,
       hint: 'The messages sent so far are on the broker (ids with --json); fix the cause and send the rest.',

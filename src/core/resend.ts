@@ -9,8 +9,17 @@ import { UsageError } from '../errors.js';
 import type { PulsarClient } from '../pulsar/index.js';
 import { propertyOf } from '../pulsar/index.js';
 import {
-  PROPERTY, ValidationError, nearest, parseFieldFlags, specOf, validate, withDefaults, withGeneratedIds, resolveMessageType,
-  type AnyEnvelope, type MessageType,
+  PROPERTY,
+  ValidationError,
+  nearest,
+  parseFieldFlags,
+  specOf,
+  validate,
+  withDefaults,
+  withGeneratedIds,
+  resolveMessageType,
+  type AnyEnvelope,
+  type MessageType,
 } from './catalog/index.js';
 import { MessageDecoder, type TailedMessage } from './read/decoder.js';
 import { workflowSources } from './read/query.js';
@@ -40,33 +49,46 @@ export async function findCaptured(client: PulsarClient, scope: TopicScope, q: C
   const decoder = new MessageDecoder(client);
   const found: TailedMessage[] = [];
   try {
-    await Promise.all(readers.map(async ({ reader, source }) => {
-      while (await reader.hasMessageAvailable()) {
-        const m = reader.readQueued() ?? await reader.readNext(10_000);
-        if (!m) break;
-        const hit = wanted !== undefined
-          ? normaliseMessageId(m.messageId.toString()) === wanted
-          : type
-            ? propertyOf(m, PROPERTY.correlationId) === ref && propertyOf(m, PROPERTY.type) === type
-            : propertyOf(m, PROPERTY.id) === ref;
-        if (!hit) continue;
-        let t = decoder.decode(m, source);
-        if (t instanceof Promise) t = await t;
-        found.push(t);
-      }
-    }));
+    await Promise.all(
+      readers.map(async ({ reader, source }) => {
+        while (await reader.hasMessageAvailable()) {
+          const m = reader.readQueued() ?? (await reader.readNext(10_000));
+          if (!m) break;
+          const hit =
+            wanted !== undefined
+              ? normaliseMessageId(m.messageId.toString()) === wanted
+              : type
+                ? propertyOf(m, PROPERTY.correlationId) === ref && propertyOf(m, PROPERTY.type) === type
+                : propertyOf(m, PROPERTY.id) === ref;
+          if (!hit) continue;
+          let t = decoder.decode(m, source);
+          if (t instanceof Promise) t = await t;
+          found.push(t);
+        }
+      }),
+    );
   } finally {
     await Promise.all(readers.map((o) => o.reader.close().catch(() => {})));
   }
   // The original before its dead-letter or replayed copies; with a workflow, its first message of the type.
-  const decoded = found.filter((t) => t.envelope && !t.error).sort((a, b) => Number(a.deadLetter ?? false) - Number(b.deadLetter ?? false) || a.publishTime - b.publishTime);
+  const decoded = found
+    .filter((t) => t.envelope && !t.error)
+    .sort((a, b) => Number(a.deadLetter ?? false) - Number(b.deadLetter ?? false) || a.publishTime - b.publishTime);
   if (decoded.length === 0) {
-    const what = type ? `no ${type} in workflow ${ref}` : wanted !== undefined ? `no message ${ref} on the catalog and dead-letter topics` : `no message with id ${ref}`;
-    const hint = found.length ? 'It is there but does not decode; see it with `miso tail --json`.' : 'Copy the reference `miso tail` prints after --from (or give a correlation id with --type).';
+    const what = type
+      ? `no ${type} in workflow ${ref}`
+      : wanted !== undefined
+        ? `no message ${ref} on the catalog and dead-letter topics`
+        : `no message with id ${ref}`;
+    const hint = found.length
+      ? 'It is there but does not decode; see it with `miso tail --json`.'
+      : 'Copy the reference `miso tail` prints after --from (or give a correlation id with --type).';
     throw new UsageError(found.length ? `${what} that decodes` : what, { hint });
   }
   if (wanted !== undefined && !topicWanted && new Set(decoded.map((d) => d.topic)).size > 1) {
-    throw new UsageError(`message id ${ref} is on several topics (${[...new Set(decoded.map((d) => shortTopicName(d.topic)))].join(', ')})`, { hint: 'Name the topic: --from <topic>@<message id>.' });
+    throw new UsageError(`message id ${ref} is on several topics (${[...new Set(decoded.map((d) => shortTopicName(d.topic)))].join(', ')})`, {
+      hint: 'Name the topic: --from <topic>@<message id>.',
+    });
   }
   return decoded[0]!;
 }
@@ -94,17 +116,21 @@ export function resendEnvelope(captured: AnyEnvelope, opts: ResendOptions = {}):
   const type = captured.type as MessageType;
   const tokens = (opts.set ?? []).map((s) => {
     const eq = s.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--set "${s}" is not field=value`, { hint: `For example --set amount_minor=500 (fields: \`miso schemas show ${specOf(type)?.short ?? type}\`).` });
+    if (eq <= 0)
+      throw new UsageError(`--set "${s}" is not field=value`, {
+        hint: `For example --set amount_minor=500 (fields: \`miso schemas show ${specOf(type)?.short ?? type}\`).`,
+      });
     return `--${s.slice(0, eq).trim()}=${s.slice(eq + 1)}`;
   });
   const { payload: overrides, problems } = parseFieldFlags(type, tokens);
   if (problems.length) {
     const p = problems[0]!;
     const names = Object.keys(captured.payload as object);
-    const guess = p.got === 'unknown field' ? nearest(p.path, names) ?? names.find((n) => n.startsWith(p.path)) : undefined;
-    const message = p.got === 'unknown field'
-      ? `--set ${p.path}: ${type} has no field ${p.path}${guess ? ` — did you mean ${guess}?` : ` (fields: ${names.join(', ')})`}`
-      : `--set ${p.path}: must be ${p.expected}, got ${p.got}`;
+    const guess = p.got === 'unknown field' ? (nearest(p.path, names) ?? names.find((n) => n.startsWith(p.path))) : undefined;
+    const message =
+      p.got === 'unknown field'
+        ? `--set ${p.path}: ${type} has no field ${p.path}${guess ? ` — did you mean ${guess}?` : ` (fields: ${names.join(', ')})`}`
+        : `--set ${p.path}: must be ${p.expected}, got ${p.got}`;
     throw new ValidationError(message, problems, { hint: `Nothing was sent. See the fields with \`miso schemas show ${specOf(type)?.short ?? type}\`.` });
   }
   const base = { ...(captured.payload as unknown as Record<string, unknown>) };
@@ -118,7 +144,7 @@ export function resendEnvelope(captured: AnyEnvelope, opts: ResendOptions = {}):
     type,
     timestamp: Date.now(),
     correlation_id: opts.sameCorrelation ? captured.correlation_id : id,
-    causation_id: opts.sameCorrelation ? captured.causation_id ?? null : null,
+    causation_id: opts.sameCorrelation ? (captured.causation_id ?? null) : null,
     payload,
   } as unknown as AnyEnvelope;
 }

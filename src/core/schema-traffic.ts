@@ -10,7 +10,17 @@
 import avsc from 'avsc';
 import type { PulsarClient, Message } from '../pulsar/index.js';
 import { TopicNotFoundError } from '../pulsar/index.js';
-import { COMMAND_TOPICS, TOPICS, envelopeSchema, envelopeSchemaText, explainIncompatibility, loadSchemaSources, topicName, type AvroSchema, type TopicShortName } from './catalog/index.js';
+import {
+  COMMAND_TOPICS,
+  TOPICS,
+  envelopeSchema,
+  envelopeSchemaText,
+  explainIncompatibility,
+  loadSchemaSources,
+  topicName,
+  type AvroSchema,
+  type TopicShortName,
+} from './catalog/index.js';
 import { WriterSchemas } from './read/writer-schemas.js';
 import { schemaVersionOf } from './dlq/groups.js';
 import { deadLetterTopic, serviceSubscription, topicOwner } from './topics.js';
@@ -52,55 +62,67 @@ export interface TrafficReport {
 }
 
 /** Read every stored message of the topics (and their dead-letter topics) with the candidate schemas of `dir`. */
-export async function checkAgainstTraffic(client: PulsarClient, scope: { tenant: string; namespace: string }, opts: { dir?: string; topics?: readonly TopicShortName[]; since?: number } = {}): Promise<TrafficReport> {
+export async function checkAgainstTraffic(
+  client: PulsarClient,
+  scope: { tenant: string; namespace: string },
+  opts: { dir?: string; topics?: readonly TopicShortName[]; since?: number } = {},
+): Promise<TrafficReport> {
   const sources = loadSchemaSources(opts.dir);
   const writers = new WriterSchemas(client);
-  const topics = await Promise.all((opts.topics ?? TOPICS).map(async (topic): Promise<TopicTraffic> => {
-    const candidate = envelopeSchema(topic, sources) as AvroSchema;
-    const reader = avsc.Type.forSchema(candidate as avsc.Schema, { wrapUnions: 'auto' });
-    const fullTopic = topicName(scope, topic);
-    const dlq = (COMMAND_TOPICS as readonly string[]).includes(topic) ? deadLetterTopic(fullTopic, serviceSubscription(topicOwner(topic))) : undefined;
-    const versions = new Map<string, TrafficVersion & { how?: Resolution }>();
-    const read = async (full: string, source: 'topic' | 'dead-letter'): Promise<void> => {
-      let r;
-      try {
-        r = await client.createReader({ topic: full, start: opts.since ? { publishTime: opts.since } : 'earliest', receiverQueueSize: 2000 });
-      } catch (err) {
-        if (err instanceof TopicNotFoundError) return;
-        throw err;
-      }
-      try {
-        while (await r.hasMessageAvailable()) {
-          const m = r.readQueued() ?? await r.readNext(10_000);
-          if (!m) break;
-          const version = schemaVersionOf(m.schemaVersion);
-          const key = `${source}|${version}`;
-          let v = versions.get(key);
-          if (!v) {
-            v = { source, version, messages: 0, producers: [], decoded: 0, failed: 0 };
-            versions.set(key, v);
-          }
-          v.messages++;
-          if (!v.producers.includes(m.producerName)) v.producers.push(m.producerName);
-          if (!v.how) v.how = resolution(reader, candidate, await writerText(writers, m, topic));
-          const failure = tryMessage(v.how, m);
-          if (failure) {
-            v.failed++;
-            v.firstFailure ??= failure;
-          } else v.decoded++;
+  const topics = await Promise.all(
+    (opts.topics ?? TOPICS).map(async (topic): Promise<TopicTraffic> => {
+      const candidate = envelopeSchema(topic, sources) as AvroSchema;
+      const reader = avsc.Type.forSchema(candidate as avsc.Schema, { wrapUnions: 'auto' });
+      const fullTopic = topicName(scope, topic);
+      const dlq = (COMMAND_TOPICS as readonly string[]).includes(topic) ? deadLetterTopic(fullTopic, serviceSubscription(topicOwner(topic))) : undefined;
+      const versions = new Map<string, TrafficVersion & { how?: Resolution }>();
+      const read = async (full: string, source: 'topic' | 'dead-letter'): Promise<void> => {
+        let r;
+        try {
+          r = await client.createReader({ topic: full, start: opts.since ? { publishTime: opts.since } : 'earliest', receiverQueueSize: 2000 });
+        } catch (err) {
+          if (err instanceof TopicNotFoundError) return;
+          throw err;
         }
-      } finally {
-        await r.close().catch(() => {});
-      }
-    };
-    await read(fullTopic, 'topic');
-    if (dlq) await read(dlq, 'dead-letter');
-    const list = [...versions.values()].map(({ how: _how, ...v }) => v).sort((a, b) => a.source.localeCompare(b.source) || Number(a.version) - Number(b.version));
-    return {
-      topic, fullTopic, ...(dlq ? { deadLetterTopic: dlq } : {}),
-      messages: list.reduce((n, v) => n + v.messages, 0), failed: list.reduce((n, v) => n + v.failed, 0), versions: list,
-    };
-  }));
+        try {
+          while (await r.hasMessageAvailable()) {
+            const m = r.readQueued() ?? (await r.readNext(10_000));
+            if (!m) break;
+            const version = schemaVersionOf(m.schemaVersion);
+            const key = `${source}|${version}`;
+            let v = versions.get(key);
+            if (!v) {
+              v = { source, version, messages: 0, producers: [], decoded: 0, failed: 0 };
+              versions.set(key, v);
+            }
+            v.messages++;
+            if (!v.producers.includes(m.producerName)) v.producers.push(m.producerName);
+            if (!v.how) v.how = resolution(reader, candidate, await writerText(writers, m, topic));
+            const failure = tryMessage(v.how, m);
+            if (failure) {
+              v.failed++;
+              v.firstFailure ??= failure;
+            } else v.decoded++;
+          }
+        } finally {
+          await r.close().catch(() => {});
+        }
+      };
+      await read(fullTopic, 'topic');
+      if (dlq) await read(dlq, 'dead-letter');
+      const list = [...versions.values()]
+        .map(({ how: _how, ...v }) => v)
+        .sort((a, b) => a.source.localeCompare(b.source) || Number(a.version) - Number(b.version));
+      return {
+        topic,
+        fullTopic,
+        ...(dlq ? { deadLetterTopic: dlq } : {}),
+        messages: list.reduce((n, v) => n + v.messages, 0),
+        failed: list.reduce((n, v) => n + v.failed, 0),
+        versions: list,
+      };
+    }),
+  );
   return { ok: topics.every((t) => t.failed === 0), since: opts.since ?? null, messages: topics.reduce((n, t) => n + t.messages, 0), topics };
 }
 

@@ -11,9 +11,25 @@
 import { writeFileSync } from 'node:fs';
 import { MisoError, UsageError } from '../errors.js';
 import {
-  allSpecs, findSpec, resolveMessageType, TOPICS, typesOnTopic, topicOwner, topicKind, topicName, specOf,
-  envelopeSchema, messageSchema, loadSchemaSources, describeType, commandTopicOf, eventTopicOf,
-  type AvroDefinition, type MessageSpec, type TopicShortName, type SchemaSources,
+  allSpecs,
+  findSpec,
+  resolveMessageType,
+  TOPICS,
+  typesOnTopic,
+  topicOwner,
+  topicKind,
+  topicName,
+  specOf,
+  envelopeSchema,
+  messageSchema,
+  loadSchemaSources,
+  describeType,
+  commandTopicOf,
+  eventTopicOf,
+  type AvroDefinition,
+  type MessageSpec,
+  type TopicShortName,
+  type SchemaSources,
 } from './catalog/index.js';
 import { compatibility, type Incompatibility } from './catalog/compat.js';
 import type { AdminClient, CompatibilityResult } from '../pulsar/admin.js';
@@ -56,8 +72,15 @@ function fieldsOf(type: string, sources: SchemaSources = loadSchemaSources()): F
 
 function info(spec: MessageSpec): MessageTypeInfo {
   return {
-    type: spec.type, short: spec.short, kind: spec.kind, topics: [...spec.topics], owner: spec.owner,
-    key: spec.keyField, summary: spec.summary, record: spec.record, fields: fieldsOf(spec.type),
+    type: spec.type,
+    short: spec.short,
+    kind: spec.kind,
+    topics: [...spec.topics],
+    owner: spec.owner,
+    key: spec.keyField,
+    summary: spec.summary,
+    record: spec.record,
+    fields: fieldsOf(spec.type),
   };
 }
 
@@ -96,34 +119,45 @@ export interface SchemaCheckReport {
 }
 
 /** The local envelope schemas against the registered ones, topic by topic. */
-export async function checkSchemas(admin: AdminClient, scope: { tenant: string; namespace: string }, opts: { dir?: string; topics?: readonly TopicShortName[] } = {}): Promise<SchemaCheckReport> {
+export async function checkSchemas(
+  admin: AdminClient,
+  scope: { tenant: string; namespace: string },
+  opts: { dir?: string; topics?: readonly TopicShortName[] } = {},
+): Promise<SchemaCheckReport> {
   const sources = loadSchemaSources(opts.dir);
   const topics = opts.topics ?? TOPICS;
-  const results = await Promise.all(topics.map(async (topic): Promise<TopicSchemaCheck> => {
-    const fullTopic = topicName(scope, topic);
-    const local = envelopeSchema(topic, sources);
-    const localText = JSON.stringify(local);
-    const registered = await admin.getSchemas(fullTopic);
-    const versions = registered.map((r) => r.version);
-    if (registered.length === 0) return { topic, fullTopic, status: 'not-registered', versions, problems: [] };
-    const same = registered.find((r) => r.data === localText);
-    const latest = registered[registered.length - 1]!;
-    if (same && same.version === latest.version) return { topic, fullTopic, status: 'up-to-date', versions, matchingVersion: same.version, problems: [] };
-    const problems: TopicSchemaCheck['problems'] = [];
-    for (const r of registered) {
-      if (r.type !== 'AVRO') {
-        problems.push({ version: r.version, path: '', reason: `version ${r.version} is a ${r.type} schema, not AVRO` });
-        continue;
+  const results = await Promise.all(
+    topics.map(async (topic): Promise<TopicSchemaCheck> => {
+      const fullTopic = topicName(scope, topic);
+      const local = envelopeSchema(topic, sources);
+      const localText = JSON.stringify(local);
+      const registered = await admin.getSchemas(fullTopic);
+      const versions = registered.map((r) => r.version);
+      if (registered.length === 0) return { topic, fullTopic, status: 'not-registered', versions, problems: [] };
+      const same = registered.find((r) => r.data === localText);
+      const latest = registered[registered.length - 1]!;
+      if (same && same.version === latest.version) return { topic, fullTopic, status: 'up-to-date', versions, matchingVersion: same.version, problems: [] };
+      const problems: TopicSchemaCheck['problems'] = [];
+      for (const r of registered) {
+        if (r.type !== 'AVRO') {
+          problems.push({ version: r.version, path: '', reason: `version ${r.version} is a ${r.type} schema, not AVRO` });
+          continue;
+        }
+        let writer: unknown;
+        try {
+          writer = JSON.parse(r.data);
+        } catch {
+          problems.push({ version: r.version, path: '', reason: `version ${r.version} is not valid JSON` });
+          continue;
+        }
+        const verdict = compatibility(local, writer as AvroDefinition);
+        for (const p of verdict.problems) problems.push({ ...p, version: r.version });
       }
-      let writer: unknown;
-      try { writer = JSON.parse(r.data); } catch { problems.push({ version: r.version, path: '', reason: `version ${r.version} is not valid JSON` }); continue; }
-      const verdict = compatibility(local, writer as AvroDefinition);
-      for (const p of verdict.problems) problems.push({ ...p, version: r.version });
-    }
-    const broker = await admin.checkSchemaCompatibility(fullTopic, { type: 'AVRO', schema: localText, properties: {} });
-    const status: TopicSchemaStatus = problems.length > 0 || !broker.compatible ? 'incompatible' : 'compatible';
-    return { topic, fullTopic, status, versions, ...(same ? { matchingVersion: same.version } : {}), problems, broker };
-  }));
+      const broker = await admin.checkSchemaCompatibility(fullTopic, { type: 'AVRO', schema: localText, properties: {} });
+      const status: TopicSchemaStatus = problems.length > 0 || !broker.compatible ? 'incompatible' : 'compatible';
+      return { topic, fullTopic, status, versions, ...(same ? { matchingVersion: same.version } : {}), problems, broker };
+    }),
+  );
   return { ok: results.every((r) => r.status !== 'incompatible'), topics: results };
 }
 
@@ -141,7 +175,7 @@ export class IncompatibleSchemasError extends MisoError {
     const bad = report.topics.filter((t) => t.status === 'incompatible');
     const first = bad[0]!;
     const p = first.problems[0];
-    const why = p ? `${p.path ? p.path + ' ' : ''}${p.reason} (registered version ${p.version})` : first.broker?.reason ?? 'the broker refuses it';
+    const why = p ? `${p.path ? p.path + ' ' : ''}${p.reason} (registered version ${p.version})` : (first.broker?.reason ?? 'the broker refuses it');
     super(`schema change refused for ${bad.map((b) => b.topic).join(', ')}: ${why}`, {
       hint: 'Evolve compatibly: add fields with a default, add message types at the end of the union, never remove or retype a field. Nothing was registered.',
     });
@@ -153,7 +187,11 @@ export class IncompatibleSchemasError extends MisoError {
  * Register every local envelope schema that is not registered yet. All topics are checked
  * first; if any change is incompatible nothing is registered.
  */
-export async function pushSchemas(admin: AdminClient, scope: { tenant: string; namespace: string }, opts: { dir?: string; topics?: readonly TopicShortName[] } = {}): Promise<{ report: SchemaCheckReport; pushed: TopicSchemaPush[] }> {
+export async function pushSchemas(
+  admin: AdminClient,
+  scope: { tenant: string; namespace: string },
+  opts: { dir?: string; topics?: readonly TopicShortName[] } = {},
+): Promise<{ report: SchemaCheckReport; pushed: TopicSchemaPush[] }> {
   const report = await checkSchemas(admin, scope, opts);
   if (!report.ok) throw new IncompatibleSchemasError(report);
   const sources = loadSchemaSources(opts.dir);
@@ -217,9 +255,10 @@ export function asyncApiDocument(scope: { tenant: string; namespace: string; ser
     channels[topic] = {
       address: topicName(scope, topic),
       title: topic,
-      description: topicKind(topic) === 'commands'
-        ? `Commands to the ${topicOwner(topic)} service (Shared or Key_Shared subscription \`${topicOwner(topic)}-service\`, keyed by aggregate id).`
-        : `Domain events and refusals of the ${topicOwner(topic)} service.`,
+      description:
+        topicKind(topic) === 'commands'
+          ? `Commands to the ${topicOwner(topic)} service (Shared or Key_Shared subscription \`${topicOwner(topic)}-service\`, keyed by aggregate id).`
+          : `Domain events and refusals of the ${topicOwner(topic)} service.`,
       messages: channelMessages,
       bindings: { pulsar: { namespace: scope.namespace, persistence: 'persistent', bindingVersion: '0.1.0' } },
     };
@@ -239,7 +278,10 @@ export function asyncApiDocument(scope: { tenant: string; namespace: string; ser
     op(`${service}ReceivesCommands`, 'receive', commandTopicOf(service), `The ${service} service handles its commands.`);
     op(`${service}PublishesEvents`, 'send', eventTopicOf(service), `The ${service} service publishes its events and refusals.`);
   }
-  op('trackingReadsCampaignEvents', 'receive', 'campaign-events', 'The tracking service keeps its own view of campaigns and videos.', ['campaign.created.v1', 'video.added.v1']);
+  op('trackingReadsCampaignEvents', 'receive', 'campaign-events', 'The tracking service keeps its own view of campaigns and videos.', [
+    'campaign.created.v1',
+    'video.added.v1',
+  ]);
   op('trackingRequestsCommissions', 'send', 'commission-commands', 'After recording a tracking event, the tracking service asks for its commission.');
   op('commissionRequestsPayments', 'send', 'payment-commands', 'After computing a commission, the commission service asks for its payout.');
   for (const topic of ['campaign-commands', 'tracking-commands'] as const) {
@@ -251,7 +293,8 @@ export function asyncApiDocument(scope: { tenant: string; namespace: string; ser
     info: {
       title: 'miso',
       version: opts.version ?? '1.0.0',
-      description: 'Event-driven campaign, tracking, commission and payment services on Apache Pulsar. Every message is an Avro envelope (id, type, timestamp, correlation id, causation id, payload); one envelope schema per topic.',
+      description:
+        'Event-driven campaign, tracking, commission and payment services on Apache Pulsar. Every message is an Avro envelope (id, type, timestamp, correlation id, causation id, payload); one envelope schema per topic.',
     },
     defaultContentType: 'avro/binary',
     servers: {
@@ -280,7 +323,8 @@ export function writeDocument(file: string, text: string): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot write ${file} (${code ?? String(err)})`, {
-      hint: code === 'ENOENT' ? 'Create the directory first, or give --output a path in an existing one.' : 'Check the path given to --output and its permissions.',
+      hint:
+        code === 'ENOENT' ? 'Create the directory first, or give --output a path in an existing one.' : 'Check the path given to --output and its permissions.',
     });
   }
 }

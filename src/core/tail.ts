@@ -40,14 +40,24 @@ export interface ScanOptions {
   onCaughtUp?: () => void;
 }
 
-export interface OpenReader { source: TailSource; reader: Reader }
+export interface OpenReader {
+  source: TailSource;
+  reader: Reader;
+}
 
 /** Open one reader per source, in parallel; a missing optional topic is skipped. */
-export async function openReaders(client: PulsarClient, sources: readonly TailSource[], start: StartPosition, opts: Pick<ScanOptions, 'receiverQueueSize' | 'onSkip'> = {}): Promise<OpenReader[]> {
-  const results = await Promise.allSettled(sources.map(async (source) => ({
-    source,
-    reader: await client.createReader({ topic: source.topic, start, ...(opts.receiverQueueSize ? { receiverQueueSize: opts.receiverQueueSize } : {}) }),
-  })));
+export async function openReaders(
+  client: PulsarClient,
+  sources: readonly TailSource[],
+  start: StartPosition,
+  opts: Pick<ScanOptions, 'receiverQueueSize' | 'onSkip'> = {},
+): Promise<OpenReader[]> {
+  const results = await Promise.allSettled(
+    sources.map(async (source) => ({
+      source,
+      reader: await client.createReader({ topic: source.topic, start, ...(opts.receiverQueueSize ? { receiverQueueSize: opts.receiverQueueSize } : {}) }),
+    })),
+  );
   const open: OpenReader[] = [];
   let failure: unknown;
   results.forEach((r, i) => {
@@ -111,7 +121,9 @@ async function* scanning(client: PulsarClient, opening: () => OpenReader[] | Pro
   const decoder = new MessageDecoder(client);
   const signal = opts.signal;
   let aborted = signal?.aborted ?? false;
-  const onAbort = (): void => { aborted = true; };
+  const onAbort = (): void => {
+    aborted = true;
+  };
   signal?.addEventListener('abort', onAbort);
 
   const accept = async (m: Message, source: TailSource): Promise<TailedMessage | undefined> => {
@@ -142,13 +154,20 @@ async function* scanning(client: PulsarClient, opening: () => OpenReader[] | Pro
       }
     } else if (opts.start !== 'latest') {
       // History: k-way merge by publish time over the readers that still have messages.
-      interface Head { o: OpenReader; m: Message | undefined; done: boolean }
+      interface Head {
+        o: OpenReader;
+        m: Message | undefined;
+        done: boolean;
+      }
       const heads: Head[] = open.map((o) => ({ o, m: undefined, done: false }));
       const fill = async (h: Head): Promise<void> => {
         if (h.m || h.done) return;
         h.m = h.o.reader.readQueued();
         if (h.m) return;
-        if (!(await h.o.reader.hasMessageAvailable())) { h.done = true; return; }
+        if (!(await h.o.reader.hasMessageAvailable())) {
+          h.done = true;
+          return;
+        }
         h.m = await h.o.reader.readNext();
         if (!h.m) h.done = true;
       };
@@ -182,7 +201,11 @@ async function* scanning(client: PulsarClient, opening: () => OpenReader[] | Pro
       const r = await Promise.race([...inflight, aborter]);
       if (r === undefined || aborted) return;
       const o = open[r.i]!;
-      if (r.m === undefined) { live--; inflight[r.i] = new Promise(() => {}); continue; }
+      if (r.m === undefined) {
+        live--;
+        inflight[r.i] = new Promise(() => {});
+        continue;
+      }
       inflight[r.i] = next(o, r.i);
       const t = await accept(r.m, o.source);
       if (t) yield t;

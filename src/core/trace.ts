@@ -98,8 +98,15 @@ export function buildTrace(correlationId: string, messages: Iterable<TraceMessag
     }
     const kind = specOf(m.type)?.kind ?? 'unknown';
     byId.set(m.id, {
-      message: m, kind, children: [], latencyMs: null, depth: 0,
-      rejected: kind === 'rejection', deadLettered: m.deadLetter === true, copies: 1, missingCause: false,
+      message: m,
+      kind,
+      children: [],
+      latencyMs: null,
+      depth: 0,
+      rejected: kind === 'rejection',
+      deadLettered: m.deadLetter === true,
+      copies: 1,
+      missingCause: false,
     });
   }
 
@@ -174,8 +181,13 @@ export function traceMessageOf(
   where: { topic: string; publishTime?: number; messageId?: string; deadLetter?: boolean; key?: string },
 ): TraceMessage {
   return {
-    id: env.id, type: env.type, correlationId: env.correlation_id, causationId: env.causation_id, timestamp: env.timestamp,
-    topic: where.topic, payload: env.payload,
+    id: env.id,
+    type: env.type,
+    correlationId: env.correlation_id,
+    causationId: env.causation_id,
+    timestamp: env.timestamp,
+    topic: where.topic,
+    payload: env.payload,
     ...(where.publishTime !== undefined ? { publishTime: where.publishTime } : {}),
     ...(where.messageId !== undefined ? { messageId: where.messageId } : {}),
     ...(where.deadLetter ? { deadLetter: true } : {}),

@@ -74,10 +74,19 @@ export class AdminAuthError extends AuthError {
 export class AdminTlsError extends TlsError {}
 
 const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED',
-  'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
 ]);
 
 /** Turn a socket/TLS error into the typed error a user can act on. */
@@ -85,26 +94,35 @@ export function networkError(err: NodeJS.ErrnoException, target: string, what: s
   const code = err.code ?? '';
   if (code === 'ECONNREFUSED') {
     return new UnreachableError(`cannot reach the Pulsar admin API at ${target} (connection refused)`, {
-      hint: 'Start it with `miso broker up` or check --admin-url.', cause: err,
+      hint: 'Start it with `miso broker up` or check --admin-url.',
+      cause: err,
     });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new UnreachableError(`cannot resolve the admin host in ${target} (${code})`, { hint: 'Check the host name in --admin-url / PULSAR_ADMIN_URL.', cause: err });
+    return new UnreachableError(`cannot resolve the admin host in ${target} (${code})`, {
+      hint: 'Check the host name in --admin-url / PULSAR_ADMIN_URL.',
+      cause: err,
+    });
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(err.message)) {
     return new UnreachableError(`connection to the admin API at ${target} failed while trying to ${what} (${code || err.message})`, {
-      hint: 'Check that the broker is running and that --admin-url names its http(s) port (http vs https).', cause: err,
+      hint: 'Check that the broker is running and that --admin-url names its http(s) port (http vs https).',
+      cause: err,
     });
   }
   if (code.startsWith('HPE_') || /Parse Error/.test(err.message)) {
     return new UnreachableError(`${target} did not answer with HTTP (is it a TLS port? then use https://)`, {
-      hint: 'Check --admin-url: https:// for the TLS port (8443), http:// for the plain one (8080).', cause: err,
+      hint: 'Check --admin-url: https:// for the TLS port (8443), http:// for the plain one (8080).',
+      cause: err,
     });
   }
   if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(err.message)) {
     return tlsError(err, target);
   }
-  return new UnreachableError(`cannot reach the Pulsar admin API at ${target}: ${err.message}`, { hint: 'Check --admin-url and that the broker is running.', cause: err });
+  return new UnreachableError(`cannot reach the Pulsar admin API at ${target}: ${err.message}`, {
+    hint: 'Check --admin-url and that the broker is running.',
+    cause: err,
+  });
 }
 
 export function tlsError(err: NodeJS.ErrnoException, target: string): AdminTlsError {
@@ -120,7 +138,9 @@ export function brokerReason(body: string, contentType: string | undefined): str
       const parsed = JSON.parse(text) as { reason?: unknown; message?: unknown };
       if (typeof parsed.reason === 'string') text = parsed.reason;
       else if (typeof parsed.message === 'string') text = parsed.message;
-    } catch { /* not JSON after all: keep the text */ }
+    } catch {
+      /* not JSON after all: keep the text */
+    }
   } else if ((contentType ?? '').includes('html') || text.startsWith('<')) {
     const title = /<title>([\s\S]*?)<\/title>/i.exec(text)?.[1] ?? text.replace(/<[^>]+>/g, ' ');
     text = decodeEntities(title).replace(/^Error \d{3}\s*/, '');
@@ -133,7 +153,12 @@ export function brokerReason(body: string, contentType: string | undefined): str
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&apos;|&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;|&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export interface AdminResponse {
@@ -246,9 +271,11 @@ export class AdminHttp {
       });
       const timer = setTimeout(() => {
         req.destroy();
-        reject(new TimeoutError(`the admin API at ${target} did not answer within ${Math.round(this.timeoutMs / 1000)} s (${what})`, {
-          hint: 'Check that the broker is healthy (`miso broker status`, `miso doctor`); it may still be starting.',
-        }));
+        reject(
+          new TimeoutError(`the admin API at ${target} did not answer within ${Math.round(this.timeoutMs / 1000)} s (${what})`, {
+            hint: 'Check that the broker is healthy (`miso broker status`, `miso doctor`); it may still be starting.',
+          }),
+        );
       }, remaining);
       req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
@@ -265,31 +292,40 @@ export class AdminHttp {
     const permission = status === 403 || (status === 401 && /^Unauthorized to\b|not authorized/i.test(reason));
     if (permission) {
       return new AdminAuthError(`the token is valid but lacks permission to ${what} (${status}: ${reason})`, {
-        status, reason, kind: 'permission',
+        status,
+        reason,
+        kind: 'permission',
         hint: 'Use a token whose role is a superuser or an admin of the tenant, or have an administrator grant the permission.',
       });
     }
     const expired = status === 401 && this.token ? expiredAt(this.token) : undefined;
     if (expired) {
       return new AdminAuthError(`the broker refused the token to ${what}: it expired at ${expired.toISOString()}`, {
-        status, reason, kind: 'credentials',
+        status,
+        reason,
+        kind: 'credentials',
         hint: 'Get a new token and pass it with --token-file or PULSAR_TOKEN (or update the profile).',
       });
     }
     if (status === 401) {
       return new AdminAuthError(`the broker refused the credentials to ${what} (401: ${reason})`, {
-        status, reason, kind: 'credentials',
+        status,
+        reason,
+        kind: 'credentials',
         hint: this.token
           ? 'check the token (--token/--token-file/PULSAR_TOKEN): it may be expired, malformed or signed with another key.'
           : 'the broker requires authentication: pass a token with --token/--token-file or PULSAR_TOKEN.',
       });
     }
     const message = `cannot ${what}: ${reason} (HTTP ${status})`;
-    if (status === 404) return new NotFoundError(message, { status, reason, hint: 'Run `miso init` to create the tenant, namespace and topics, or check --tenant/--namespace.' });
+    if (status === 404)
+      return new NotFoundError(message, { status, reason, hint: 'Run `miso init` to create the tenant, namespace and topics, or check --tenant/--namespace.' });
     if (status === 409) return new ConflictError(message, { status, reason });
-    if (status === 412) return new AdminError(message, { status, reason, hint: 'The broker refused the request as given; check the names and the cluster it runs.' });
+    if (status === 412)
+      return new AdminError(message, { status, reason, hint: 'The broker refused the request as given; check the names and the cluster it runs.' });
     if (status === 405) return new AdminError(message, { status, reason, hint: 'The broker configuration does not allow this operation.' });
-    if (status >= 500) return new AdminError(message, { status, reason, retriable: true, hint: 'The broker failed internally; check its log (`miso broker logs`) and retry.' });
+    if (status >= 500)
+      return new AdminError(message, { status, reason, retriable: true, hint: 'The broker failed internally; check its log (`miso broker logs`) and retry.' });
     return new AdminError(message, { status, reason });
   }
 }

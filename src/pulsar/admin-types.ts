@@ -41,8 +41,15 @@ export interface InactiveTopicPolicies {
 }
 
 export type SchemaCompatibilityStrategy =
-  | 'UNDEFINED' | 'ALWAYS_INCOMPATIBLE' | 'ALWAYS_COMPATIBLE' | 'BACKWARD' | 'FORWARD' | 'FULL'
-  | 'BACKWARD_TRANSITIVE' | 'FORWARD_TRANSITIVE' | 'FULL_TRANSITIVE';
+  | 'UNDEFINED'
+  | 'ALWAYS_INCOMPATIBLE'
+  | 'ALWAYS_COMPATIBLE'
+  | 'BACKWARD'
+  | 'FORWARD'
+  | 'FULL'
+  | 'BACKWARD_TRANSITIVE'
+  | 'FORWARD_TRANSITIVE'
+  | 'FULL_TRANSITIVE';
 
 /** The namespace policies miso cares about, from `GET /namespaces/{t}/{ns}` (the raw document is kept). */
 export interface NamespacePolicies {

@@ -19,20 +19,29 @@
  * resource; split by resource, callers would need several clients for one admin API.
  */
 import { UsageError } from '../errors.js';
+import { AdminHttp, AdminError, NotFoundError, ConflictError, parseJson, type AdminConnectionOptions } from './admin-http.js';
 import {
-  AdminHttp, AdminError, NotFoundError, ConflictError, parseJson,
-  type AdminConnectionOptions,
-} from './admin-http.js';
-import {
-  parseNamespace, parseTopic, schemaPath, topicPath,
-  type NamespaceRef, type TenantInfo, type RetentionPolicy, type AutoTopicCreationOverride, type InactiveTopicPolicies, type SchemaCompatibilityStrategy, type NamespacePolicies, type SubscriptionStats, type TopicStats, type SchemaDefinition, type SchemaInfo, type CompatibilityResult, type EnsureResult,
+  parseNamespace,
+  parseTopic,
+  schemaPath,
+  topicPath,
+  type NamespaceRef,
+  type TenantInfo,
+  type RetentionPolicy,
+  type AutoTopicCreationOverride,
+  type InactiveTopicPolicies,
+  type SchemaCompatibilityStrategy,
+  type NamespacePolicies,
+  type SubscriptionStats,
+  type TopicStats,
+  type SchemaDefinition,
+  type SchemaInfo,
+  type CompatibilityResult,
+  type EnsureResult,
 } from './admin-types.js';
 import { IncompatibleSchemaError } from './errors.js';
 
-export {
-  AdminError, NotFoundError, ConflictError, AdminAuthError, AdminTlsError,
-  type AdminConnectionOptions,
-} from './admin-http.js';
+export { AdminError, NotFoundError, ConflictError, AdminAuthError, AdminTlsError, type AdminConnectionOptions } from './admin-http.js';
 export { IncompatibleSchemaError, TlsError } from './errors.js';
 
 export * from './admin-types.js';
@@ -315,7 +324,8 @@ export class AdminClient {
   /** Stats of a partitioned topic, aggregated over its partitions by the broker. */
   async partitionedStats(topic: string): Promise<TopicStats> {
     const t = parseTopic(topic);
-    const raw = (await this.http.getJson<Record<string, unknown>>(`${topicPath(t)}/partitioned-stats`, `read the stats of ${t.full}`, { perPartition: false })) ?? {};
+    const raw =
+      (await this.http.getJson<Record<string, unknown>>(`${topicPath(t)}/partitioned-stats`, `read the stats of ${t.full}`, { perPartition: false })) ?? {};
     const meta = raw.metadata as { partitions?: number } | undefined;
     return normalizeStats(raw, meta?.partitions ?? 0);
   }
@@ -335,7 +345,8 @@ export class AdminClient {
   async deleteSubscription(topic: string, subscription: string, opts: { force?: boolean } = {}): Promise<void> {
     const t = parseTopic(topic);
     await this.http.request('DELETE', `${topicPath(t)}/subscription/${enc(subscription)}`, {
-      query: { force: opts.force || undefined }, what: `delete subscription ${subscription} on ${t.full}`,
+      query: { force: opts.force || undefined },
+      what: `delete subscription ${subscription} on ${t.full}`,
     });
   }
 
@@ -374,7 +385,10 @@ export class AdminClient {
     const t = parseTopic(topic);
     const what = `register a schema for ${t.full}`;
     try {
-      const res = await this.http.request('POST', `${schemaPath(t)}/schema`, { body: { type: def.type, schema: def.schema, properties: def.properties ?? {} }, what });
+      const res = await this.http.request('POST', `${schemaPath(t)}/schema`, {
+        body: { type: def.type, schema: def.schema, properties: def.properties ?? {} },
+        what,
+      });
       const v = parseJson<{ version?: { version?: number } | number }>(res, what);
       const version = typeof v?.version === 'number' ? v.version : v?.version?.version;
       return { version: version ?? -1 };
@@ -399,7 +413,10 @@ export class AdminClient {
     const t = parseTopic(topic);
     const what = `check schema compatibility for ${t.full}`;
     try {
-      const res = await this.http.request('POST', `${schemaPath(t)}/compatibility`, { body: { type: def.type, schema: def.schema, properties: def.properties ?? {} }, what });
+      const res = await this.http.request('POST', `${schemaPath(t)}/compatibility`, {
+        body: { type: def.type, schema: def.schema, properties: def.properties ?? {} },
+        what,
+      });
       const r = parseJson<{ compatibility?: boolean; isCompatible?: boolean; schemaCompatibilityStrategy?: string }>(res, what);
       return { compatible: Boolean(r?.compatibility ?? r?.isCompatible), strategy: r?.schemaCompatibilityStrategy };
     } catch (err) {

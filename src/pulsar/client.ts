@@ -220,7 +220,11 @@ export class PulsarClient {
     this.handles.clear();
     const conns = [...this.connections.values()];
     this.connections.clear();
-    for (const p of conns) p.then((c) => c.close(), () => {});
+    for (const p of conns)
+      p.then(
+        (c) => c.close(),
+        () => {},
+      );
     this.status.emit({ state: 'closed' });
   }
 
@@ -262,7 +266,9 @@ export class PulsarClient {
           if (this.connections.get(key) === p) this.connections.delete(key);
           if (err && !this.closed) this.status.emit({ state: 'disconnected', broker: cnx.address, error: err });
         });
-        this.log(`connected to ${cnx.address}${logicalUrl && logicalUrl !== physical.url ? ` via ${physical.url}` : ''} (broker ${cnx.serverVersion}, protocol v${cnx.protocolVersion})`);
+        this.log(
+          `connected to ${cnx.address}${logicalUrl && logicalUrl !== physical.url ? ` via ${physical.url}` : ''} (broker ${cnx.serverVersion}, protocol v${cnx.protocolVersion})`,
+        );
         if (this.reconnectingHandles.size === 0) this.status.emit({ state: 'connected', broker: cnx.address });
         return cnx;
       },

@@ -26,13 +26,7 @@ import {
 } from './errors.js';
 import { expiredAt } from './admin-jwt.js';
 import { CommandType, commandTypeName, subCommandField, type BaseCommand } from './protocol/commands.js';
-import type {
-  CommandActiveConsumerChange,
-  CommandMessage,
-  CommandSendError,
-  CommandSendReceipt,
-  CommandTopicMigrated,
-} from './protocol/definitions.js';
+import type { CommandActiveConsumerChange, CommandMessage, CommandSendError, CommandSendReceipt, CommandTopicMigrated } from './protocol/definitions.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, encodeCommandFrame, FRAME_HEADROOM, FrameParser, type Frame, type PayloadSection } from './protocol/frame.js';
 import type { BrokerAddress } from './url.js';
 
@@ -167,7 +161,12 @@ export class Connection {
           try {
             ca = readFileSync(this.opts.tlsTrustCertsFile);
           } catch (err) {
-            fail(new ConfigError(`cannot read the TLS trust certificate file ${this.opts.tlsTrustCertsFile}`, { hint: 'Check the --tls-trust-certs path.', cause: err }));
+            fail(
+              new ConfigError(`cannot read the TLS trust certificate file ${this.opts.tlsTrustCertsFile}`, {
+                hint: 'Check the --tls-trust-certs path.',
+                cause: err,
+              }),
+            );
             return;
           }
         }
@@ -204,7 +203,8 @@ export class Connection {
   private socketError(err: NodeJS.ErrnoException, where: string): MisoError {
     const code = err.code ?? '';
     if (code === 'ECONNREFUSED') return new BrokerUnreachableError(`cannot reach the broker at ${where} (connection refused)`, { cause: err });
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new BrokerUnreachableError(`cannot resolve the broker host ${this.opts.physical.host}`, { cause: err });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return new BrokerUnreachableError(`cannot resolve the broker host ${this.opts.physical.host}`, { cause: err });
     if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
       return new BrokerUnreachableError(`cannot reach the broker at ${where} (${code})`, { cause: err });
     }
@@ -233,15 +233,18 @@ export class Connection {
 
   private startKeepAlive(): void {
     const interval = this.opts.keepAliveIntervalMs;
-    this.keepAlive = setInterval(() => {
-      const silent = Date.now() - this.lastReceived;
-      if (silent >= 2 * interval) {
-        this.opts.log(`no traffic from ${this.address} for ${silent} ms; closing the connection`);
-        this.teardown(new ConnectionClosedError(`the broker at ${this.address} stopped answering`));
-      } else if (silent >= interval) {
-        this.sendCommand({ type: CommandType.PING, ping: {} });
-      }
-    }, Math.max(50, Math.floor(interval / 2)));
+    this.keepAlive = setInterval(
+      () => {
+        const silent = Date.now() - this.lastReceived;
+        if (silent >= 2 * interval) {
+          this.opts.log(`no traffic from ${this.address} for ${silent} ms; closing the connection`);
+          this.teardown(new ConnectionClosedError(`the broker at ${this.address} stopped answering`));
+        } else if (silent >= interval) {
+          this.sendCommand({ type: CommandType.PING, ping: {} });
+        }
+      },
+      Math.max(50, Math.floor(interval / 2)),
+    );
     this.keepAlive.unref();
   }
 
@@ -286,7 +289,9 @@ export class Connection {
     return new Promise<BaseCommand>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
-        reject(new OperationTimeoutError(`${what}: no answer from ${this.address} within ${timeoutMs} ms`, { hint: 'Check the broker (`miso doctor`) and retry.' }));
+        reject(
+          new OperationTimeoutError(`${what}: no answer from ${this.address} within ${timeoutMs} ms`, { hint: 'Check the broker (`miso doctor`) and retry.' }),
+        );
       }, timeoutMs);
       this.pending.set(requestId, { resolve, reject, timer, what });
       this.sendCommand(cmd);
@@ -370,7 +375,10 @@ export class Connection {
     // handler below reads that body, so refuse the connection rather than crash in one.
     const body = subCommandField(cmd.type);
     if (body !== undefined && cmd[body] === undefined) {
-      this.onProtocolError(new MalformedFrameError(`${commandTypeName(cmd.type)} from ${this.address} carries no ${String(body)} body`), { fatal: true, command: cmd });
+      this.onProtocolError(new MalformedFrameError(`${commandTypeName(cmd.type)} from ${this.address} carries no ${String(body)} body`), {
+        fatal: true,
+        command: cmd,
+      });
       return;
     }
     switch (cmd.type) {
@@ -450,9 +458,11 @@ export class Connection {
           const e = cmd.error!;
           // The broker says only "Failed to authenticate"; an expired token says why itself.
           const expired = e.error === ServerErrorCode.AuthenticationError && this.opts.token ? expiredAt(this.opts.token) : undefined;
-          this.handshake.reject(expired
-            ? new BrokerAuthenticationError(`connecting to ${this.address}: the broker refused the token: it expired at ${expired.toISOString()}`)
-            : brokerError(e.error, e.message, `connecting to ${this.address}`));
+          this.handshake.reject(
+            expired
+              ? new BrokerAuthenticationError(`connecting to ${this.address}: the broker refused the token: it expired at ${expired.toISOString()}`)
+              : brokerError(e.error, e.message, `connecting to ${this.address}`),
+          );
           return;
         }
         break;

@@ -208,7 +208,12 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
   private discard(id: MessageIdData, validationError: number, permits: number): void {
     this.cnx?.sendCommand({
       type: CommandType.ACK,
-      ack: { consumer_id: this.consumerId, ack_type: AckType.Individual, message_id: [{ ledgerId: id.ledgerId, entryId: id.entryId }], validation_error: validationError },
+      ack: {
+        consumer_id: this.consumerId,
+        ack_type: AckType.Individual,
+        message_id: [{ ledgerId: id.ledgerId, entryId: id.entryId }],
+        validation_error: validationError,
+      },
     });
     this.grantPermits(permits);
   }
@@ -252,7 +257,9 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
   async ackCumulative(m: Message): Promise<void> {
     if (this.state === 'closed') throw new AlreadyClosedError('consumer');
     if (this.subType === SubType.Shared || this.subType === SubType.Key_Shared) {
-      throw new UsageError('cumulative acknowledgement is not allowed on Shared or Key_Shared subscriptions', { hint: 'Acknowledge messages one by one with ack().' });
+      throw new UsageError('cumulative acknowledgement is not allowed on Shared or Key_Shared subscriptions', {
+        hint: 'Acknowledge messages one by one with ack().',
+      });
     }
     if (!this.cnx || this.state !== 'ready') throw new ConnectionClosedError(`cannot acknowledge on ${this.topic} while reconnecting`);
     this.nacks.removeUpTo(m.messageId);
@@ -328,7 +335,11 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
 
   private reconnectLoop(): Promise<void> {
     return reconnectWithBackoff({
-      ctx: this.ctx, handle: this, backoff: this.backoff, topic: this.topic, what: `consumer ${this.subscription}`,
+      ctx: this.ctx,
+      handle: this,
+      backoff: this.backoff,
+      topic: this.topic,
+      what: `consumer ${this.subscription}`,
       stillWanted: () => this.state === 'reconnecting',
       connect: () => this.connect(),
     });

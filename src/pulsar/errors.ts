@@ -14,7 +14,11 @@ const TOKEN_HINT = 'Check the token (--token / --token-file or the profile) and 
 
 export class ProtocolError extends MisoError {
   constructor(message: string, opts: { hint?: string; cause?: unknown } = {}) {
-    super(message, { hint: opts.hint ?? 'The broker sent data miso cannot read; check that --service-url points at a Pulsar broker.', retriable: true, cause: opts.cause });
+    super(message, {
+      hint: opts.hint ?? 'The broker sent data miso cannot read; check that --service-url points at a Pulsar broker.',
+      retriable: true,
+      cause: opts.cause,
+    });
   }
 }
 
@@ -76,12 +80,24 @@ export function describeTlsFailure(err: NodeJS.ErrnoException): { code: string; 
     case 'CERT_NOT_YET_VALID':
       return { code, what: 'its certificate is not valid yet', hint: 'Check the clock on this machine and on the broker.' };
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return { code, what: `its certificate does not name this host (${err.message.replace(/^.*?:\s*/, '')})`, hint: 'Connect with the host name the certificate was issued for.' };
+      return {
+        code,
+        what: `its certificate does not name this host (${err.message.replace(/^.*?:\s*/, '')})`,
+        hint: 'Connect with the host name the certificate was issued for.',
+      };
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'EPROTO':
-      return { code, what: 'the TLS handshake failed (is this port plain TCP/HTTP rather than TLS?)', hint: 'Use the TLS port with https:// or pulsar+ssl://, the plain port with http:// or pulsar://.' };
+      return {
+        code,
+        what: 'the TLS handshake failed (is this port plain TCP/HTTP rather than TLS?)',
+        hint: 'Use the TLS port with https:// or pulsar+ssl://, the plain port with http:// or pulsar://.',
+      };
     default:
-      return { code, what: `its certificate is not trusted (${code})`, hint: 'Pass the CA that signed it with --tls-trust-certs <ca.pem> (or PULSAR_TLS_TRUST_CERTS_FILE).' };
+      return {
+        code,
+        what: `its certificate is not trusted (${code})`,
+        hint: 'Pass the CA that signed it with --tls-trust-certs <ca.pem> (or PULSAR_TLS_TRUST_CERTS_FILE).',
+      };
   }
 }
 
@@ -128,9 +144,7 @@ export const ServerErrorCode = {
 
 export type ServerErrorName = keyof typeof ServerErrorCode;
 
-const serverErrorNames: Record<number, ServerErrorName> = Object.fromEntries(
-  Object.entries(ServerErrorCode).map(([k, v]) => [v, k as ServerErrorName]),
-);
+const serverErrorNames: Record<number, ServerErrorName> = Object.fromEntries(Object.entries(ServerErrorCode).map(([k, v]) => [v, k as ServerErrorName]));
 
 export function serverErrorName(code: number | undefined): ServerErrorName {
   return (code !== undefined && serverErrorNames[code]) || 'UnknownError';
@@ -199,7 +213,9 @@ export function brokerError(code: number | undefined, brokerMessage: string | un
         retriable: true,
       });
     case 'IncompatibleSchema':
-      return new IncompatibleSchemaError(msg, name, { hint: "The schema does not match the topic's schema under its compatibility policy; see `miso schemas`." });
+      return new IncompatibleSchemaError(msg, name, {
+        hint: "The schema does not match the topic's schema under its compatibility policy; see `miso schemas`.",
+      });
     case 'TopicTerminatedError':
       return new TopicTerminatedError(msg, name, { hint: 'The topic was terminated and accepts no more messages; use a new topic.' });
     case 'InvalidTopicName':

@@ -11,14 +11,7 @@ import { UsageError } from '../errors.js';
 import { Backoff } from '../util/wait.js';
 import type { ClientContext } from './context.js';
 import type { Connection, ProducerHandler } from './connection.js';
-import {
-  AlreadyClosedError,
-  brokerError,
-  ConnectionClosedError,
-  MessageTooLargeError,
-  SendTimeoutError,
-  serverErrorName,
-} from './errors.js';
+import { AlreadyClosedError, brokerError, ConnectionClosedError, MessageTooLargeError, SendTimeoutError, serverErrorName } from './errors.js';
 import { MessageId } from './message-id.js';
 import { CommandType } from './protocol/commands.js';
 import type { CommandProducer, CommandSendError, CommandSendReceipt } from './protocol/definitions.js';
@@ -99,10 +92,13 @@ export class ProducerImpl implements Producer, ProducerHandler {
     this.maxPending = Math.max(1, opts.maxPendingMessages ?? 1000);
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 30_000;
     if (opts.batching !== false) {
-      this.batcher = new Batcher({ ...DEFAULT_BATCH, ...(typeof opts.batching === 'object' ? opts.batching : {}) }, {
-        emit: (items, key) => this.dispatch(batchEntry(this.sender, items, key)),
-        behind: () => this.pending.length >= BUSY_ENTRIES || (this.cnx !== undefined && this.cnx.backlog > 0),
-      });
+      this.batcher = new Batcher(
+        { ...DEFAULT_BATCH, ...(typeof opts.batching === 'object' ? opts.batching : {}) },
+        {
+          emit: (items, key) => this.dispatch(batchEntry(this.sender, items, key)),
+          behind: () => this.pending.length >= BUSY_ENTRIES || (this.cnx !== undefined && this.cnx.backlog > 0),
+        },
+      );
     }
     if (opts.schema !== undefined && announcesSchema(opts.schema)) {
       // Validate now so a bad schema type is a usage error, not a protocol failure.
@@ -364,11 +360,17 @@ export class ProducerImpl implements Producer, ProducerHandler {
 
   private reconnectLoop(): Promise<void> {
     return reconnectWithBackoff({
-      ctx: this.ctx, handle: this, backoff: this.backoff, topic: this.topic, what: `producer ${this.name}`,
+      ctx: this.ctx,
+      handle: this,
+      backoff: this.backoff,
+      topic: this.topic,
+      what: `producer ${this.name}`,
       stillWanted: () => this.state === 'reconnecting',
       connect: () => this.connect(),
       // A permanent refusal (topic deleted, not authorized) fails what waits instead of hiding it.
-      onFailure: (err) => { if ((err as { retriable?: boolean }).retriable === false) this.failPending(err); },
+      onFailure: (err) => {
+        if ((err as { retriable?: boolean }).retriable === false) this.failPending(err);
+      },
     });
   }
 

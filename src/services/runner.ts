@@ -92,7 +92,9 @@ export function checkRunOptions(opts: RunOptions): void {
     throw new UsageError('--db names the database of one service', { hint: 'With `all`, use --data-dir <dir> (one <service>.db per service).' });
   }
   if (opts.payoutFailureRate !== undefined && !(opts.payoutFailureRate >= 0 && opts.payoutFailureRate <= 1)) {
-    throw new UsageError(`--payout-failure-rate must be from 0 to 1, got ${opts.payoutFailureRate}`, { hint: 'For example --payout-failure-rate 0.3 fails 30 % of payout attempts.' });
+    throw new UsageError(`--payout-failure-rate must be from 0 to 1, got ${opts.payoutFailureRate}`, {
+      hint: 'For example --payout-failure-rate 0.3 fails 30 % of payout attempts.',
+    });
   }
   if ((opts.payoutFailureRate || opts.failNext) && !opts.services.includes('payment')) {
     throw new UsageError('--payout-failure-rate and --fail-next are payment service settings', { hint: 'Use them with `miso run payment` or `miso run all`.' });
@@ -101,7 +103,8 @@ export function checkRunOptions(opts: RunOptions): void {
     throw new UsageError('--plans is a commission service setting', { hint: 'Use it with `miso run commission` or `miso run all`.' });
   }
   const ports = Object.values(opts.ports ?? {}).filter((p) => p !== 0);
-  if (new Set(ports).size !== ports.length) throw new UsageError('two services cannot share an HTTP port', { hint: 'Give each its own port, or 0 for any free port.' });
+  if (new Set(ports).size !== ports.length)
+    throw new UsageError('two services cannot share an HTTP port', { hint: 'Give each its own port, or 0 for any free port.' });
 }
 
 export function loadPlans(file: string): Record<string, CommissionPlan> {
@@ -109,7 +112,9 @@ export function loadPlans(file: string): Record<string, CommissionPlan> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read plans file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Give --plans a JSON file: {"<campaign id>": {"click": {"kind": "flat", "amountCents": 40}}}.' });
+    throw new ConfigError(`cannot read plans file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      hint: 'Give --plans a JSON file: {"<campaign id>": {"click": {"kind": "flat", "amountCents": 40}}}.',
+    });
   }
   let value: unknown;
   try {
@@ -118,11 +123,16 @@ export function loadPlans(file: string): Record<string, CommissionPlan> {
     throw new ConfigError(`plans file ${file} is not valid JSON: ${(err as Error).message}`, { hint: 'Check the file with a JSON linter.' });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`plans file ${file} must hold an object keyed by campaign id`, { hint: '{"<campaign id>": {"click": {"kind": "flat", "amountCents": 40}}}' });
+    throw new ConfigError(`plans file ${file} must hold an object keyed by campaign id`, {
+      hint: '{"<campaign id>": {"click": {"kind": "flat", "amountCents": 40}}}',
+    });
   }
   for (const [campaign, plan] of Object.entries(value)) {
     const problems = validatePlan(plan);
-    if (problems.length) throw new ConfigError(`plans file ${file}: campaign ${campaign}: ${problems[0]!.path ? `${problems[0]!.path} ` : ''}${problems[0]!.problem}`, { hint: 'Rules are {"kind":"flat","amountCents":N} or {"kind":"percent","basisPoints":N,"minCents"?:N,"maxCents"?:N}.' });
+    if (problems.length)
+      throw new ConfigError(`plans file ${file}: campaign ${campaign}: ${problems[0]!.path ? `${problems[0]!.path} ` : ''}${problems[0]!.problem}`, {
+        hint: 'Rules are {"kind":"flat","amountCents":N} or {"kind":"percent","basisPoints":N,"minCents"?:N,"maxCents"?:N}.',
+      });
   }
   return value as Record<string, CommissionPlan>;
 }
@@ -140,7 +150,11 @@ async function definitionFor(service: ServiceName, opts: RunOptions, dbFile: str
       // With PostgreSQL the provider's books live there too, shared by every payment instance.
       const url = opts.db || opts.providerDb ? undefined : resolveDatabaseUrl('payment', opts.databaseUrl, opts.cfg.profile);
       if (url) {
-        const provider = await PostgresPayoutProvider.open({ url: url.url, ...(opts.schemas?.payment ? { schema: `${opts.schemas.payment}_provider` } : {}), ...failures });
+        const provider = await PostgresPayoutProvider.open({
+          url: url.url,
+          ...(opts.schemas?.payment ? { schema: `${opts.schemas.payment}_provider` } : {}),
+          ...failures,
+        });
         return paymentService({ provider }) as ServiceDefinition<unknown>;
       }
       const file = opts.providerDb ?? (dbFile === ':memory:' ? ':memory:' : join(dirname(dbFile), 'payout-provider.db'));
@@ -175,7 +189,8 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
       });
       if (service === 'commission' && plans) {
         await store.transaction(async (tx) => {
-          for (const [campaign, plan] of Object.entries(plans)) await (tx.repo as { setPlan(c: string, p: CommissionPlan, at: number): Promise<void> }).setPlan(campaign, plan, Date.now());
+          for (const [campaign, plan] of Object.entries(plans))
+            await (tx.repo as { setPlan(c: string, p: CommissionPlan, at: number): Promise<void> }).setPlan(campaign, plan, Date.now());
         });
       }
       const host = new ServiceHost(def, store, {
@@ -190,7 +205,9 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
         ...(opts.maxRedeliveries !== undefined ? { maxRedeliveries: opts.maxRedeliveries } : {}),
         ...(opts.nackDelayMs !== undefined ? { nackDelayMs: opts.nackDelayMs } : {}),
         ...(opts.log ? { log: opts.log } : {}),
-        ensureTopic: async (topic) => { await admin.ensureTopic(topic); },
+        ensureTopic: async (topic) => {
+          await admin.ensureTopic(topic);
+        },
       });
       hosts.push(host);
       try {
@@ -209,9 +226,12 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
 /** Several instances need one database they all reach: PostgreSQL. */
 export function checkInstances(services: readonly ServiceName[], count: number, opts: Pick<RunOptions, 'databaseUrl' | 'db' | 'cfg'>): void {
   if (count <= 1) return;
-  if (services.length !== 1) throw new UsageError('--instances runs several instances of one service', { hint: 'Name the service, e.g. `miso run payment --instances 3`.' });
+  if (services.length !== 1)
+    throw new UsageError('--instances runs several instances of one service', { hint: 'Name the service, e.g. `miso run payment --instances 3`.' });
   if (opts.db || !resolveDatabaseUrl(services[0]!, opts.databaseUrl, opts.cfg.profile)) {
-    throw new UsageError('several instances need a database they share: PostgreSQL', { hint: 'Give --database-url (or MISO_DATABASE_URL); `miso db up` starts one on this machine.' });
+    throw new UsageError('several instances need a database they share: PostgreSQL', {
+      hint: 'Give --database-url (or MISO_DATABASE_URL); `miso db up` starts one on this machine.',
+    });
   }
 }
 

@@ -26,7 +26,12 @@ export interface SupervisorOptions {
   restartDelayMs?: number;
 }
 
-interface Slot { id: string; port: number; child: ChildProcess | undefined; restarts: number }
+interface Slot {
+  id: string;
+  port: number;
+  child: ChildProcess | undefined;
+  restarts: number;
+}
 
 export class Supervisor {
   private readonly slots: Slot[];
@@ -34,7 +39,12 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     if (!Number.isInteger(opts.count) || opts.count < 1) throw new UsageError(`--instances must be a whole number from 1, got ${opts.count}`);
-    this.slots = Array.from({ length: opts.count }, (_, i) => ({ id: `${opts.baseId}-${i + 1}`, port: opts.basePort === 0 ? 0 : opts.basePort + i, child: undefined, restarts: 0 }));
+    this.slots = Array.from({ length: opts.count }, (_, i) => ({
+      id: `${opts.baseId}-${i + 1}`,
+      port: opts.basePort === 0 ? 0 : opts.basePort + i,
+      child: undefined,
+      restarts: 0,
+    }));
   }
 
   start(): void {
@@ -46,7 +56,9 @@ export class Supervisor {
   }
 
   private launch(slot: Slot): void {
-    const child = spawn(process.execPath, [this.opts.program, ...this.opts.args, '--instance-id', slot.id, '--port', String(slot.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.opts.program, ...this.opts.args, '--instance-id', slot.id, '--port', String(slot.port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     slot.child = child;
     createInterface({ input: child.stdout! }).on('line', (l) => this.opts.stdout(slot.id, l));
     createInterface({ input: child.stderr! }).on('line', (l) => this.opts.log(`[${slot.id}] ${l}`));
@@ -56,7 +68,9 @@ export class Supervisor {
       if (this.stopping) return;
       slot.restarts++;
       this.opts.log(`[${slot.id}] exited (${signal ?? `code ${code}`}); starting it again`);
-      void sleep(this.opts.restartDelayMs ?? 1000).then(() => { if (!this.stopping) this.launch(slot); });
+      void sleep(this.opts.restartDelayMs ?? 1000).then(() => {
+        if (!this.stopping) this.launch(slot);
+      });
     });
   }
 
@@ -64,11 +78,19 @@ export class Supervisor {
   async stop(timeoutMs = 20_000): Promise<void> {
     this.stopping = true;
     const running = this.slots.map((s) => s.child).filter((c): c is ChildProcess => c !== undefined && c.exitCode === null);
-    await Promise.all(running.map((c) => new Promise<void>((resolve) => {
-      const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-      c.once('exit', () => { clearTimeout(t); resolve(); });
-      c.kill('SIGTERM');
-    })));
+    await Promise.all(
+      running.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+            c.once('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
   }
 }
 

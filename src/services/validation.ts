@@ -35,7 +35,11 @@ export function requireMinor(problems: FieldProblem[], path: string, value: unkn
  * conversion carries its sale amount. `strict` also refuses a sale amount on a view or click
  * (tracking, where events enter the system); commission only needs the amount when it counts.
  */
-export function requireTrackedEvent(problems: FieldProblem[], p: { event_type: string; sale_amount_minor?: number | null }, opts: { strict?: boolean } = {}): void {
+export function requireTrackedEvent(
+  problems: FieldProblem[],
+  p: { event_type: string; sale_amount_minor?: number | null },
+  opts: { strict?: boolean } = {},
+): void {
   if (!['view', 'click', 'conversion'].includes(p.event_type)) problems.push({ path: 'event_type', message: 'must be view, click or conversion' });
   if (p.event_type === 'conversion') {
     if (p.sale_amount_minor == null) problems.push({ path: 'sale_amount_minor', message: 'a conversion needs the sale amount' });

@@ -28,9 +28,18 @@ export function oneLineOclifMessage(message: string): string {
   // "Missing 2 required args:\nkey  its description\n     more description\nvalue …" → the names
   // only: they are the lines that start at the margin.
   if (/^Missing \d+ required args?:?$/.test(raw[0]?.trim() ?? '')) {
-    const names = raw.slice(1).filter((l) => /^\S/.test(l) && !/^See more help/i.test(l)).map((l) => l.split(/\s+/)[0]);
+    const names = raw
+      .slice(1)
+      .filter((l) => /^\S/.test(l) && !/^See more help/i.test(l))
+      .map((l) => l.split(/\s+/)[0]);
     return `${raw[0]!.trim().replace(/:?$/, ':')} ${names.join(', ')}`;
   }
   const lines = raw.map((l) => l.trim()).filter((l) => l !== '' && !/^See more help/i.test(l));
-  return lines.join(' ').replace(/^Error:\s*/, '').replace(/^Parsing (--[\w-]+)\s*/, '$1: ').replace(/:\s+(?=\S)/, ': ') || 'invalid arguments';
+  return (
+    lines
+      .join(' ')
+      .replace(/^Error:\s*/, '')
+      .replace(/^Parsing (--[\w-]+)\s*/, '$1: ')
+      .replace(/:\s+(?=\S)/, ': ') || 'invalid arguments'
+  );
 }

@@ -16,7 +16,7 @@ export class Output {
     this.json = opts.json ?? false;
     this.tty = Boolean(stream.isTTY);
     this.verbose = opts.verbose ?? false;
-    this.color = new Chalk({ level: this.tty && !noColor() ? (chalk.level || 1) : 0 });
+    this.color = new Chalk({ level: this.tty && !noColor() ? chalk.level || 1 : 0 });
   }
 
   /** A line for humans (suppressed with --json, where only the JSON document is printed). */

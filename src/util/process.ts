@@ -66,9 +66,13 @@ export function spawnDetached(command: string, args: string[], o: DetachedOption
   } finally {
     closeSync(fd);
   }
-  child.once('exit', (code, signal) => { exit = { code, signal }; });
+  child.once('exit', (code, signal) => {
+    exit = { code, signal };
+  });
   // A spawn failure (ENOENT, EACCES) arrives as an event; without a listener it would crash the caller.
-  child.once('error', () => { exit ??= { code: null, signal: null }; });
+  child.once('error', () => {
+    exit ??= { code: null, signal: null };
+  });
   if (!child.pid) throw new ProcessError(`could not start ${command}`, { hint: 'Check that it exists and is executable.' });
   return { child, pid: child.pid, logFile: o.logFile, logOffset, exited: () => exit };
 }
@@ -91,21 +95,24 @@ export interface StartedLineOptions<T> {
 export async function waitForLine<T>(p: Detached, o: StartedLineOptions<T>): Promise<T> {
   let offset = p.logOffset;
   let partial = '';
-  return waitFor(() => {
-    const fresh = readFrom(p.logFile, offset);
-    offset += fresh.length;
-    const lines = (partial + fresh.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const v = o.match(line);
-      if (v !== undefined) return v;
-    }
-    const e = p.exited();
-    if (e) {
-      throw new ProcessError(`${o.name} exited (${e.signal ?? `code ${e.code}`}) while starting`, o.hint === undefined ? {} : { hint: o.hint });
-    }
-    return undefined;
-  }, { timeoutMs: o.timeoutMs, intervalMs: o.intervalMs ?? 25, what: `${o.name} to start`, ...(o.hint === undefined ? {} : { hint: o.hint }) });
+  return waitFor(
+    () => {
+      const fresh = readFrom(p.logFile, offset);
+      offset += fresh.length;
+      const lines = (partial + fresh.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const v = o.match(line);
+        if (v !== undefined) return v;
+      }
+      const e = p.exited();
+      if (e) {
+        throw new ProcessError(`${o.name} exited (${e.signal ?? `code ${e.code}`}) while starting`, o.hint === undefined ? {} : { hint: o.hint });
+      }
+      return undefined;
+    },
+    { timeoutMs: o.timeoutMs, intervalMs: o.intervalMs ?? 25, what: `${o.name} to start`, ...(o.hint === undefined ? {} : { hint: o.hint }) },
+  );
 }
 
 function readFrom(file: string, offset: number): Buffer {
@@ -137,7 +144,11 @@ export async function stopProcess(pid: number, o: StopOptions): Promise<boolean>
   const send = (sig: NodeJS.Signals): void => {
     if (o.group) signalGroup(pid, sig);
     else {
-      try { process.kill(pid, sig); } catch { /* already gone */ }
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* already gone */
+      }
     }
   };
   send('SIGTERM');

@@ -25,8 +25,15 @@ describe('exactly-once checks read each topic to its end', () => {
     try {
       for (let i = 0; i < 30; i++) {
         const env = newEnvelope('commission.calculated.v1', {
-          commission_id: randomUUID(), tracking_event_id: randomUUID(), campaign_id: 'c', user_id: 'u', event_type: 'click',
-          amount_minor: 25, currency: 'USD', rule: 'default.click', rate_bps: null,
+          commission_id: randomUUID(),
+          tracking_event_id: randomUUID(),
+          campaign_id: 'c',
+          user_id: 'u',
+          event_type: 'click',
+          amount_minor: 25,
+          currency: 'USD',
+          rule: 'default.click',
+          rate_bps: null,
         }) as AnyEnvelope;
         sent.push(env);
         expected.push(env.correlation_id);
@@ -43,8 +50,16 @@ describe('exactly-once checks read each topic to its end', () => {
   });
 
   const topic = () => topicName(scope.cfg, 'commission-events');
-  const faultBooks = async () => ledger(expected, tally((await readTopic(client, topic(), 'commission-events')).events, (e) => e.correlationId));
-  const serviceBooks = async () => onceEach(expected, (await readAllDecoded(client, scope.cfg, 'commission-events')).map((s) => s.env.correlation_id));
+  const faultBooks = async () =>
+    ledger(
+      expected,
+      tally((await readTopic(client, topic(), 'commission-events')).events, (e) => e.correlationId),
+    );
+  const serviceBooks = async () =>
+    onceEach(
+      expected,
+      (await readAllDecoded(client, scope.cfg, 'commission-events')).map((s) => s.env.correlation_id),
+    );
 
   it('a clean topic balances, and a duplicate appended after the expected count fails both checks', async () => {
     expect(await faultBooks()).toMatchObject({ expected: 30, made: 30, lost: [], duplicates: 0, duplicateKeys: [], unexpected: 0 });

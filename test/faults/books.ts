@@ -23,7 +23,12 @@ export interface SeenEvent {
  * Every message of a topic from the start to its end (the broker's last message id, see
  * readToEnd), decoded when it can be. A duplicate anywhere on the topic is in what this returns.
  */
-export async function readTopic(client: PulsarClient, full: string, short?: TopicShortName, opts: { adminUrl?: string } = {}): Promise<{ events: SeenEvent[]; raw: Message[]; undecodable: number }> {
+export async function readTopic(
+  client: PulsarClient,
+  full: string,
+  short?: TopicShortName,
+  opts: { adminUrl?: string } = {},
+): Promise<{ events: SeenEvent[]; raw: Message[]; undecodable: number }> {
   const raw = await readToEnd(client, full, { ...opts, timeoutMs: 60_000 });
   const events: SeenEvent[] = [];
   let undecodable = 0;
@@ -33,7 +38,12 @@ export async function readTopic(client: PulsarClient, full: string, short?: Topi
         let writer: string | undefined;
         if (m.schemaVersion) writer = (await client.getSchema(full, m.schemaVersion))?.schema;
         const env = decode(short, m.payload, writer);
-        events.push({ type: env.type, correlationId: env.correlation_id, payload: env.payload as unknown as Record<string, unknown>, publishTime: m.publishTime });
+        events.push({
+          type: env.type,
+          correlationId: env.correlation_id,
+          payload: env.payload as unknown as Record<string, unknown>,
+          publishTime: m.publishTime,
+        });
       } catch {
         undecodable++;
       }

@@ -31,7 +31,10 @@ export interface Sandbox {
 }
 
 /** A sandbox; with `serviceUrl`/`adminUrl` it uses a broker that already runs instead of its own. */
-export async function createSandbox(prefix: string, opts: { tenant?: string; namespace?: string; serviceUrl?: string; adminUrl?: string } = {}): Promise<Sandbox> {
+export async function createSandbox(
+  prefix: string,
+  opts: { tenant?: string; namespace?: string; serviceUrl?: string; adminUrl?: string } = {},
+): Promise<Sandbox> {
   const root = mkdtempSync(join(tmpdir(), `miso-${prefix}-`));
   const [servicePort, webPort] = (await freePorts(2)) as [number, number];
   const env = {
@@ -52,7 +55,15 @@ export async function createSandbox(prefix: string, opts: { tenant?: string; nam
   const serviceUrl = opts.serviceUrl ?? `pulsar://127.0.0.1:${servicePort}`;
   const adminUrl = opts.adminUrl ?? `http://127.0.0.1:${webPort}`;
   return {
-    root, env, servicePort, webPort, serviceUrl, adminUrl, tenant, namespace, dataDir,
+    root,
+    env,
+    servicePort,
+    webPort,
+    serviceUrl,
+    adminUrl,
+    tenant,
+    namespace,
+    dataDir,
     flags: ['--service-url', serviceUrl, '--admin-url', adminUrl, '--tenant', tenant, '--namespace', namespace],
     run: (args, o = {}) => miso(args, { env: { ...env, ...o.env }, ...(o.input !== undefined ? { input: o.input } : {}), timeoutMs: o.timeoutMs ?? 120_000 }),
     remove: () => rmSync(root, { recursive: true, force: true }),
@@ -61,7 +72,9 @@ export async function createSandbox(prefix: string, opts: { tenant?: string; nam
 
 /** `miso broker up` on the sandbox ports; resolves with the seconds it took. */
 export async function brokerUp(sb: Sandbox, extra: string[] = []): Promise<{ seconds: number; json: Record<string, unknown> }> {
-  const r = await sb.run(['broker', 'up', '--port', String(sb.servicePort), '--web-port', String(sb.webPort), '--heap-mb', '384', '--json', ...extra], { timeoutMs: 240_000 });
+  const r = await sb.run(['broker', 'up', '--port', String(sb.servicePort), '--web-port', String(sb.webPort), '--heap-mb', '384', '--json', ...extra], {
+    timeoutMs: 240_000,
+  });
   if (r.code !== 0) throw new Error(`miso broker up failed (${r.code}): ${r.stderr}`);
   const json = JSON.parse(r.stdout) as Record<string, unknown>;
   return { seconds: Number(json.seconds), json };
@@ -78,10 +91,14 @@ export async function brokerDown(sb: Sandbox): Promise<void> {
  * attempt is simply run again.
  */
 export async function initScope(sb: Sandbox): Promise<void> {
-  await retry(async () => {
-    const r = await sb.run(['init', ...sb.flags]);
-    if (r.code !== 0) throw Object.assign(new Error(`miso init failed (${r.code}): ${r.stdout}\n${r.stderr}`), { retriable: /did not answer within/.test(r.stderr) });
-  }, { timeoutMs: 120_000, backoff: new Backoff(1000, 5000) });
+  await retry(
+    async () => {
+      const r = await sb.run(['init', ...sb.flags]);
+      if (r.code !== 0)
+        throw Object.assign(new Error(`miso init failed (${r.code}): ${r.stdout}\n${r.stderr}`), { retriable: /did not answer within/.test(r.stderr) });
+    },
+    { timeoutMs: 120_000, backoff: new Backoff(1000, 5000) },
+  );
 }
 
 /** One `miso run <service>` process. */
@@ -109,7 +126,9 @@ export class ServiceProcess {
     this.starts++;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     let out = '';
-    child.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.log += d.toString();
+    });
     this.url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.service} did not start in ${timeoutMs} ms\n${this.tail()}`)), timeoutMs);
       child.stdout!.on('data', (d: Buffer) => {
@@ -125,7 +144,9 @@ export class ServiceProcess {
               clearTimeout(timer);
               resolve(ev.url);
             }
-          } catch { /* a partial or non-JSON line */ }
+          } catch {
+            /* a partial or non-JSON line */
+          }
         }
       });
       child.once('exit', (code) => {

@@ -17,8 +17,18 @@ import { PulsarClient } from '../../src/pulsar/index.js';
 import { OUTPUT_DIR } from '../hostile/report.js';
 import { Rng } from '../hostile/rng.js';
 import {
-  dbCounts, deadLetters, ledger, PAYMENTS_BY_COMMISSION, paymentDbFiles, PAYOUTS_BY_KEY, readTopic, subscriptionBacklogs, tally,
-  type Backlog, type DeadLetterSeen, type Ledger,
+  dbCounts,
+  deadLetters,
+  ledger,
+  PAYMENTS_BY_COMMISSION,
+  paymentDbFiles,
+  PAYOUTS_BY_KEY,
+  readTopic,
+  subscriptionBacklogs,
+  tally,
+  type Backlog,
+  type DeadLetterSeen,
+  type Ledger,
 } from './books.js';
 import { brokerDown, brokerUp, createSandbox, initScope, metricSum, ServiceProcess } from './cluster.js';
 
@@ -66,14 +76,36 @@ export function recoveryBudgetMs(plan: FaultPlan, heldUp: number): number {
  * messages back and delivers them again.
  */
 export const BOUNDED_PLAN: FaultPlan = {
-  name: 'bounded', seed: 4242, rate: 5, killsPerService: 1, brokerRestarts: 1, pausesMs: [65_000], poison: 4, burstBeforeKill: 60,
-  gapMs: [2_500, 5_000], leadMs: 4_000, tailMs: 4_000, drainTimeoutMs: 120_000, recoveryBudget: { baseMs: 10_000, catchUp: 1 },
+  name: 'bounded',
+  seed: 4242,
+  rate: 5,
+  killsPerService: 1,
+  brokerRestarts: 1,
+  pausesMs: [65_000],
+  poison: 4,
+  burstBeforeKill: 60,
+  gapMs: [2_500, 5_000],
+  leadMs: 4_000,
+  tailMs: 4_000,
+  drainTimeoutMs: 120_000,
+  recoveryBudget: { baseMs: 10_000, catchUp: 1 },
 };
 
 /** Several kills per service, two broker restarts, a short pause and two past the broker's keep-alive. */
 export const FULL_PLAN: FaultPlan = {
-  name: 'full', seed: 4242, rate: 10, killsPerService: 3, brokerRestarts: 2, pausesMs: [8_000, 65_000, 90_000], poison: 12, burstBeforeKill: 100,
-  gapMs: [3_000, 9_000], leadMs: 8_000, tailMs: 8_000, drainTimeoutMs: 300_000, recoveryBudget: { baseMs: 10_000, catchUp: 1 },
+  name: 'full',
+  seed: 4242,
+  rate: 10,
+  killsPerService: 3,
+  brokerRestarts: 2,
+  pausesMs: [8_000, 65_000, 90_000],
+  poison: 12,
+  burstBeforeKill: 100,
+  gapMs: [3_000, 9_000],
+  leadMs: 8_000,
+  tailMs: 8_000,
+  drainTimeoutMs: 300_000,
+  recoveryBudget: { baseMs: 10_000, catchUp: 1 },
 };
 
 export interface FaultRecord {
@@ -180,7 +212,11 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     const videos = ['vid-a', 'vid-b', 'vid-c'];
     const created = await pub.sendCommand('campaign.create', { campaign_id: campaignId, user_id: 'creator-1', name: 'Fault run' });
     for (const v of videos) {
-      await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, video_id: v, url: `https://videos.example/${v}`, title: v }, { correlationId: created.correlationId });
+      await pub.sendCommand(
+        'campaign.add_video',
+        { campaign_id: campaignId, video_id: v, url: `https://videos.example/${v}`, title: v },
+        { correlationId: created.correlationId },
+      );
     }
     const tracking = procs.get('tracking')!;
     const deadline = Date.now() + 60_000;
@@ -199,7 +235,9 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         if (!p.alive) continue;
         try {
           scraped.set(p, metricSum(await p.metrics(), 'miso_messages_duplicate_total'));
-        } catch { /* paused or restarting */ }
+        } catch {
+          /* paused or restarting */
+        }
       }
     };
 
@@ -244,7 +282,11 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         const w: Workflow = { id, kind: 'tracking', sentAt: Date.now(), attempts: 0 };
         workflows.push(w);
         send(w, 'tracking.create_event', {
-          tracking_event_id: randomUUID(), event_type: type, campaign_id: campaignId, video_id: rng.pick(videos), visitor_id: `visitor-${i}`,
+          tracking_event_id: randomUUID(),
+          event_type: type,
+          campaign_id: campaignId,
+          video_id: rng.pick(videos),
+          visitor_id: `visitor-${i}`,
           ...(type === 'conversion' ? { sale_amount_minor: rng.range(500, 50_000) } : {}),
         });
       }
@@ -253,7 +295,9 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         poisonQueued++;
         const bytes = rng.bytes(rng.range(1, 40));
         const topic = topicName(cfg, rng.pick(COMMAND_TOPICS));
-        const task = injectPoison(client!, topic, bytes).then(() => { poisonSent++; });
+        const task = injectPoison(client!, topic, bytes).then(() => {
+          poisonSent++;
+        });
         inflight.add(task);
         task.catch((e: unknown) => log(`poison not sent: ${(e as Error).message}`)).finally(() => inflight.delete(task));
       }
@@ -321,7 +365,16 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         procs.set(step.target as Service, p2);
         watchExit(p2);
         restarts[step.target] = (restarts[step.target] ?? 0) + 1;
-        const record = { kind: step.kind, target: step.target, at: killedAt - t0, start: killedAt, end: Date.now(), downMs: Date.now() - killedAt, recoverMs: undefined, affected: 0 };
+        const record = {
+          kind: step.kind,
+          target: step.target,
+          at: killedAt - t0,
+          start: killedAt,
+          end: Date.now(),
+          downMs: Date.now() - killedAt,
+          recoverMs: undefined,
+          affected: 0,
+        };
         faults.push(record);
         killChecks.push({ record, proc: p2 });
       } else if (step.kind === 'broker restart') {
@@ -329,7 +382,17 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         const downAt = Date.now();
         const again = await brokerUp(sb, ['--no-init']);
         brokerRestarts++;
-        faults.push({ kind: step.kind, target: 'broker', at: start - t0, start, end: Date.now(), downMs: Date.now() - start, recoverMs: undefined, affected: 0, detail: `stop took ${((downAt - start) / 1000).toFixed(1)} s, start ${again.seconds.toFixed(1)} s` });
+        faults.push({
+          kind: step.kind,
+          target: 'broker',
+          at: start - t0,
+          start,
+          end: Date.now(),
+          downMs: Date.now() - start,
+          recoverMs: undefined,
+          affected: 0,
+          detail: `stop took ${((downAt - start) / 1000).toFixed(1)} s, start ${again.seconds.toFixed(1)} s`,
+        });
       } else {
         const p = procs.get(step.target as Service)!;
         p.pause();
@@ -337,18 +400,32 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         p.resume();
         const end = Date.now();
         pauses++;
-        const record = { kind: step.kind, target: step.target, at: start - t0, start, end, downMs: end - start, recoverMs: undefined, affected: 0, detail: `frozen ${step.pauseMs! / 1000} s` };
+        const record = {
+          kind: step.kind,
+          target: step.target,
+          at: start - t0,
+          start,
+          end,
+          downMs: end - start,
+          recoverMs: undefined,
+          affected: 0,
+          detail: `frozen ${step.pauseMs! / 1000} s`,
+        };
         faults.push(record);
-        pauseChecks.push((async () => {
-          // What the thawed process recognised as already handled: the redeliveries the pause caused.
-          const before = scraped.get(p) ?? 0;
-          await sleep(Math.min(15_000, plan.gapMs[0] + 2_000));
-          try {
-            const n = metricSum(await p.metrics(), 'miso_messages_duplicate_total') - before;
-            redeliveredAfterPauses += n;
-            record.detail += `; ${n} redelivered messages recognised as handled`;
-          } catch { /* killed in the meantime */ }
-        })());
+        pauseChecks.push(
+          (async () => {
+            // What the thawed process recognised as already handled: the redeliveries the pause caused.
+            const before = scraped.get(p) ?? 0;
+            await sleep(Math.min(15_000, plan.gapMs[0] + 2_000));
+            try {
+              const n = metricSum(await p.metrics(), 'miso_messages_duplicate_total') - before;
+              redeliveredAfterPauses += n;
+              record.detail += `; ${n} redelivered messages recognised as handled`;
+            } catch {
+              /* killed in the meantime */
+            }
+          })(),
+        );
       }
       log(`${step.kind} ${step.target} at ${((start - t0) / 1000).toFixed(1)} s, back after ${((Date.now() - start) / 1000).toFixed(1)} s`);
       await sleep(rng.range(plan.gapMs[0], plan.gapMs[1]));
@@ -394,7 +471,11 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     const commissionEv = await readTopic(client, topicName(cfg, 'commission-events'), 'commission-events', { adminUrl: sb.adminUrl });
     const paymentEv = await readTopic(client, paymentTopic, 'payment-events', { adminUrl: sb.adminUrl });
     const campaignEv = await readTopic(client, topicName(cfg, 'campaign-events'), 'campaign-events', { adminUrl: sb.adminUrl });
-    const ofType = (evs: { type: string; correlationId: string }[], type: string) => tally(evs.filter((e) => e.type === type), (e) => e.correlationId);
+    const ofType = (evs: { type: string; correlationId: string }[], type: string) =>
+      tally(
+        evs.filter((e) => e.type === type),
+        (e) => e.correlationId,
+      );
     const commissionOfWorkflow = new Map<string, string>();
     for (const e of paymentEv.events) if (e.type === 'payment.processed.v1') commissionOfWorkflow.set(e.correlationId, String(e.payload.commission_id));
     const commissionIdsExpected = trackingIds.map((id) => commissionOfWorkflow.get(id) ?? `missing:${id}`);
@@ -430,7 +511,9 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     for (const f of faults) {
       if (f.kind !== 'SIGSTOP/SIGCONT') continue;
       f.brokerDroppedConnection = drops.some((t) => t >= f.start && t <= f.end + 1000);
-      f.detail += f.brokerDroppedConnection ? '; the broker dropped the frozen connection (keep-alive timeout) and redelivered its messages' : '; the broker kept the connection';
+      f.detail += f.brokerDroppedConnection
+        ? '; the broker dropped the frozen connection (keep-alive timeout) and redelivered its messages'
+        : '; the broker kept the connection';
     }
 
     const dl = await deadLetters(client, cfg, { adminUrl: sb.adminUrl });
@@ -439,7 +522,11 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
     rmSync(logsDir, { recursive: true, force: true });
     mkdirSync(logsDir, { recursive: true });
     for (const p of [...procs.values(), ...retired]) writeFileSync(join(logsDir, `${p.service}-${p.starts}-${p.pid ?? 0}.log`), p.log);
-    try { copyFileSync(join(sb.env.MISO_STATE_DIR!, 'broker', 'logs', 'broker.log'), join(logsDir, 'broker.log')); } catch { /* log location differs */ }
+    try {
+      copyFileSync(join(sb.env.MISO_STATE_DIR!, 'broker', 'logs', 'broker.log'), join(logsDir, 'broker.log'));
+    } catch {
+      /* log location differs */
+    }
 
     const expectedPayments = trackingIds.length;
     return {
@@ -457,7 +544,12 @@ export async function runFaults(plan: FaultPlan): Promise<FaultReport> {
         lost: Math.max(books.paymentEvents.lost.length, books.payouts.lost.length),
       },
       backlogs,
-      deadLetters: { total: dl.length, explained: explained.length, injected: poisonSent, items: dl.map((d: DeadLetterSeen) => ({ topic: d.topic, reason: d.reason })) },
+      deadLetters: {
+        total: dl.length,
+        explained: explained.length,
+        injected: poisonSent,
+        items: dl.map((d: DeadLetterSeen) => ({ topic: d.topic, reason: d.reason })),
+      },
       redeliveriesRecognised,
       redeliveredAfterKills: faults.reduce((a, f) => a + (f.redeliveriesRecognised ?? 0), 0),
       redeliveredAfterPauses,
@@ -511,7 +603,11 @@ async function injectPoison(client: PulsarClient, topic: string, bytes: Buffer):
 /** Times (ms) at which the broker closed a connection for want of a PONG. */
 function keepAliveDrops(brokerLog: string): number[] {
   let text: string;
-  try { text = readFileSync(brokerLog, 'utf8'); } catch { return []; }
+  try {
+    text = readFileSync(brokerLog, 'utf8');
+  } catch {
+    return [];
+  }
   const out: number[] = [];
   for (const line of text.split('\n')) {
     if (!line.includes('Forcing connection to close after keep-alive timeout')) continue;
@@ -540,7 +636,11 @@ export function renderFaultReport(r: FaultReport): string {
     `Started ${r.startedAt}, ${r.durationS} s in all. Seed ${r.plan.seed}. Reproduce: \`${r.plan.name === 'full' ? 'npm run test:faults' : 'npx vitest run test/faults'}\`.`,
     '',
     `- workflows sent: ${r.workflows.sent} (${r.workflows.tracking} tracking events → commission → payout, ${r.workflows.campaign} campaign creations), accepted by the broker: ${r.workflows.accepted}, send retries: ${r.workflows.sendRetries}`,
-    `- kill -9: ${Object.entries(r.counts.kills).map(([s, k]) => `${s} ${k}`).join(', ')}; restarts: ${Object.entries(r.counts.restarts).map(([s, k]) => `${s} ${k}`).join(', ')}; broker restarts: ${r.counts.brokerRestarts}; SIGSTOP/SIGCONT: ${r.counts.pauses}`,
+    `- kill -9: ${Object.entries(r.counts.kills)
+      .map(([s, k]) => `${s} ${k}`)
+      .join(', ')}; restarts: ${Object.entries(r.counts.restarts)
+      .map(([s, k]) => `${s} ${k}`)
+      .join(', ')}; broker restarts: ${r.counts.brokerRestarts}; SIGSTOP/SIGCONT: ${r.counts.pauses}`,
     `- **payments expected ${r.payments.expected}, made ${r.payments.made}, duplicates ${r.payments.duplicates}, lost ${r.payments.lost}**`,
     `- redeliveries recognised as already processed: ${r.redeliveriesRecognised} (by services restarted after kill -9: ${r.redeliveredAfterKills}; just thawed from SIGSTOP: ${r.redeliveredAfterPauses})`,
     `- recovery budget per fault: ${(r.plan.recoveryBudget.baseMs / 1000).toFixed(0)} s + the workflows it held up at ${r.plan.recoveryBudget.catchUp}× the load's rate (${r.plan.rate}/s); every fault within it: ${r.faults.every((f) => f.recoverMs !== undefined && f.budgetMs !== undefined && f.recoverMs <= f.budgetMs) ? 'yes' : 'NO'}`,
@@ -551,7 +651,10 @@ export function renderFaultReport(r: FaultReport): string {
     '',
     '| # | fault | target | at (s) | gone for (s) | recovered after (s) | budget (s) | workflows held up | detail |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...r.faults.map((f, i) => `| ${i + 1} | ${f.kind} | ${f.target} | ${(f.at / 1000).toFixed(1)} | ${(f.downMs / 1000).toFixed(1)} | ${f.recoverMs === undefined ? 'never' : (f.recoverMs / 1000).toFixed(1)} | ${f.budgetMs === undefined ? '' : (f.budgetMs / 1000).toFixed(1)} | ${f.affected} | ${f.detail ?? ''} |`),
+    ...r.faults.map(
+      (f, i) =>
+        `| ${i + 1} | ${f.kind} | ${f.target} | ${(f.at / 1000).toFixed(1)} | ${(f.downMs / 1000).toFixed(1)} | ${f.recoverMs === undefined ? 'never' : (f.recoverMs / 1000).toFixed(1)} | ${f.budgetMs === undefined ? '' : (f.budgetMs / 1000).toFixed(1)} | ${f.affected} | ${f.detail ?? ''} |`,
+    ),
     '',
     '"recovered after": from the moment the component was back until the last workflow it held up had its payout (broker publish time).',
     '',
@@ -576,7 +679,9 @@ export function renderFaultReport(r: FaultReport): string {
     '',
     '## Dead letters',
     '',
-    r.deadLetters.items.length === 0 ? 'None.' : ['| command topic | reason |', '| --- | --- |', ...r.deadLetters.items.map((d) => `| ${d.topic} | ${d.reason} |`)].join('\n'),
+    r.deadLetters.items.length === 0
+      ? 'None.'
+      : ['| command topic | reason |', '| --- | --- |', ...r.deadLetters.items.map((d) => `| ${d.topic} | ${d.reason} |`)].join('\n'),
     '',
     `Service logs: ${r.logsDir}`,
   ];

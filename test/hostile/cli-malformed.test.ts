@@ -46,10 +46,16 @@ const UNREADABLE = spoiledSchemas('unreadable', (d) => {
   mkdirSync(join(d, 'messages', 'campaign.created.v1.avsc'));
 });
 const MISSING_FILE = spoiledSchemas('missing-file', (d) => rmSync(join(d, 'envelopes', 'payment-events.avsc')));
-const RENAMED = spoiledSchemas('renamed', (d) => writeFileSync(join(d, 'messages', 'campaign.created.v1.avsc'), '{"type":"record","name":"Renamed","fields":[]}'));
+const RENAMED = spoiledSchemas('renamed', (d) =>
+  writeFileSync(join(d, 'messages', 'campaign.created.v1.avsc'), '{"type":"record","name":"Renamed","fields":[]}'),
+);
 const NOT_A_RECORD = spoiledSchemas('not-a-record', (d) => writeFileSync(join(d, 'envelopes', 'campaign-events.avsc'), '[1, 2]'));
-const BAD_AVRO = spoiledSchemas('bad-avro', (d) => writeFileSync(join(d, 'messages', 'campaign.created.v1.avsc'),
-  '{"type":"record","name":"CampaignCreated","namespace":"miso.campaign","fields":[{"name":"n","type":"int","default":"not a number"}]}'));
+const BAD_AVRO = spoiledSchemas('bad-avro', (d) =>
+  writeFileSync(
+    join(d, 'messages', 'campaign.created.v1.avsc'),
+    '{"type":"record","name":"CampaignCreated","namespace":"miso.campaign","fields":[{"name":"n","type":"int","default":"not a number"}]}',
+  ),
+);
 const PLANS_NOT_JSON = join(schemaFixtures, 'plans.json');
 writeFileSync(PLANS_NOT_JSON, '{"c1": ');
 
@@ -66,21 +72,50 @@ const cases: Case[] = [
   { name: 'send without a required field', args: ['send', 'campaign.create', '--data', '{"user_id":"u"}'], names: /name/ },
   { name: 'send an unknown field', args: ['send', 'campaign.create', '--data', '{"user_id":"u","name":"n","extra":1}'], names: /extra/ },
   { name: 'send an unknown field flag', args: ['send', 'campaign.create', '--bogus'], names: /bogus/ },
-  { name: 'send a value outside an enum', args: ['send', 'tracking.create_event', '--data', TRACK(',"sale_amount_minor":100').replace('conversion', 'purchase')], names: /event_type.*purchase/ },
-  { name: 'send money as a fraction', args: ['send', 'tracking.create_event', '--data', TRACK(',"sale_amount_minor":12.5')], names: /sale_amount_minor.*12\.5/ },
+  {
+    name: 'send a value outside an enum',
+    args: ['send', 'tracking.create_event', '--data', TRACK(',"sale_amount_minor":100').replace('conversion', 'purchase')],
+    names: /event_type.*purchase/,
+  },
+  {
+    name: 'send money as a fraction',
+    args: ['send', 'tracking.create_event', '--data', TRACK(',"sale_amount_minor":12.5')],
+    names: /sale_amount_minor.*12\.5/,
+  },
   { name: 'send money as text', args: ['send', 'tracking.create_event', '--data', TRACK(',"sale_amount_minor":"12"')], names: /sale_amount_minor/ },
-  { name: 'send money beyond a long', args: ['send', 'payment.process', '--data', '{"commission_id":"k","user_id":"u","amount_minor":1e30,"idempotency_key":"k"}'], names: /amount_minor/ },
+  {
+    name: 'send money beyond a long',
+    args: ['send', 'payment.process', '--data', '{"commission_id":"k","user_id":"u","amount_minor":1e30,"idempotency_key":"k"}'],
+    names: /amount_minor/,
+  },
   { name: 'send an envelope id that is not a UUID', args: ['send', 'campaign.create', '--data', CREATE, '--id', 'not-a-uuid'], names: /UUID/ },
   { name: 'send from a file that does not exist', args: ['send', 'campaign.create', '--file', '/nonexistent/miso-input.json'], names: /nonexistent/ },
-  { name: 'send NDJSON with one bad line (all or nothing)', args: ['send', 'campaign.create', '--file', '-'], input: `${CREATE}\n{"user_id":"u"}\n${CREATE}\n`, names: /line 2/ },
+  {
+    name: 'send NDJSON with one bad line (all or nothing)',
+    args: ['send', 'campaign.create', '--file', '-'],
+    input: `${CREATE}\n{"user_id":"u"}\n${CREATE}\n`,
+    names: /line 2/,
+  },
   { name: 'send --data without a value', args: ['send', 'campaign.create', '--data'], names: /--data/ },
-  { name: 'send --wait with a timeout that is not a duration', args: ['send', 'campaign.create', '--data', CREATE, '--wait', '--timeout', 'forever'], names: /forever/ },
+  {
+    name: 'send --wait with a timeout that is not a duration',
+    args: ['send', 'campaign.create', '--data', CREATE, '--wait', '--timeout', 'forever'],
+    names: /forever/,
+  },
   // connection settings
-  { name: 'a service URL that is not pulsar://', args: ['send', 'campaign.create', '--data', CREATE, '--service-url', 'http://broker:6650'], names: /service URL/ },
+  {
+    name: 'a service URL that is not pulsar://',
+    args: ['send', 'campaign.create', '--data', CREATE, '--service-url', 'http://broker:6650'],
+    names: /service URL/,
+  },
   { name: 'an admin URL that is not http(s)', args: ['send', 'campaign.create', '--data', CREATE, '--admin-url', 'ftp://broker'], names: /admin URL/ },
   { name: 'a token file that does not exist', args: ['send', 'campaign.create', '--data', CREATE, '--token-file', '/nonexistent/token'], names: /token file/ },
   { name: 'a tenant name Pulsar refuses', args: ['send', 'campaign.create', '--data', CREATE, '--tenant', 'bad tenant!'], names: /tenant/ },
-  { name: 'a broker that does not answer', args: ['send', 'campaign.create', '--data', CREATE, '--service-url', 'pulsar://127.0.0.1:1'], names: /reach|refused/ },
+  {
+    name: 'a broker that does not answer',
+    args: ['send', 'campaign.create', '--data', CREATE, '--service-url', 'pulsar://127.0.0.1:1'],
+    names: /reach|refused/,
+  },
   // reading commands
   { name: 'tail --since that is not a duration', args: ['tail', '--since', 'yesterday'], names: /yesterday/ },
   { name: 'tail --from that is not a time', args: ['tail', '--from', 'notadate'], names: /notadate/ },
@@ -97,16 +132,48 @@ const cases: Case[] = [
   { name: 'config use of a profile that does not exist', args: ['config', 'use', 'nosuchprofile'], names: /nosuchprofile/ },
   { name: 'schemas show of an unknown type', args: ['schemas', 'show', 'nosuch.type'], names: /nosuch\.type/ },
   // files and directories the user names
-  { name: 'schemas check --dir that does not exist', args: ['schemas', 'check', '--dir', '/nonexistent/miso-schemas'], names: /\/nonexistent\/miso-schemas does not exist/ },
-  { name: 'schemas push --dir that does not exist', args: ['schemas', 'push', '--dir', '/nonexistent/miso-schemas'], names: /\/nonexistent\/miso-schemas does not exist/ },
-  { name: 'schemas check --dir naming a file', args: ['schemas', 'check', '--dir', join(schemasDir(), 'envelopes', 'campaign-events.avsc')], names: /is not a directory/ },
+  {
+    name: 'schemas check --dir that does not exist',
+    args: ['schemas', 'check', '--dir', '/nonexistent/miso-schemas'],
+    names: /\/nonexistent\/miso-schemas does not exist/,
+  },
+  {
+    name: 'schemas push --dir that does not exist',
+    args: ['schemas', 'push', '--dir', '/nonexistent/miso-schemas'],
+    names: /\/nonexistent\/miso-schemas does not exist/,
+  },
+  {
+    name: 'schemas check --dir naming a file',
+    args: ['schemas', 'check', '--dir', join(schemasDir(), 'envelopes', 'campaign-events.avsc')],
+    names: /is not a directory/,
+  },
   { name: 'schemas check --dir with a malformed .avsc', args: ['schemas', 'check', '--dir', NOT_JSON], names: /campaign-events\.avsc is not valid JSON/ },
   { name: 'schemas check --dir with an unreadable .avsc', args: ['schemas', 'check', '--dir', UNREADABLE], names: /cannot read .*campaign\.created\.v1\.avsc/ },
-  { name: 'schemas check --dir without a topic\'s envelope', args: ['schemas', 'check', '--dir', MISSING_FILE], names: /has no envelopes\/payment-events\.avsc/ },
-  { name: 'schemas push --dir with a record under another name', args: ['schemas', 'push', '--dir', RENAMED], names: /defines Renamed, expected miso\.campaign\.CampaignCreated/ },
-  { name: 'schemas push --dir with an envelope that is not a record', args: ['schemas', 'push', '--dir', NOT_A_RECORD], names: /campaign-events\.avsc is not an Avro record/ },
-  { name: 'schemas push --dir with invalid Avro (a default of the wrong type)', args: ['schemas', 'push', '--dir', BAD_AVRO], names: /not a valid Avro envelope.*not a number/ },
-  { name: 'schemas asyncapi --output into a missing directory', args: ['schemas', 'asyncapi', '--output', '/nonexistent/miso/asyncapi.json'], names: /cannot write \/nonexistent\/miso\/asyncapi\.json/ },
+  {
+    name: "schemas check --dir without a topic's envelope",
+    args: ['schemas', 'check', '--dir', MISSING_FILE],
+    names: /has no envelopes\/payment-events\.avsc/,
+  },
+  {
+    name: 'schemas push --dir with a record under another name',
+    args: ['schemas', 'push', '--dir', RENAMED],
+    names: /defines Renamed, expected miso\.campaign\.CampaignCreated/,
+  },
+  {
+    name: 'schemas push --dir with an envelope that is not a record',
+    args: ['schemas', 'push', '--dir', NOT_A_RECORD],
+    names: /campaign-events\.avsc is not an Avro record/,
+  },
+  {
+    name: 'schemas push --dir with invalid Avro (a default of the wrong type)',
+    args: ['schemas', 'push', '--dir', BAD_AVRO],
+    names: /not a valid Avro envelope.*not a number/,
+  },
+  {
+    name: 'schemas asyncapi --output into a missing directory',
+    args: ['schemas', 'asyncapi', '--output', '/nonexistent/miso/asyncapi.json'],
+    names: /cannot write \/nonexistent\/miso\/asyncapi\.json/,
+  },
   { name: 'tail --token-file that does not exist', args: ['tail', '--token-file', '/nonexistent/miso-token'], names: /token file \/nonexistent\/miso-token/ },
   { name: 'run commission --plans that is not JSON', args: ['run', 'commission', '--plans', PLANS_NOT_JSON], names: /plans file .*not valid JSON/ },
   { name: 'dashboard --since that is not a duration', args: ['dashboard', '--since', 'yesterday'], names: /yesterday/ },
@@ -119,7 +186,11 @@ const cases: Case[] = [
  */
 const parseCases: Case[] = [
   { name: 'send --count 0', args: ['send', 'campaign.create', '--data', CREATE, '--count', '0'], names: /count.*(0|at least|greater)/i },
-  { name: 'send --rate that is not a number', args: ['send', 'campaign.create', '--data', CREATE, '--count', '2', '--rate', 'abc'], names: /rate.*(abc|number)/i },
+  {
+    name: 'send --rate that is not a number',
+    args: ['send', 'campaign.create', '--data', CREATE, '--count', '2', '--rate', 'abc'],
+    names: /rate.*(abc|number)/i,
+  },
   { name: 'tail --limit -1', args: ['tail', '--limit', '-1'], names: /limit.*(-1|at least|greater)/i },
   { name: 'run --port 70000', args: ['run', 'campaign', '--port', '70000'], names: /port.*(70000|65535|less)/i },
   { name: 'init --retention-minutes -5', args: ['init', '--retention-minutes', '-5'], names: /retention-minutes.*(-5|-1|greater)/i },
@@ -127,7 +198,13 @@ const parseCases: Case[] = [
   { name: 'trace without its correlation id', args: ['trace'], names: /correlation/i },
 ];
 
-interface Outcome { name: string; args: string; exit: number; line: string; problems: string[] }
+interface Outcome {
+  name: string;
+  args: string;
+  exit: number;
+  line: string;
+  problems: string[];
+}
 const outcomes: Outcome[] = [];
 
 let cfg: ResolvedConfig;
@@ -145,27 +222,43 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  writeReport('hostile-cli', { cases: outcomes.length, outcomes }, [
-    '# Hostile input: malformed CLI invocations',
-    '',
-    `${outcomes.length} invocations, each checked for one \`miso: <what> — <next step>\` line, a non-zero exit, no stack trace; the topics they aimed at stayed empty. Reproduce: \`npm run build && npx vitest run test/hostile/cli-malformed.test.ts\`.`,
-    '',
-    mdTable(['invocation', 'exit', 'error line', 'problems'], outcomes.map((o) => [o.name, o.exit, o.line.slice(0, 150), o.problems.join('; ') || 'none'])),
-  ].join('\n'));
+  writeReport(
+    'hostile-cli',
+    { cases: outcomes.length, outcomes },
+    [
+      '# Hostile input: malformed CLI invocations',
+      '',
+      `${outcomes.length} invocations, each checked for one \`miso: <what> — <next step>\` line, a non-zero exit, no stack trace; the topics they aimed at stayed empty. Reproduce: \`npm run build && npx vitest run test/hostile/cli-malformed.test.ts\`.`,
+      '',
+      mdTable(
+        ['invocation', 'exit', 'error line', 'problems'],
+        outcomes.map((o) => [o.name, o.exit, o.line.slice(0, 150), o.problems.join('; ') || 'none']),
+      ),
+    ].join('\n'),
+  );
   rmSync(configDir, { recursive: true, force: true });
   rmSync(schemaFixtures, { recursive: true, force: true });
-  try { await admin?.deleteTenant(cfg.tenant, { recursive: true }); } catch { /* a leftover test tenant harms nothing */ }
+  try {
+    await admin?.deleteTenant(cfg.tenant, { recursive: true });
+  } catch {
+    /* a leftover test tenant harms nothing */
+  }
 });
 
 /** Run one case; return what is wrong with its outcome (empty when it is right). */
 async function check(c: Case): Promise<{ r: CliResult; problems: string[] }> {
   // Commands that talk to the broker get the sandbox tenant, except for the flags the case sets itself.
-  const connected = !['config', 'schemas', 'nosuchcommand', 'broker'].includes(c.args[0]!) || (c.args[0] === 'schemas' && ['check', 'push'].includes(c.args[1]!));
+  const connected =
+    !['config', 'schemas', 'nosuchcommand', 'broker'].includes(c.args[0]!) || (c.args[0] === 'schemas' && ['check', 'push'].includes(c.args[1]!));
   const own = new Set(c.args.filter((a) => a.startsWith('--')));
   const extra: string[] = [];
   if (connected) for (let i = 0; i < scope.length; i += 2) if (!own.has(scope[i]!)) extra.push(scope[i]!, scope[i + 1]!);
   const ordered = [...c.args, ...extra];
-  const r = await miso(ordered, { env: { MISO_CONFIG_DIR: configDir, MISO_STATE_DIR: join(configDir, 'state') }, ...(c.input !== undefined ? { input: c.input } : {}), timeoutMs: 60_000 });
+  const r = await miso(ordered, {
+    env: { MISO_CONFIG_DIR: configDir, MISO_STATE_DIR: join(configDir, 'state') },
+    ...(c.input !== undefined ? { input: c.input } : {}),
+    timeoutMs: 60_000,
+  });
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
   const errorLines = lines.filter((l) => l.startsWith('miso: '));
   const line = errorLines[0] ?? lines[0] ?? '';

@@ -74,22 +74,106 @@ function corpus(): { name: string; bytes: Buffer }[] {
   ]);
   const messageId = { ledgerId: 12n, entryId: 34n, partition: -1, batch_index: 1 };
   const list: { name: string; bytes: Buffer }[] = [
-    { name: 'CONNECT', bytes: encodeCommandFrame({ type: CommandType.CONNECT, connect: { client_version: 'miso', protocol_version: 21, auth_method_name: 'token', auth_data: Buffer.from('eyJ.x.y'), feature_flags: { supports_auth_refresh: true } } }) },
-    { name: 'CONNECTED', bytes: encodeCommandFrame({ type: CommandType.CONNECTED, connected: { server_version: 'Pulsar 4.0.8', protocol_version: 21, max_message_size: 5_242_880 } }) },
+    {
+      name: 'CONNECT',
+      bytes: encodeCommandFrame({
+        type: CommandType.CONNECT,
+        connect: {
+          client_version: 'miso',
+          protocol_version: 21,
+          auth_method_name: 'token',
+          auth_data: Buffer.from('eyJ.x.y'),
+          feature_flags: { supports_auth_refresh: true },
+        },
+      }),
+    },
+    {
+      name: 'CONNECTED',
+      bytes: encodeCommandFrame({
+        type: CommandType.CONNECTED,
+        connected: { server_version: 'Pulsar 4.0.8', protocol_version: 21, max_message_size: 5_242_880 },
+      }),
+    },
     { name: 'PING', bytes: encodeCommandFrame({ type: CommandType.PING, ping: {} }) },
-    { name: 'LOOKUP_RESPONSE', bytes: encodeCommandFrame({ type: CommandType.LOOKUP_RESPONSE, lookupTopicResponse: { brokerServiceUrl: 'pulsar://127.0.0.1:6650', response: 1, request_id: 9, authoritative: true } }) },
-    { name: 'PARTITIONED_METADATA_RESPONSE', bytes: encodeCommandFrame({ type: CommandType.PARTITIONED_METADATA_RESPONSE, partitionMetadataResponse: { partitions: 3, request_id: 4 } }) },
-    { name: 'PRODUCER_SUCCESS', bytes: encodeCommandFrame({ type: CommandType.PRODUCER_SUCCESS, producer_success: { request_id: 2, producer_name: 'p', last_sequence_id: -1, schema_version: Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]) } }) },
-    { name: 'SEND_RECEIPT', bytes: encodeCommandFrame({ type: CommandType.SEND_RECEIPT, send_receipt: { producer_id: 1, sequence_id: 42, message_id: messageId } }) },
-    { name: 'SEND_ERROR', bytes: encodeCommandFrame({ type: CommandType.SEND_ERROR, send_error: { producer_id: 1, sequence_id: 43, error: 9, message: 'checksum' } }) },
+    {
+      name: 'LOOKUP_RESPONSE',
+      bytes: encodeCommandFrame({
+        type: CommandType.LOOKUP_RESPONSE,
+        lookupTopicResponse: { brokerServiceUrl: 'pulsar://127.0.0.1:6650', response: 1, request_id: 9, authoritative: true },
+      }),
+    },
+    {
+      name: 'PARTITIONED_METADATA_RESPONSE',
+      bytes: encodeCommandFrame({ type: CommandType.PARTITIONED_METADATA_RESPONSE, partitionMetadataResponse: { partitions: 3, request_id: 4 } }),
+    },
+    {
+      name: 'PRODUCER_SUCCESS',
+      bytes: encodeCommandFrame({
+        type: CommandType.PRODUCER_SUCCESS,
+        producer_success: { request_id: 2, producer_name: 'p', last_sequence_id: -1, schema_version: Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]) },
+      }),
+    },
+    {
+      name: 'SEND_RECEIPT',
+      bytes: encodeCommandFrame({ type: CommandType.SEND_RECEIPT, send_receipt: { producer_id: 1, sequence_id: 42, message_id: messageId } }),
+    },
+    {
+      name: 'SEND_ERROR',
+      bytes: encodeCommandFrame({ type: CommandType.SEND_ERROR, send_error: { producer_id: 1, sequence_id: 43, error: 9, message: 'checksum' } }),
+    },
     { name: 'ERROR', bytes: encodeCommandFrame({ type: CommandType.ERROR, error: { request_id: 5, error: 4, message: 'not authorized' } }) },
-    { name: 'SUBSCRIBE', bytes: encodeCommandFrame({ type: CommandType.SUBSCRIBE, subscribe: { topic: 'persistent://t/n/x', subscription: 's', subType: 1, consumer_id: 1, request_id: 3 } } as BaseCommand) },
-    { name: 'ACK', bytes: encodeCommandFrame({ type: CommandType.ACK, ack: { consumer_id: 1, ack_type: 0, message_id: [messageId, { ledgerId: 12n, entryId: 35n, ack_set: [-2n] }] } }) },
-    { name: 'GET_LAST_MESSAGE_ID_RESPONSE', bytes: encodeCommandFrame({ type: CommandType.GET_LAST_MESSAGE_ID_RESPONSE, getLastMessageIdResponse: { last_message_id: { ledgerId: -1n, entryId: -1n }, request_id: 8 } }) },
-    { name: 'GET_SCHEMA_RESPONSE', bytes: encodeCommandFrame({ type: CommandType.GET_SCHEMA_RESPONSE, getSchemaResponse: { request_id: 6, schema: { name: 'x', type: 4, schema_data: Buffer.from('{"type":"record","name":"E","fields":[]}') }, schema_version: Buffer.alloc(8) } }) },
-    { name: 'SEND', bytes: encodePayloadFrame({ type: CommandType.SEND, send: { producer_id: 1, sequence_id: 42 } }, metadata, Buffer.from('avro bytes \x02\x04')) },
-    { name: 'MESSAGE', bytes: encodePayloadFrame({ type: CommandType.MESSAGE, message: { consumer_id: 1, message_id: messageId, redelivery_count: 2 } }, metadata, Buffer.from('payload')) },
-    { name: 'MESSAGE(batch)', bytes: encodePayloadFrame({ type: CommandType.MESSAGE, message: { consumer_id: 1, message_id: messageId } }, { ...metadata, num_messages_in_batch: 3 }, batch) },
+    {
+      name: 'SUBSCRIBE',
+      bytes: encodeCommandFrame({
+        type: CommandType.SUBSCRIBE,
+        subscribe: { topic: 'persistent://t/n/x', subscription: 's', subType: 1, consumer_id: 1, request_id: 3 },
+      } as BaseCommand),
+    },
+    {
+      name: 'ACK',
+      bytes: encodeCommandFrame({
+        type: CommandType.ACK,
+        ack: { consumer_id: 1, ack_type: 0, message_id: [messageId, { ledgerId: 12n, entryId: 35n, ack_set: [-2n] }] },
+      }),
+    },
+    {
+      name: 'GET_LAST_MESSAGE_ID_RESPONSE',
+      bytes: encodeCommandFrame({
+        type: CommandType.GET_LAST_MESSAGE_ID_RESPONSE,
+        getLastMessageIdResponse: { last_message_id: { ledgerId: -1n, entryId: -1n }, request_id: 8 },
+      }),
+    },
+    {
+      name: 'GET_SCHEMA_RESPONSE',
+      bytes: encodeCommandFrame({
+        type: CommandType.GET_SCHEMA_RESPONSE,
+        getSchemaResponse: {
+          request_id: 6,
+          schema: { name: 'x', type: 4, schema_data: Buffer.from('{"type":"record","name":"E","fields":[]}') },
+          schema_version: Buffer.alloc(8),
+        },
+      }),
+    },
+    {
+      name: 'SEND',
+      bytes: encodePayloadFrame({ type: CommandType.SEND, send: { producer_id: 1, sequence_id: 42 } }, metadata, Buffer.from('avro bytes \x02\x04')),
+    },
+    {
+      name: 'MESSAGE',
+      bytes: encodePayloadFrame(
+        { type: CommandType.MESSAGE, message: { consumer_id: 1, message_id: messageId, redelivery_count: 2 } },
+        metadata,
+        Buffer.from('payload'),
+      ),
+    },
+    {
+      name: 'MESSAGE(batch)',
+      bytes: encodePayloadFrame(
+        { type: CommandType.MESSAGE, message: { consumer_id: 1, message_id: messageId } },
+        { ...metadata, num_messages_in_batch: 3 },
+        batch,
+      ),
+    },
   ];
   list.push({ name: 'MESSAGE(broker entry metadata)', bytes: withBrokerEntryMetadata(list[list.length - 2]!.bytes) });
   return list;
@@ -196,7 +280,8 @@ function attempt<T>(t: Tally, input: Buffer, how: string | undefined, fn: () => 
       return undefined;
     }
     count(t, 'CRASH');
-    if (t.crashes.length < 20) t.crashes.push({ input: input.subarray(0, 256).toString('hex'), ...(how ? { how } : {}), error: String((err as Error)?.stack ?? err) });
+    if (t.crashes.length < 20)
+      t.crashes.push({ input: input.subarray(0, 256).toString('hex'), ...(how ? { how } : {}), error: String((err as Error)?.stack ?? err) });
     return undefined;
   }
 }
@@ -273,17 +358,22 @@ describe('protocol codec under hostile input', () => {
       const stream = Buffer.concat([bytes, PING]);
       const frames: Frame[] = [];
       const errors: { err: unknown; fatal: boolean }[] = [];
-      const parser = new FrameParser({ maxFrameSize: 1 << 20, onFrame: (f) => frames.push(f), onError: (err, info) => errors.push({ err, fatal: info.fatal }) });
+      const parser = new FrameParser({
+        maxFrameSize: 1 << 20,
+        onFrame: (f) => frames.push(f),
+        onError: (err, info) => errors.push({ err, fatal: info.fatal }),
+      });
       t.cases++;
       try {
-        for (let pos = 0; pos < stream.length; ) {
+        for (let pos = 0; pos < stream.length;) {
           const n = rng.chance(0.2) ? 1 : rng.range(1, 64);
           parser.push(stream.subarray(pos, pos + n));
           pos += n;
         }
       } catch (err) {
         count(t, 'CRASH');
-        if (t.crashes.length < 20) t.crashes.push({ input: bytes.subarray(0, 256).toString('hex'), how: `${base.name}: ${how.join('+')}`, error: String((err as Error)?.stack ?? err) });
+        if (t.crashes.length < 20)
+          t.crashes.push({ input: bytes.subarray(0, 256).toString('hex'), how: `${base.name}: ${how.join('+')}`, error: String((err as Error)?.stack ?? err) });
         continue;
       }
       for (const e of errors) {
@@ -351,10 +441,7 @@ describe('protocol codec under hostile input', () => {
   it('batch splitting survives lying entry sizes and counts (decodeBatchPayload)', () => {
     const rng = new Rng(SEED + 4);
     const t = tally('batch payloads → decodeBatchPayload');
-    const batch = encodeBatchPayload([
-      { payload: Buffer.from('one') },
-      { properties: { a: 'b' }, payload: Buffer.from('two two') },
-    ]);
+    const batch = encodeBatchPayload([{ payload: Buffer.from('one') }, { properties: { a: 'b' }, payload: Buffer.from('two two') }]);
     for (let i = 0; i < CASES; i++) {
       const body = mutate(batch, rng).bytes;
       const n = rng.pick([0, 1, 2, 3, 100, 0x7fffffff, -1]);

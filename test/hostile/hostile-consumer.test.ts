@@ -13,7 +13,13 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PulsarClient, type Consumer } from '../../src/pulsar/index.js';
 import {
-  CommandType, encodeBatchPayload, encodeCommandFrame, encodePayloadFrame, FrameParser, type BaseCommand, type MessageMetadata,
+  CommandType,
+  encodeBatchPayload,
+  encodeCommandFrame,
+  encodePayloadFrame,
+  FrameParser,
+  type BaseCommand,
+  type MessageMetadata,
 } from '../../src/pulsar/protocol/index.js';
 import { mdTable, writeReport } from './report.js';
 import { fuzzCases, fuzzSeed, Rng } from './rng.js';
@@ -44,10 +50,21 @@ function startPeer(): Promise<Peer> {
             reply({ type: CommandType.CONNECTED, connected: { server_version: 'hostile-peer', protocol_version: 21, max_message_size: 5 * 1024 * 1024 } });
             break;
           case CommandType.PARTITIONED_METADATA:
-            reply({ type: CommandType.PARTITIONED_METADATA_RESPONSE, partitionMetadataResponse: { request_id: c.partitionMetadata!.request_id, partitions: 0, response: 0 } });
+            reply({
+              type: CommandType.PARTITIONED_METADATA_RESPONSE,
+              partitionMetadataResponse: { request_id: c.partitionMetadata!.request_id, partitions: 0, response: 0 },
+            });
             break;
           case CommandType.LOOKUP:
-            reply({ type: CommandType.LOOKUP_RESPONSE, lookupTopicResponse: { request_id: c.lookupTopic!.request_id, response: 1, authoritative: true, brokerServiceUrl: `pulsar://127.0.0.1:${peer.port}` } });
+            reply({
+              type: CommandType.LOOKUP_RESPONSE,
+              lookupTopicResponse: {
+                request_id: c.lookupTopic!.request_id,
+                response: 1,
+                authoritative: true,
+                brokerServiceUrl: `pulsar://127.0.0.1:${peer.port}`,
+              },
+            });
             break;
           case CommandType.SUBSCRIBE:
             consumerId = c.subscribe!.consumer_id;
@@ -72,16 +89,22 @@ function startPeer(): Promise<Peer> {
     });
     sock.on('data', (d: Buffer) => parser.push(d));
   });
-  return new Promise((resolve) => peer.server.listen(0, '127.0.0.1', () => {
-    peer.port = (peer.server.address() as net.AddressInfo).port;
-    resolve(peer);
-  }));
+  return new Promise((resolve) =>
+    peer.server.listen(0, '127.0.0.1', () => {
+      peer.port = (peer.server.address() as net.AddressInfo).port;
+      resolve(peer);
+    }),
+  );
 }
 
 const baseMeta = (seq: number): MessageMetadata => ({ producer_name: 'hostile', sequence_id: BigInt(seq), publish_time: 1_718_000_000_000 + seq });
 
 function messageFrame(consumerId: number, entry: number, meta: MessageMetadata, payload: Buffer): Buffer {
-  return encodePayloadFrame({ type: CommandType.MESSAGE, message: { consumer_id: consumerId, message_id: { ledgerId: 7n, entryId: BigInt(entry) } } }, meta, payload);
+  return encodePayloadFrame(
+    { type: CommandType.MESSAGE, message: { consumer_id: consumerId, message_id: { ledgerId: 7n, entryId: BigInt(entry) } } },
+    meta,
+    payload,
+  );
 }
 
 /** Recompute the checksum-free way: keep the frame's outer size honest after editing its inside. */
@@ -95,19 +118,41 @@ type Damage = (consumerId: number, entry: number, rng: Rng) => { kind: string; f
 const damages: Damage[] = [
   (c, e, rng) => {
     const n = rng.pick([-1, 0, 2, 7, 1000, 0x7fffffff]);
-    return { kind: `batch count says ${n}, holds 3`, frame: messageFrame(c, e, { ...baseMeta(e), num_messages_in_batch: n }, encodeBatchPayload([{ payload: Buffer.from('a') }, { payload: Buffer.from('bb') }, { payload: Buffer.from('ccc') }])) };
+    return {
+      kind: `batch count says ${n}, holds 3`,
+      frame: messageFrame(
+        c,
+        e,
+        { ...baseMeta(e), num_messages_in_batch: n },
+        encodeBatchPayload([{ payload: Buffer.from('a') }, { payload: Buffer.from('bb') }, { payload: Buffer.from('ccc') }]),
+      ),
+    };
   },
   (c, e, rng) => {
     const batch = Buffer.from(encodeBatchPayload([{ payload: Buffer.from('one'), properties: { k: 'v' } }, { payload: Buffer.from('two') }]));
     batch.writeUInt32BE(rng.pick([0, 1, 200, 0xffffffff]), rng.pick([0, batch.length - 9]));
     return { kind: 'batch entry size lies', frame: messageFrame(c, e, { ...baseMeta(e), num_messages_in_batch: 2 }, batch) };
   },
-  (c, e, rng) => ({ kind: 'random bytes as a batch', frame: messageFrame(c, e, { ...baseMeta(e), num_messages_in_batch: rng.range(1, 5) }, rng.bytes(rng.range(0, 40))) }),
+  (c, e, rng) => ({
+    kind: 'random bytes as a batch',
+    frame: messageFrame(c, e, { ...baseMeta(e), num_messages_in_batch: rng.range(1, 5) }, rng.bytes(rng.range(0, 40))),
+  }),
   (c, e, rng) => {
     const codec = rng.pick([1, 2, 3, 4, 9]);
-    return { kind: `compression ${codec} over plain bytes`, frame: messageFrame(c, e, { ...baseMeta(e), compression: codec, uncompressed_size: rng.pick([0, 5, 1 << 20]) }, Buffer.from('not compressed at all')) };
+    return {
+      kind: `compression ${codec} over plain bytes`,
+      frame: messageFrame(c, e, { ...baseMeta(e), compression: codec, uncompressed_size: rng.pick([0, 5, 1 << 20]) }, Buffer.from('not compressed at all')),
+    };
   },
-  (c, e, rng) => ({ kind: 'absurd uncompressed size', frame: messageFrame(c, e, { ...baseMeta(e), compression: 2, uncompressed_size: rng.pick([0x7fffffff, -1 >>> 0]) }, Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])) }),
+  (c, e, rng) => ({
+    kind: 'absurd uncompressed size',
+    frame: messageFrame(
+      c,
+      e,
+      { ...baseMeta(e), compression: 2, uncompressed_size: rng.pick([0x7fffffff, -1 >>> 0]) },
+      Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]),
+    ),
+  }),
   (c, e, rng) => {
     const f = Buffer.from(messageFrame(c, e, baseMeta(e), Buffer.from('payload')));
     const i = f.length - 1 - rng.int(7);
@@ -124,7 +169,17 @@ const damages: Damage[] = [
     return { kind: 'random metadata, no checksum', frame: withTotalSize(Buffer.concat([cmd, size, meta, Buffer.from('x')])) };
   },
   (c, e, rng) => {
-    const f = Buffer.from(messageFrame(c, e, { ...baseMeta(e), num_messages_in_batch: 2, properties: [{ key: 'a', value: 'b' }] }, encodeBatchPayload([{ payload: Buffer.from('p1'), properties: { x: 'y' } }, { payload: Buffer.from('p2'), key: 'k' }])));
+    const f = Buffer.from(
+      messageFrame(
+        c,
+        e,
+        { ...baseMeta(e), num_messages_in_batch: 2, properties: [{ key: 'a', value: 'b' }] },
+        encodeBatchPayload([
+          { payload: Buffer.from('p1'), properties: { x: 'y' } },
+          { payload: Buffer.from('p2'), key: 'k' },
+        ]),
+      ),
+    );
     // Flip a byte inside the batch; the checksum catches it or the decoder does.
     const i = f.length - 1 - rng.int(20);
     f[i] = rng.int(256);
@@ -152,15 +207,31 @@ describe('consumer against a peer that delivers damaged messages', () => {
     await consumer?.close().catch(() => {});
     await client?.close().catch(() => {});
     await new Promise<void>((r) => peer.server.close(() => r()));
-    writeReport('hostile-consumer', { seed: SEED, cases: CASES, kinds: Object.fromEntries(tally), canaries, canariesSeen, delivered, crashes, acksWithValidationError: peer.acksWithValidationError }, [
-      '# Hostile input: damaged messages delivered to a consumer',
-      '',
-      `Seed ${SEED}; ${CASES} damaged messages, each followed by an intact canary. Reproduce: \`MISO_FUZZ_SEED=${SEED} npx vitest run test/hostile/hostile-consumer.test.ts\`.`,
-      '',
-      mdTable(['damage', 'messages'], [...tally.entries()].sort((a, b) => b[1] - a[1])),
-      '',
-      `Canaries sent ${canaries}, received ${canariesSeen}. Crashes: ${crashes.length}. Damaged messages acknowledged back with a validation error: ${peer.acksWithValidationError}. Messages delivered from damaged frames (their bytes decoded as something): ${delivered}.`,
-    ].join('\n'));
+    writeReport(
+      'hostile-consumer',
+      {
+        seed: SEED,
+        cases: CASES,
+        kinds: Object.fromEntries(tally),
+        canaries,
+        canariesSeen,
+        delivered,
+        crashes,
+        acksWithValidationError: peer.acksWithValidationError,
+      },
+      [
+        '# Hostile input: damaged messages delivered to a consumer',
+        '',
+        `Seed ${SEED}; ${CASES} damaged messages, each followed by an intact canary. Reproduce: \`MISO_FUZZ_SEED=${SEED} npx vitest run test/hostile/hostile-consumer.test.ts\`.`,
+        '',
+        mdTable(
+          ['damage', 'messages'],
+          [...tally.entries()].sort((a, b) => b[1] - a[1]),
+        ),
+        '',
+        `Canaries sent ${canaries}, received ${canariesSeen}. Crashes: ${crashes.length}. Damaged messages acknowledged back with a validation error: ${peer.acksWithValidationError}. Messages delivered from damaged frames (their bytes decoded as something): ${delivered}.`,
+      ].join('\n'),
+    );
   });
 
   it(`${CASES} damaged messages, each followed by a canary: no crash, every canary received`, async () => {

@@ -42,7 +42,10 @@ function brokerFrames(): Buffer[] {
     encodeCommandFrame({ type: CommandType.CLOSE_CONSUMER, close_consumer: { consumer_id: 1, request_id: 3 } }),
     encodeCommandFrame({ type: CommandType.ACTIVE_CONSUMER_CHANGE, active_consumer_change: { consumer_id: 1, is_active: true } }),
     encodeCommandFrame({ type: CommandType.REACHED_END_OF_TOPIC, reachedEndOfTopic: { consumer_id: 1 } }),
-    encodeCommandFrame({ type: CommandType.AUTH_CHALLENGE, authChallenge: { server_version: 'x', challenge: { auth_method_name: 'token', auth_data: Buffer.alloc(0) } } } as BaseCommand),
+    encodeCommandFrame({
+      type: CommandType.AUTH_CHALLENGE,
+      authChallenge: { server_version: 'x', challenge: { auth_method_name: 'token', auth_data: Buffer.alloc(0) } },
+    } as BaseCommand),
     encodeCommandFrame({ type: CommandType.TOPIC_MIGRATED, topicMigrated: { resource_id: 1, resource_type: 0 } }),
     encodeCommandFrame({ type: CommandType.LOOKUP_RESPONSE, lookupTopicResponse: { request_id: 1, response: 1, brokerServiceUrl: 'pulsar://x:1' } }),
   ];
@@ -61,7 +64,10 @@ function mutateOnce(b: Buffer, rng: Rng): Buffer {
   const c = Buffer.from(b);
   switch (rng.int(4)) {
     case 0:
-      { const i = rng.int(c.length); c[i] = c[i]! ^ (1 << rng.int(8)); }
+      {
+        const i = rng.int(c.length);
+        c[i] = c[i]! ^ (1 << rng.int(8));
+      }
       return c;
     case 1:
       c[rng.range(8, c.length - 1)] = rng.int(256);
@@ -86,11 +92,17 @@ const fixedCases: PeerCase[] = [
   { name: 'huge frame size announced', script: (s) => s.write(Buffer.from([0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0])) },
   { name: 'frame size 0', script: (s) => s.write(Buffer.alloc(8)) },
   { name: 'CONNECTED cut in half, then close', script: (s) => s.end(CONNECTED.subarray(0, 7)) },
-  { name: 'ERROR instead of CONNECTED', script: (s) => s.write(encodeCommandFrame({ type: CommandType.ERROR, error: { request_id: 0, error: 3, message: 'auth' } })) },
+  {
+    name: 'ERROR instead of CONNECTED',
+    script: (s) => s.write(encodeCommandFrame({ type: CommandType.ERROR, error: { request_id: 0, error: 3, message: 'auth' } })),
+  },
   { name: 'HTTP response on the binary port', script: (s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n') },
   { name: 'TLS alert on a plain port', script: (s) => s.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])) },
   { name: 'silence (never answers)', script: () => {} },
-  ...TYPES_WITH_SUB.map((type) => ({ name: `CONNECTED, then type ${type} without its sub-command`, script: ((s) => s.write(Buffer.concat([CONNECTED, bareCommand(type), PING]))) as Script })),
+  ...TYPES_WITH_SUB.map((type) => ({
+    name: `CONNECTED, then type ${type} without its sub-command`,
+    script: ((s) => s.write(Buffer.concat([CONNECTED, bareCommand(type), PING]))) as Script,
+  })),
 ];
 
 interface Outcome {
@@ -133,11 +145,17 @@ afterAll(async () => {
       '',
       `Seed ${SEED}; ${outcomes.length} connections. Reproduce: \`MISO_FUZZ_SEED=${SEED} npx vitest run test/hostile/hostile-peer.test.ts\`.`,
       '',
-      mdTable(['outcome', 'connections'], [...byResult.entries()].sort((a, b) => b[1] - a[1])),
+      mdTable(
+        ['outcome', 'connections'],
+        [...byResult.entries()].sort((a, b) => b[1] - a[1]),
+      ),
       '',
       '## Scripted cases',
       '',
-      mdTable(['case', 'outcome'], outcomes.filter((o) => !o.case.startsWith('random')).map((o) => [o.case, o.result])),
+      mdTable(
+        ['case', 'outcome'],
+        outcomes.filter((o) => !o.case.startsWith('random')).map((o) => [o.case, o.result]),
+      ),
     ].join('\n'),
   );
 });
@@ -164,7 +182,11 @@ async function runCase(name: string, script: Script): Promise<string> {
     const closed = conn.isClosed ? Promise.resolve(new Error('closed right after the handshake')) : new Promise<Error | undefined>((r) => conn.onClose(r));
     // The peer follows its frames with a PING: a live connection answers PONG.
     const settled = await Promise.race([
-      closed.then((e) => (conn.isClosed && e?.message === 'closed right after the handshake' ? 'closed: ProtocolError right after the handshake' : `closed: ${e?.constructor.name ?? 'by client'}`)),
+      closed.then((e) =>
+        conn.isClosed && e?.message === 'closed right after the handshake'
+          ? 'closed: ProtocolError right after the handshake'
+          : `closed: ${e?.constructor.name ?? 'by client'}`,
+      ),
       waitFor(() => pongs > before, 5000).then((ok) => (ok ? 'alive (answered PING)' : 'HANG: neither PONG nor close')),
     ]);
     conn.close();

@@ -34,11 +34,37 @@ function validCommand(topic: CommandTopic, tag: string): { type: MessageType; pa
     case 'campaign-commands':
       return { type: 'campaign.create.command.v1', payload: { campaign_id: `c-${tag}`, user_id: 'u', name: 'n', currency: 'USD' } };
     case 'tracking-commands':
-      return { type: 'tracking.create_event.command.v1', payload: { tracking_event_id: `t-${tag}`, event_type: 'view', campaign_id: 'nope', video_id: 'nope', visitor_id: 'v', sale_amount_minor: null, currency: 'USD' } };
+      return {
+        type: 'tracking.create_event.command.v1',
+        payload: {
+          tracking_event_id: `t-${tag}`,
+          event_type: 'view',
+          campaign_id: 'nope',
+          video_id: 'nope',
+          visitor_id: 'v',
+          sale_amount_minor: null,
+          currency: 'USD',
+        },
+      };
     case 'commission-commands':
-      return { type: 'commission.calculate.command.v1', payload: { commission_id: `k-${tag}`, tracking_event_id: `t-${tag}`, campaign_id: 'c', video_id: 'v', user_id: 'u', event_type: 'view', sale_amount_minor: null, currency: 'USD' } };
+      return {
+        type: 'commission.calculate.command.v1',
+        payload: {
+          commission_id: `k-${tag}`,
+          tracking_event_id: `t-${tag}`,
+          campaign_id: 'c',
+          video_id: 'v',
+          user_id: 'u',
+          event_type: 'view',
+          sale_amount_minor: null,
+          currency: 'USD',
+        },
+      };
     case 'payment-commands':
-      return { type: 'payment.process.command.v1', payload: { payment_id: `p-${tag}`, commission_id: `k-${tag}`, user_id: 'u', amount_minor: 10, currency: 'USD', idempotency_key: `k-${tag}` } };
+      return {
+        type: 'payment.process.command.v1',
+        payload: { payment_id: `p-${tag}`, commission_id: `k-${tag}`, user_id: 'u', amount_minor: 10, currency: 'USD', idempotency_key: `k-${tag}` },
+      };
   }
 }
 
@@ -46,10 +72,14 @@ function validCommand(topic: CommandTopic, tag: string): { type: MessageType; pa
 function ruleBreaking(topic: CommandTopic, tag: string): { type: MessageType; payload: Record<string, unknown> } {
   const c = validCommand(topic, tag);
   switch (topic) {
-    case 'campaign-commands': return { ...c, payload: { ...c.payload, user_id: '   ' } };
-    case 'tracking-commands': return { ...c, payload: { ...c.payload, currency: 'dollars' } };
-    case 'commission-commands': return { ...c, payload: { ...c.payload, currency: 'x' } };
-    case 'payment-commands': return { ...c, payload: { ...c.payload, amount_minor: -5 } };
+    case 'campaign-commands':
+      return { ...c, payload: { ...c.payload, user_id: '   ' } };
+    case 'tracking-commands':
+      return { ...c, payload: { ...c.payload, currency: 'dollars' } };
+    case 'commission-commands':
+      return { ...c, payload: { ...c.payload, currency: 'x' } };
+    case 'payment-commands':
+      return { ...c, payload: { ...c.payload, amount_minor: -5 } };
   }
 }
 
@@ -90,7 +120,11 @@ describe('hostile messages on the command topics of running services', () => {
   afterAll(async () => {
     for (const p of procs) await p.stop().catch(() => {});
     await client?.close();
-    try { await admin?.deleteTenant(cfg.tenant, { recursive: true }); } catch { /* a leftover test tenant harms nothing */ }
+    try {
+      await admin?.deleteTenant(cfg.tenant, { recursive: true });
+    } catch {
+      /* a leftover test tenant harms nothing */
+    }
     sb?.remove();
   });
 
@@ -144,7 +178,14 @@ describe('hostile messages on the command topics of running services', () => {
         const p = await client.createProducer({ topic: topicName(cfg, topic), schema: { type: 'AVRO', name: topic, schema: text, properties: {} } });
         const t = avsc.Type.forSchema(schema as avsc.Schema, { wrapUnions: 'auto' });
         const id = randomUUID();
-        const payload = t.toBuffer({ id, type: 'future.command.v1', timestamp: Date.now(), correlation_id: id, causation_id: null, payload: { 'miso.future.FutureCommand': { note: 'from the future' } } });
+        const payload = t.toBuffer({
+          id,
+          type: 'future.command.v1',
+          timestamp: Date.now(),
+          correlation_id: id,
+          causation_id: null,
+          payload: { 'miso.future.FutureCommand': { note: 'from the future' } },
+        });
         record(topic, 'newer schema version, unknown type', 'dead letter', await p.send({ payload }), id);
         expect(p.schemaVersion?.toString('hex')).not.toBe((await typed(topic)).schemaVersion?.toString('hex'));
         await p.close();
@@ -161,13 +202,24 @@ describe('hostile messages on the command topics of running services', () => {
       // Another topic's envelope (valid there) sent here as plain bytes.
       {
         const c = validCommand(other, randomUUID().slice(0, 8));
-        record(topic, `an envelope of ${other}`, 'dead letter', await (await raw(topic)).send({ payload: encode(other, newEnvelope(c.type, c.payload as never)) }));
+        record(
+          topic,
+          `an envelope of ${other}`,
+          'dead letter',
+          await (await raw(topic)).send({ payload: encode(other, newEnvelope(c.type, c.payload as never)) }),
+        );
       }
       // Well-formed, but breaks a domain rule: answered with a rejection event.
       {
         const c = ruleBreaking(topic, randomUUID().slice(0, 8));
         const env = newEnvelope(c.type, c.payload as never);
-        record(topic, 'breaks a domain rule', 'rejection', await (await typed(topic)).send({ payload: encode(topic, env), properties: { type: env.type, id: env.id, correlation_id: env.correlation_id } }), env.id);
+        record(
+          topic,
+          'breaks a domain rule',
+          'rejection',
+          await (await typed(topic)).send({ payload: encode(topic, env), properties: { type: env.type, id: env.id, correlation_id: env.correlation_id } }),
+          env.id,
+        );
       }
     }
     for (const p of [...bytesProducers.values(), ...schemaProducers.values()]) await p.close();
@@ -186,27 +238,33 @@ describe('hostile messages on the command topics of running services', () => {
     const handled = new Map<string, string>();
     const sentIds = new Set(sent.flatMap((x) => (x.id ? [x.id] : [])));
     // Not a failure by itself when time runs out: what is missing shows in the report.
-    await eventually(async () => {
-      dl = await deadLetters(client, cfg);
-      rejections = [];
-      for (const s of SERVICES) {
-        const ev = await readTopic(client, topicName(cfg, `${s}-events`), `${s}-events`);
-        for (const e of ev.events) {
-          if (e.type === 'command.rejected.v1' && rejectedIds.has(e.correlationId)) rejections.push(e.correlationId);
-          else if (sentIds.has(e.correlationId)) handled.set(e.correlationId, e.type);
+    await eventually(
+      async () => {
+        dl = await deadLetters(client, cfg);
+        rejections = [];
+        for (const s of SERVICES) {
+          const ev = await readTopic(client, topicName(cfg, `${s}-events`), `${s}-events`);
+          for (const e of ev.events) {
+            if (e.type === 'command.rejected.v1' && rejectedIds.has(e.correlationId)) rejections.push(e.correlationId);
+            else if (sentIds.has(e.correlationId)) handled.set(e.correlationId, e.type);
+          }
         }
-      }
-      return dl.length + rejections.length + handled.size >= sent.length;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+        return dl.length + rejections.length + handled.size >= sent.length;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     const backlogs = await subscriptionBacklogs(admin, cfg);
 
     // Match each dead letter to what was sent, by its origin message id.
     const byOrigin = new Map(dl.map((d) => [d.properties.ORIGIN_MESSAGE_ID ?? '', d]));
     const rows = sent.map((s) => {
       const d = byOrigin.get(s.messageId);
-      const outcome = d ? `dead letter: ${d.reason || '(no reason)'}`
-        : s.id && rejections.includes(s.id) ? 'rejection event'
-          : s.id && handled.has(s.id) ? `handled as a valid command (${handled.get(s.id)})`
+      const outcome = d
+        ? `dead letter: ${d.reason || '(no reason)'}`
+        : s.id && rejections.includes(s.id)
+          ? 'rejection event'
+          : s.id && handled.has(s.id)
+            ? `handled as a valid command (${handled.get(s.id)})`
             : 'MISSING';
       return { ...s, outcome };
     });
@@ -215,11 +273,21 @@ describe('hostile messages on the command topics of running services', () => {
     // A normal workflow still goes through afterwards.
     const pub = new Publisher(client, cfg);
     const created = await pub.sendCommand('campaign.create', { campaign_id: 'after', user_id: 'owner', name: 'After the storm' });
-    await pub.sendCommand('campaign.add_video', { campaign_id: 'after', video_id: 'vid', url: 'https://videos.example/after', title: 'After' }, { correlationId: created.correlationId });
+    await pub.sendCommand(
+      'campaign.add_video',
+      { campaign_id: 'after', video_id: 'vid', url: 'https://videos.example/after', title: 'After' },
+      { correlationId: created.correlationId },
+    );
     const tracking = procs.find((p) => p.service === 'tracking')!;
     await eventually(async () => ((await tracking.health())?.stats as { videos?: number } | undefined)?.videos === 1, { timeoutMs: 20_000, intervalMs: 100 });
     const wf = await pub.sendCommand('tracking.create_event', { event_type: 'click', campaign_id: 'after', video_id: 'vid', visitor_id: 'v1' });
-    const paid = await eventually(async () => (await readTopic(client, topicName(cfg, 'payment-events'), 'payment-events')).events.some((e) => e.correlationId === wf.correlationId && e.type === 'payment.processed.v1'), { timeoutMs: 30_000, intervalMs: 300 });
+    const paid = await eventually(
+      async () =>
+        (await readTopic(client, topicName(cfg, 'payment-events'), 'payment-events')).events.some(
+          (e) => e.correlationId === wf.correlationId && e.type === 'payment.processed.v1',
+        ),
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
     await pub.close();
 
     const byKind = new Map<string, { tried: number; deadLetters: number; rejections: number; handled: number; missing: number }>();
@@ -232,24 +300,41 @@ describe('hostile messages on the command topics of running services', () => {
       else k.missing++;
       byKind.set(r.kind.replace(/ of .*-commands$/, ' of another topic'), k);
     }
-    writeReport('hostile-services', { sent: rows, backlogs, healthy, workflowAfter: paid }, [
-      '# Hostile input: poison on the command topics of running services',
-      '',
-      'The four services as `miso run` processes; every input below sent to each of the four command topics. Reproduce: `npx vitest run test/hostile/poison-services.test.ts`.',
-      '',
-      mdTable(['input', 'tried', 'dead letters (with reason)', 'rejection events', 'handled as valid', 'unaccounted'], [...byKind.entries()].map(([k, v]) => [k, v.tried, v.deadLetters, v.rejections, v.handled, v.missing])),
-      '',
-      `Services afterwards: ${healthy.map((h) => `${h.service} ${h.alive ? 'running' : 'DEAD'} (${h.health ?? 'no answer'})`).join(', ')}. Subscription backlogs: ${backlogs.map((b) => b.backlog + b.unacked).reduce((a, b) => a + b, 0)}. A normal workflow afterwards reached its payout: ${paid ? 'yes' : 'NO'}.`,
-      '',
-      '## Each message',
-      '',
-      mdTable(['topic', 'input', 'expected', 'outcome'], rows.map((r) => [r.topic, r.kind, r.expect, r.outcome])),
-    ].join('\n'));
+    writeReport(
+      'hostile-services',
+      { sent: rows, backlogs, healthy, workflowAfter: paid },
+      [
+        '# Hostile input: poison on the command topics of running services',
+        '',
+        'The four services as `miso run` processes; every input below sent to each of the four command topics. Reproduce: `npx vitest run test/hostile/poison-services.test.ts`.',
+        '',
+        mdTable(
+          ['input', 'tried', 'dead letters (with reason)', 'rejection events', 'handled as valid', 'unaccounted'],
+          [...byKind.entries()].map(([k, v]) => [k, v.tried, v.deadLetters, v.rejections, v.handled, v.missing]),
+        ),
+        '',
+        `Services afterwards: ${healthy.map((h) => `${h.service} ${h.alive ? 'running' : 'DEAD'} (${h.health ?? 'no answer'})`).join(', ')}. Subscription backlogs: ${backlogs.map((b) => b.backlog + b.unacked).reduce((a, b) => a + b, 0)}. A normal workflow afterwards reached its payout: ${paid ? 'yes' : 'NO'}.`,
+        '',
+        '## Each message',
+        '',
+        mdTable(
+          ['topic', 'input', 'expected', 'outcome'],
+          rows.map((r) => [r.topic, r.kind, r.expect, r.outcome]),
+        ),
+      ].join('\n'),
+    );
 
     result = { rows, backlogs, healthy, paid };
   }, 240_000);
 
-  let result: { rows: (Sent & { outcome: string })[]; backlogs: { topic: string; subscription: string; backlog: number; unacked: number }[]; healthy: unknown[]; paid: boolean } | undefined;
+  let result:
+    | {
+        rows: (Sent & { outcome: string })[];
+        backlogs: { topic: string; subscription: string; backlog: number; unacked: number }[];
+        healthy: unknown[];
+        paid: boolean;
+      }
+    | undefined;
   const rowsOf = (pred: (r: Sent) => boolean) => {
     expect(result, 'the hostile messages were sent').toBeDefined();
     return result!.rows.filter(pred);

@@ -17,9 +17,5 @@ export function writeReport(name: string, data: unknown, markdown: string): { js
 /** A Markdown table from a header row and rows of cells. */
 export function mdTable(header: string[], rows: (string | number)[][]): string {
   const esc = (c: string | number) => String(c).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [
-    `| ${header.map(esc).join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-  ].join('\n');
+  return [`| ${header.map(esc).join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
 }

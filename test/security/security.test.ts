@@ -110,7 +110,18 @@ function writeMatrix(): void {
       'Against `miso broker up --secure` (TLS on both ports, JWT authentication and authorization) in a sandbox of its own.',
       'Reproduce: `npx vitest run test/security`. "connections": TCP connections the command opened to the binary / admin TLS port (counted by a relay in front of each).',
       '',
-      mdTable(['case', 'command', 'expected', 'observed', 'exit', 'connections (binary/admin)', 'pass'], matrix.map((r) => [r.case, r.command, r.expected, r.observed, r.exit, r.connections ? `${r.connections.binary}/${r.connections.admin}` : '—', r.pass ? 'yes' : 'NO'])),
+      mdTable(
+        ['case', 'command', 'expected', 'observed', 'exit', 'connections (binary/admin)', 'pass'],
+        matrix.map((r) => [
+          r.case,
+          r.command,
+          r.expected,
+          r.observed,
+          r.exit,
+          r.connections ? `${r.connections.binary}/${r.connections.admin}` : '—',
+          r.pass ? 'yes' : 'NO',
+        ]),
+      ),
     ].join('\n'),
   );
 }
@@ -119,9 +130,14 @@ function writeMatrix(): void {
 function via(opts: { token?: string; tokenFile?: string; ca?: string | null; alt?: boolean } = {}): string[] {
   const host = opts.alt ? '127.0.0.2' : '127.0.0.1';
   const flags = [
-    '--service-url', `pulsar+ssl://${host}:${(opts.alt ? proxies.binAlt : proxies.bin).port}`,
-    '--admin-url', `https://${host}:${(opts.alt ? proxies.webAlt : proxies.web).port}`,
-    '--tenant', TENANT, '--namespace', NAMESPACE,
+    '--service-url',
+    `pulsar+ssl://${host}:${(opts.alt ? proxies.binAlt : proxies.bin).port}`,
+    '--admin-url',
+    `https://${host}:${(opts.alt ? proxies.webAlt : proxies.web).port}`,
+    '--tenant',
+    TENANT,
+    '--namespace',
+    NAMESPACE,
   ];
   if (opts.ca !== null) flags.push('--tls-trust-certs', opts.ca ?? ca);
   if (opts.token) flags.push('--token', opts.token);
@@ -166,8 +182,19 @@ function errorLine(stderr: string): string {
 }
 
 /** Run a command that must be refused; record the row; assert the refusal. */
-async function refused(c: { case: string; args: string[]; flags: string[]; expect: RegExp; expected: string; maxBinary: number; maxAdmin: number }): Promise<void> {
-  proxies.bin.take(); proxies.web.take(); proxies.binAlt.take(); proxies.webAlt.take();
+async function refused(c: {
+  case: string;
+  args: string[];
+  flags: string[];
+  expect: RegExp;
+  expected: string;
+  maxBinary: number;
+  maxAdmin: number;
+}): Promise<void> {
+  proxies.bin.take();
+  proxies.web.take();
+  proxies.binAlt.take();
+  proxies.webAlt.take();
   const sends = c.args[0] === 'send';
   const before = sends ? await messagesOnCampaignCommands() : 0;
   const r = await misoIn([...c.args, ...c.flags], bare(), 60_000);
@@ -177,9 +204,15 @@ async function refused(c: { case: string; args: string[]; flags: string[]; expec
   const after = sends ? await messagesOnCampaignCommands() : 0;
   const row: Row = {
     case: c.case,
-    command: `miso ${c.args.filter((a) => !a.startsWith('-') && !a.startsWith('{')).slice(0, 2).join(' ')}`,
+    command: `miso ${c.args
+      .filter((a) => !a.startsWith('-') && !a.startsWith('{'))
+      .slice(0, 2)
+      .join(' ')}`,
     expected: c.expected,
-    observed: line.replace(/^miso: /, '').split(' — ')[0]!.slice(0, 140),
+    observed: line
+      .replace(/^miso: /, '')
+      .split(' — ')[0]!
+      .slice(0, 140),
     exit: r.code,
     connections: { binary, admin: adminConns },
     pass: false,
@@ -187,7 +220,10 @@ async function refused(c: { case: string; args: string[]; flags: string[]; expec
   matrix.push(row);
   expect(r.code, r.stderr).not.toBe(0);
   // Exactly one error line: what is wrong — what to do. Not a bug report with a stack.
-  expect(r.stderr.split('\n').filter((l) => l.startsWith('miso: ')), r.stderr).toHaveLength(1);
+  expect(
+    r.stderr.split('\n').filter((l) => l.startsWith('miso: ')),
+    r.stderr,
+  ).toHaveLength(1);
   expect(line).not.toMatch(/internal error/);
   expect(line).toMatch(c.expect);
   expect(line).toMatch(/ — \S/);
@@ -203,9 +239,20 @@ describe('secure broker: every command with a valid token (the admin token of th
   let correlationId = '';
 
   it('doctor, init and schemas check pass over TLS', async () => {
-    for (const args of [['doctor', '--verbose'], ['init', '--verbose'], ['schemas', 'check', '--verbose']]) {
+    for (const args of [
+      ['doctor', '--verbose'],
+      ['init', '--verbose'],
+      ['schemas', 'check', '--verbose'],
+    ]) {
       const r = await misoIn(args);
-      matrix.push({ case: 'valid admin token', command: `miso ${args[0]}${args[1] === 'check' ? ' check' : ''}`, expected: 'works', observed: `exit ${r.code}`, exit: r.code, pass: r.code === 0 });
+      matrix.push({
+        case: 'valid admin token',
+        command: `miso ${args[0]}${args[1] === 'check' ? ' check' : ''}`,
+        expected: 'works',
+        observed: `exit ${r.code}`,
+        exit: r.code,
+        pass: r.code === 0,
+      });
       expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
     }
   });
@@ -213,7 +260,9 @@ describe('secure broker: every command with a valid token (the admin token of th
   it('send, tail, trace and dlq list work over TLS', async () => {
     const s = await misoIn(['send', 'campaign.create', '--data', '{"user_id":"sec-user","name":"Secure campaign"}', '--json', '--verbose']);
     expect(s.code, s.stderr).toBe(0);
-    correlationId = (JSON.parse(s.stdout) as { correlationId?: string; correlation_id?: string }).correlationId ?? (JSON.parse(s.stdout) as { correlation_id: string }).correlation_id;
+    correlationId =
+      (JSON.parse(s.stdout) as { correlationId?: string; correlation_id?: string }).correlationId ??
+      (JSON.parse(s.stdout) as { correlation_id: string }).correlation_id;
     expect(correlationId).toMatch(/[0-9a-f-]{36}/);
     const t = await misoIn(['tail', 'campaign-commands', '--no-follow', '--from', 'earliest', '--json', '--verbose']);
     expect(t.code, t.stderr).toBe(0);
@@ -223,26 +272,44 @@ describe('secure broker: every command with a valid token (the admin token of th
     expect(tr.stdout).toContain('campaign.create.command.v1');
     const d = await misoIn(['dlq', 'list', '--json', '--verbose']);
     expect(d.code, d.stderr).toBe(0);
-    for (const cmd of ['send', 'tail', 'trace', 'dlq list']) matrix.push({ case: 'valid admin token', command: `miso ${cmd}`, expected: 'works', observed: 'exit 0', exit: 0, pass: true });
+    for (const cmd of ['send', 'tail', 'trace', 'dlq list'])
+      matrix.push({ case: 'valid admin token', command: `miso ${cmd}`, expected: 'works', observed: 'exit 0', exit: 0, pass: true });
   });
 
   it('a service runs over TLS with the token and answers send --wait; its log holds no token', async () => {
-    const child = spawn(process.execPath, [MISO_BIN, 'run', 'campaign', '--port', '0', '--json', '--verbose', '--data-dir', sb.dataDir], { env: { ...process.env, ...sb.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MISO_BIN, 'run', 'campaign', '--port', '0', '--json', '--verbose', '--data-dir', sb.dataDir], {
+      env: { ...process.env, ...sb.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
     try {
-      await waitUntil(() => {
-        if (child.exitCode !== null) throw new Error(`campaign exited: ${err}`);
-        return out.includes('"started"');
-      }, { timeoutMs: 60_000, intervalMs: 100, what: 'the campaign service to start' });
+      await waitUntil(
+        () => {
+          if (child.exitCode !== null) throw new Error(`campaign exited: ${err}`);
+          return out.includes('"started"');
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: 'the campaign service to start' },
+      );
       const started = JSON.parse(out.split('\n').find((l) => l.includes('"started"'))!) as { broker_connected: boolean };
       expect(started.broker_connected).toBe(true);
       const w = await misoIn(['send', 'campaign.create', '--data', '{"user_id":"sec-user","name":"Waited"}', '--wait', '--timeout', '30s', '--verbose']);
       expect(w.code, w.stderr).toBe(0);
       expect(w.stdout).toMatch(/campaign\.created/);
-      matrix.push({ case: 'valid admin token', command: 'miso run campaign + send --wait', expected: 'works', observed: 'exit 0, campaign.created', exit: 0, pass: true });
+      matrix.push({
+        case: 'valid admin token',
+        command: 'miso run campaign + send --wait',
+        expected: 'works',
+        observed: 'exit 0, campaign.created',
+        exit: 0,
+        pass: true,
+      });
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -253,7 +320,11 @@ describe('secure broker: every command with a valid token (the admin token of th
   it('config and broker status show the connection with the token masked', async () => {
     const set = await misoIn(['config', 'set', 'token', tokens['producer-only']!, '--profile', 'with-token']);
     expect(set.code, set.stderr).toBe(0);
-    for (const args of [['config', 'list', '--json', '--verbose'], ['config', 'get', '--profile', 'with-token', '--verbose'], ['broker', 'status', '--json', '--verbose']]) {
+    for (const args of [
+      ['config', 'list', '--json', '--verbose'],
+      ['config', 'get', '--profile', 'with-token', '--verbose'],
+      ['broker', 'status', '--json', '--verbose'],
+    ]) {
       const r = await misoIn(args);
       expect(r.code, r.stderr).toBe(0);
     }
@@ -265,7 +336,14 @@ describe('secure broker: every command with a valid token (the admin token of th
 describe('secure broker: refusals', () => {
   it('a role with produce permission may send', async () => {
     const r = await misoIn([...SEND, ...via({ tokenFile: join(tokensDir, 'producer-only.jwt') })], bare());
-    matrix.push({ case: 'producer-only token (produce granted)', command: 'miso send', expected: 'works', observed: `exit ${r.code}`, exit: r.code, pass: r.code === 0 });
+    matrix.push({
+      case: 'producer-only token (produce granted)',
+      command: 'miso send',
+      expected: 'works',
+      observed: `exit ${r.code}`,
+      exit: r.code,
+      pass: r.code === 0,
+    });
     expect(r.code, r.stderr).toBe(0);
   });
 
@@ -277,12 +355,48 @@ describe('secure broker: refusals', () => {
    * certificate is called untrusted in miso's words, not Node's advice about its own flags.
    */
   const cases: { case: string; flags: () => string[]; binary: RegExp; admin: RegExp; expected: string }[] = [
-    { case: 'no token', flags: () => via(), binary: /credentials|authenticat|token/i, admin: /credentials|authenticat|token/i, expected: 'refused: authentication' },
-    { case: 'forged token (other secret)', flags: () => via({ token: forged }), binary: /credentials|authenticat/i, admin: /credentials|authenticat/i, expected: 'refused: authentication' },
-    { case: 'expired token', flags: () => via({ tokenFile: join(tokensDir, 'expired.jwt') }), binary: /expired/i, admin: /expired/i, expected: 'refused: token expired' },
-    { case: 'untrusted certificate (another CA)', flags: () => via({ token: tokens.admin, ca: otherCa }), binary: /^(?!.*Node\.js).*not trusted/i, admin: /^(?!.*Node\.js).*not trusted/i, expected: 'refused: TLS, certificate not trusted' },
-    { case: 'no CA given (system trust store)', flags: () => via({ token: tokens.admin, ca: null }), binary: /^(?!.*Node\.js).*not trusted/i, admin: /^(?!.*Node\.js).*not trusted/i, expected: 'refused: TLS, certificate not trusted' },
-    { case: 'host name not in the certificate (127.0.0.2)', flags: () => via({ token: tokens.admin, alt: true }), binary: /host ?name|altname|does not match|not in the cert/i, admin: /host ?name|altname|does not match|not in the cert/i, expected: 'refused: TLS, host name mismatch' },
+    {
+      case: 'no token',
+      flags: () => via(),
+      binary: /credentials|authenticat|token/i,
+      admin: /credentials|authenticat|token/i,
+      expected: 'refused: authentication',
+    },
+    {
+      case: 'forged token (other secret)',
+      flags: () => via({ token: forged }),
+      binary: /credentials|authenticat/i,
+      admin: /credentials|authenticat/i,
+      expected: 'refused: authentication',
+    },
+    {
+      case: 'expired token',
+      flags: () => via({ tokenFile: join(tokensDir, 'expired.jwt') }),
+      binary: /expired/i,
+      admin: /expired/i,
+      expected: 'refused: token expired',
+    },
+    {
+      case: 'untrusted certificate (another CA)',
+      flags: () => via({ token: tokens.admin, ca: otherCa }),
+      binary: /^(?!.*Node\.js).*not trusted/i,
+      admin: /^(?!.*Node\.js).*not trusted/i,
+      expected: 'refused: TLS, certificate not trusted',
+    },
+    {
+      case: 'no CA given (system trust store)',
+      flags: () => via({ token: tokens.admin, ca: null }),
+      binary: /^(?!.*Node\.js).*not trusted/i,
+      admin: /^(?!.*Node\.js).*not trusted/i,
+      expected: 'refused: TLS, certificate not trusted',
+    },
+    {
+      case: 'host name not in the certificate (127.0.0.2)',
+      flags: () => via({ token: tokens.admin, alt: true }),
+      binary: /host ?name|altname|does not match|not in the cert/i,
+      admin: /host ?name|altname|does not match|not in the cert/i,
+      expected: 'refused: TLS, host name mismatch',
+    },
   ];
 
   for (const c of cases) {
@@ -295,21 +409,52 @@ describe('secure broker: refusals', () => {
   }
 
   it('a token without produce permission cannot send', async () => {
-    await refused({ case: 'no-permission token (consume only)', args: SEND, flags: via({ tokenFile: join(tokensDir, 'no-permission.jwt') }), expect: /permission|authoriz|not allowed/i, expected: 'refused: no produce permission', maxBinary: 2, maxAdmin: 0 });
+    await refused({
+      case: 'no-permission token (consume only)',
+      args: SEND,
+      flags: via({ tokenFile: join(tokensDir, 'no-permission.jwt') }),
+      expect: /permission|authoriz|not allowed/i,
+      expected: 'refused: no produce permission',
+      maxBinary: 2,
+      maxAdmin: 0,
+    });
   }, 90_000);
 
   it('a token without consume permission cannot tail', async () => {
-    await refused({ case: 'producer-only token (no consume)', args: TAIL, flags: via({ tokenFile: join(tokensDir, 'producer-only.jwt') }), expect: /permission|authoriz|not allowed/i, expected: 'refused: no consume permission', maxBinary: 2, maxAdmin: 8 });
+    await refused({
+      case: 'producer-only token (no consume)',
+      args: TAIL,
+      flags: via({ tokenFile: join(tokensDir, 'producer-only.jwt') }),
+      expect: /permission|authoriz|not allowed/i,
+      expected: 'refused: no consume permission',
+      maxBinary: 2,
+      maxAdmin: 8,
+    });
   }, 90_000);
 
   it('a service started with an expired token stops with the reason instead of retrying forever', async () => {
     proxies.bin.take();
     proxies.web.take();
-    const r = await misoIn(['run', 'campaign', '--port', '0', '--data-dir', join(sb.root, 'expired-run'), '--verbose', ...via({ tokenFile: join(tokensDir, 'expired.jwt') })], bare(), 90_000);
+    const r = await misoIn(
+      ['run', 'campaign', '--port', '0', '--data-dir', join(sb.root, 'expired-run'), '--verbose', ...via({ tokenFile: join(tokensDir, 'expired.jwt') })],
+      bare(),
+      90_000,
+    );
     const binary = proxies.bin.take();
     const adminConns = proxies.web.take();
     const line = errorLine(r.stderr);
-    const row: Row = { case: 'expired token', command: 'miso run campaign', expected: 'exits: token expired', observed: line.replace(/^miso: /, '').split(' — ')[0]!.slice(0, 140), exit: r.code, connections: { binary, admin: adminConns }, pass: false };
+    const row: Row = {
+      case: 'expired token',
+      command: 'miso run campaign',
+      expected: 'exits: token expired',
+      observed: line
+        .replace(/^miso: /, '')
+        .split(' — ')[0]!
+        .slice(0, 140),
+      exit: r.code,
+      connections: { binary, admin: adminConns },
+      pass: false,
+    };
     matrix.push(row);
     expect(r.code).not.toBe(0);
     expect(line).toMatch(/expired/i);
@@ -357,9 +502,18 @@ describe('secrets', () => {
     expect(names.some((n) => n.endsWith('ca.key.pem'))).toBe(true);
     expect(names.some((n) => n.endsWith('broker.key.pem'))).toBe(true);
     expect(names.some((n) => n.startsWith('config'))).toBe(true);
-    const loose = holding.filter((p) => (statSync(p).mode & 0o077) !== 0).map((p) => `${p.slice(sb.root.length + 1)} ${(statSync(p).mode & 0o777).toString(8)}`);
+    const loose = holding
+      .filter((p) => (statSync(p).mode & 0o077) !== 0)
+      .map((p) => `${p.slice(sb.root.length + 1)} ${(statSync(p).mode & 0o777).toString(8)}`);
     expect(loose).toEqual([]);
-    matrix.push({ case: 'secret files', command: `${holding.length} files`, expected: 'mode 0600', observed: loose.length === 0 ? 'all 0600' : loose.join(', '), exit: 0, pass: loose.length === 0 });
+    matrix.push({
+      case: 'secret files',
+      command: `${holding.length} files`,
+      expected: 'mode 0600',
+      observed: loose.length === 0 ? 'all 0600' : loose.join(', '),
+      exit: 0,
+      pass: loose.length === 0,
+    });
   });
 });
 

@@ -27,15 +27,12 @@ export async function startSharedBroker(): Promise<() => Promise<void>> {
   const broker = new LocalBroker(join(mkdtempSync(join(tmpdir(), 'miso-test-broker-')), 'broker'), paths.cacheDir());
   const t0 = Date.now();
   let last = '';
-  await broker.up(
-    { servicePort, webPort, heapMb: 768, version: PULSAR_VERSION, pulsarHome: process.env.PULSAR_HOME },
-    (p) => {
-      const text = brokerProgressText(p);
-      const stem = text.replace(/\d+/g, '#');
-      if (stem !== last) process.stderr.write(`[test broker] ${text}\n`);
-      last = stem;
-    },
-  );
+  await broker.up({ servicePort, webPort, heapMb: 768, version: PULSAR_VERSION, pulsarHome: process.env.PULSAR_HOME }, (p) => {
+    const text = brokerProgressText(p);
+    const stem = text.replace(/\d+/g, '#');
+    if (stem !== last) process.stderr.write(`[test broker] ${text}\n`);
+    last = stem;
+  });
   process.stderr.write(`[test broker] ready on ${TEST_SERVICE_URL} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   return async () => {
     await broker.down();
@@ -91,15 +88,18 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Sta
     secure = { material, servicePortTls, webPortTls, serviceUrl: `pulsar+ssl://localhost:${servicePortTls}`, adminUrl: `https://localhost:${webPortTls}` };
   }
   const conf = join(dir, 'standalone.conf');
-  writeFileSync(conf, `${readFileSync(join(home, 'conf', 'standalone.conf'), 'utf8')}\n${confLines({
-    bindAddress: '127.0.0.1',
-    advertisedAddress: '127.0.0.1',
-    brokerDeduplicationEnabled: 'true',
-    ...tlsConf,
-    ...opts.conf,
-    brokerServicePort: String(servicePort),
-    webServicePort: String(webPort),
-  })}`);
+  writeFileSync(
+    conf,
+    `${readFileSync(join(home, 'conf', 'standalone.conf'), 'utf8')}\n${confLines({
+      bindAddress: '127.0.0.1',
+      advertisedAddress: '127.0.0.1',
+      brokerDeduplicationEnabled: 'true',
+      ...tlsConf,
+      ...opts.conf,
+      brokerServicePort: String(servicePort),
+      webServicePort: String(webPort),
+    })}`,
+  );
   const adminUrl = `http://127.0.0.1:${webPort}`;
   const logFile = join(dir, 'broker.out');
   const headers: Record<string, string> = secure ? { authorization: `Bearer ${secure.material.adminToken}` } : {};
@@ -111,35 +111,66 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Sta
     child = undefined;
     if (!p || p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return;
     const gone = new Promise<void>((r) => p.once('exit', () => r()));
-    try { process.kill(-p.pid, 'SIGTERM'); } catch { return; }
-    const timer = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* already gone */ } }, 20_000);
+    try {
+      process.kill(-p.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-p.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, 20_000);
     await gone;
     clearTimeout(timer);
   };
 
   const start = async (): Promise<void> => {
     const log = openSync(logFile, 'a');
-    const p = spawn(join(home, 'bin', 'pulsar'), [
-      'standalone', '-nfw', '-nss', '-c', conf,
-      '--bookkeeper-dir', join(dir, 'bookkeeper'), '--metadata-dir', join(dir, 'metadata'), '--bookkeeper-port', String(bkPort),
-    ], {
-      cwd: home,
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { ...process.env, PULSAR_MEM: '-Xms128m -Xmx512m -XX:MaxDirectMemorySize=512m', PULSAR_LOG_DIR: join(dir, 'logs'), PULSAR_STANDALONE_USE_ZOOKEEPER: '' },
-    });
+    const p = spawn(
+      join(home, 'bin', 'pulsar'),
+      [
+        'standalone',
+        '-nfw',
+        '-nss',
+        '-c',
+        conf,
+        '--bookkeeper-dir',
+        join(dir, 'bookkeeper'),
+        '--metadata-dir',
+        join(dir, 'metadata'),
+        '--bookkeeper-port',
+        String(bkPort),
+      ],
+      {
+        cwd: home,
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: {
+          ...process.env,
+          PULSAR_MEM: '-Xms128m -Xmx512m -XX:MaxDirectMemorySize=512m',
+          PULSAR_LOG_DIR: join(dir, 'logs'),
+          PULSAR_STANDALONE_USE_ZOOKEEPER: '',
+        },
+      },
+    );
     closeSync(log);
     child = p;
     try {
-      await waitFor(async () => {
-        if (p.exitCode !== null) throw new Error(`the test standalone exited (${p.exitCode}) during start-up; see ${logFile}:\n${tail(logFile)}`);
-        try {
-          const res = await fetch(`${adminUrl}/admin/v2/namespaces/public`, { signal: AbortSignal.timeout(1000), headers });
-          return res.ok && ((await res.json()) as string[]).includes('public/default');
-        } catch {
-          return false; // not listening yet
-        }
-      }, { timeoutMs, intervalMs: 250, what: `the test standalone on ${adminUrl}` });
+      await waitFor(
+        async () => {
+          if (p.exitCode !== null) throw new Error(`the test standalone exited (${p.exitCode}) during start-up; see ${logFile}:\n${tail(logFile)}`);
+          try {
+            const res = await fetch(`${adminUrl}/admin/v2/namespaces/public`, { signal: AbortSignal.timeout(1000), headers });
+            return res.ok && ((await res.json()) as string[]).includes('public/default');
+          } catch {
+            return false; // not listening yet
+          }
+        },
+        { timeoutMs, intervalMs: 250, what: `the test standalone on ${adminUrl}` },
+      );
     } catch (err) {
       await stop();
       if (err instanceof TimeoutError) throw new Error(`${err.message}; see ${logFile}:\n${tail(logFile)}`, { cause: err });
@@ -149,7 +180,12 @@ export async function startStandalone(opts: StandaloneOptions = {}): Promise<Sta
 
   await start();
   return {
-    servicePort, webPort, serviceUrl: `pulsar://127.0.0.1:${servicePort}`, adminUrl, dir, logFile,
+    servicePort,
+    webPort,
+    serviceUrl: `pulsar://127.0.0.1:${servicePort}`,
+    adminUrl,
+    dir,
+    logFile,
     ...(secure ? { secure } : {}),
     start,
     stop,

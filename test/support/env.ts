@@ -18,7 +18,10 @@ export function uniqueTopic(prefix = 'topic'): string {
 
 /** Like waitUntil, but answers whether the condition came true in time instead of throwing (for tests that report). */
 export async function eventually(check: () => unknown, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<boolean> {
-  return waitUntil(async () => Boolean(await check()), opts).then(() => true, () => false);
+  return waitUntil(async () => Boolean(await check()), opts).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Under CI a missing peer fails its tests instead of skipping them (see peers.ts). */
@@ -28,21 +31,28 @@ export const IN_CI = /^(1|true)$/i.test(process.env.CI ?? '');
  * Poll until `check` returns a truthy value; no sleeps sprinkled through tests. A check that
  * throws counts as "not yet"; its last error is named if the time runs out.
  */
-export async function waitUntil<T>(check: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
   let lastErr: unknown;
   const timeoutMs = opts.timeoutMs ?? 20_000;
   try {
-    return await waitFor(async () => {
-      try {
-        const v = await check();
-        return v ? (v as NonNullable<T>) : undefined;
-      } catch (err) {
-        lastErr = err;
-        return undefined;
-      }
-    }, { timeoutMs, intervalMs: opts.intervalMs ?? 50, what: opts.what ?? 'condition' });
+    return await waitFor(
+      async () => {
+        try {
+          const v = await check();
+          return v ? (v as NonNullable<T>) : undefined;
+        } catch (err) {
+          lastErr = err;
+          return undefined;
+        }
+      },
+      { timeoutMs, intervalMs: opts.intervalMs ?? 50, what: opts.what ?? 'condition' },
+    );
   } catch (err) {
-    if (err instanceof TimeoutError) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastErr ? `: ${String(lastErr)}` : ''}`, { cause: err });
+    if (err instanceof TimeoutError)
+      throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${lastErr ? `: ${String(lastErr)}` : ''}`, { cause: err });
     throw err;
   }
 }

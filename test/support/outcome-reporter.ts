@@ -12,12 +12,27 @@ type EndReason = 'passed' | 'failed' | 'interrupted';
 export default class OutcomeReporter implements Reporter {
   constructor(private readonly opts: { outputFile: string }) {}
 
-  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ name?: string; message?: string; stack?: string }>, reason: EndReason): void {
+  onTestRunEnd(
+    _modules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<{ name?: string; message?: string; stack?: string }>,
+    reason: EndReason,
+  ): void {
     const file = resolve(this.opts.outputFile);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({
-      reason,
-      unhandledErrors: unhandledErrors.map((e) => ({ name: e.name ?? 'Error', message: e.message ?? String(e), stack: e.stack?.split('\n').slice(0, 6).join('\n') })),
-    }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          reason,
+          unhandledErrors: unhandledErrors.map((e) => ({
+            name: e.name ?? 'Error',
+            message: e.message ?? String(e),
+            stack: e.stack?.split('\n').slice(0, 6).join('\n'),
+          })),
+        },
+        null,
+        2,
+      ),
+    );
   }
 }

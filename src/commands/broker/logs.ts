@@ -18,8 +18,13 @@ export default class BrokerLogs extends BaseCommand {
     const broker = flags.process === undefined ? new LocalBroker() : undefined;
     const cluster = new LocalCluster();
     if (flags.process !== undefined && !cluster.state()?.processes.some((p) => p.name === flags.process)) {
-      const names = cluster.state()?.processes.map((p) => p.name).join(', ');
-      throw new MisoError(`no process "${flags.process}" in the local cluster`, { hint: names ? `Choose one of: ${names}.` : 'Start a cluster with `miso broker up --brokers 2`.' });
+      const names = cluster
+        .state()
+        ?.processes.map((p) => p.name)
+        .join(', ');
+      throw new MisoError(`no process "${flags.process}" in the local cluster`, {
+        hint: names ? `Choose one of: ${names}.` : 'Start a cluster with `miso broker up --brokers 2`.',
+      });
     }
     const logFile = broker ? broker.logFile : cluster.logFileOf(flags.process!);
     if (!existsSync(logFile)) throw new MisoError(`no broker log yet (${logFile})`, { hint: 'Start the broker with `miso broker up`.' });
@@ -38,7 +43,10 @@ export default class BrokerLogs extends BaseCommand {
         pos = cur.size;
         process.stdout.write(buf);
       });
-      process.once('SIGINT', () => { unwatchFile(logFile); resolve(); });
+      process.once('SIGINT', () => {
+        unwatchFile(logFile);
+        resolve();
+      });
     });
   }
 }

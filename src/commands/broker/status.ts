@@ -6,9 +6,10 @@ import { LocalBroker } from '../../broker/local.js';
 import { brokerStatusLines, clusterStatusLines } from '../../ui/render/broker.js';
 
 export default class BrokerStatus extends ConnectedCommand {
-  static override description = 'Say whether the local broker (or each process of the local cluster) runs: role, pid, ports, memory; --topics names the owner of each miso topic';
+  static override description =
+    'Say whether the local broker (or each process of the local cluster) runs: role, pid, ports, memory; --topics names the owner of each miso topic';
   static override flags = {
-    topics: Flags.boolean({ description: 'look up which broker owns each of miso\'s topics (each partition)' }),
+    topics: Flags.boolean({ description: "look up which broker owns each of miso's topics (each partition)" }),
   };
 
   async run(): Promise<void> {

@@ -12,9 +12,15 @@ export default class ConfigGet extends ConnectedCommand {
     const { args, flags } = await this.parse(ConfigGet);
     const cfg = this.settingsFrom(flags);
     const values: Record<string, unknown> = {
-      serviceUrl: cfg.serviceUrl, adminUrl: cfg.adminUrl, token: cfg.token ? mask(cfg.token) : null,
-      tenant: cfg.tenant, namespace: cfg.namespace, tlsTrustCertsFile: cfg.tlsTrustCertsFile ?? null,
-      tlsAllowInsecure: cfg.tlsAllowInsecure, retentionMinutes: cfg.retentionMinutes, retentionSizeMb: cfg.retentionSizeMb,
+      serviceUrl: cfg.serviceUrl,
+      adminUrl: cfg.adminUrl,
+      token: cfg.token ? mask(cfg.token) : null,
+      tenant: cfg.tenant,
+      namespace: cfg.namespace,
+      tlsTrustCertsFile: cfg.tlsTrustCertsFile ?? null,
+      tlsAllowInsecure: cfg.tlsAllowInsecure,
+      retentionMinutes: cfg.retentionMinutes,
+      retentionSizeMb: cfg.retentionSizeMb,
     };
     if (args.key) {
       const key = profileKey(args.key) === 'tokenFile' ? 'token' : profileKey(args.key);

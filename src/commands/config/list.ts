@@ -11,6 +11,8 @@ export default class ConfigList extends BaseCommand {
     const store = new ProfileStore();
     const current = store.current();
     const profiles = store.names().map((name) => ({ name, current: name === current, settings: showable(store.get(name)!) }));
-    this.out.result({ file: store.path, current: current ?? null, profiles }, () => { for (const l of profileListLines(profiles)) this.out.line(l); });
+    this.out.result({ file: store.path, current: current ?? null, profiles }, () => {
+      for (const l of profileListLines(profiles)) this.out.line(l);
+    });
   }
 }

@@ -11,7 +11,11 @@ export default class ConfigSet extends BaseCommand {
     '<%= config.bin %> config set tokenFile ~/.pulsar/token --profile staging',
   ];
   static override args = {
-    key: Args.string({ required: true, description: 'serviceUrl, adminUrl, token, tokenFile, tenant, namespace, tlsTrustCertsFile, tlsAllowInsecure, retentionMinutes, retentionSizeMb, databaseUrl' }),
+    key: Args.string({
+      required: true,
+      description:
+        'serviceUrl, adminUrl, token, tokenFile, tenant, namespace, tlsTrustCertsFile, tlsAllowInsecure, retentionMinutes, retentionSizeMb, databaseUrl',
+    }),
     value: Args.string({ required: true, description: 'the value ("" to remove the setting)' }),
   };
 

@@ -21,7 +21,10 @@ export default class DlqList extends ConnectedCommand {
     const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
     const client = pulsar.client;
     try {
-      const letters = await listDeadLetters(client, cfg, { ...(flags.service ? { services: flags.service as ServiceName[] } : {}), ...(since ? { since } : {}) });
+      const letters = await listDeadLetters(client, cfg, {
+        ...(flags.service ? { services: flags.service as ServiceName[] } : {}),
+        ...(since ? { since } : {}),
+      });
       this.out.result(letters.map(deadLetterJson), () => {
         for (const l of deadLetterListLines(letters, this.out.color, { tenant: cfg.tenant, namespace: cfg.namespace, since: flags.since })) this.out.line(l);
       });

@@ -32,8 +32,12 @@ export default class DlqReplay extends ConnectedCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DlqReplay);
     const ways = [args.id, flags.all, flags.group].filter(Boolean).length;
-    if (ways === 0) throw new UsageError('say which dead letters to replay', { hint: 'Give an id (`miso dlq list`), --group <id> (`miso dlq groups`), or --all.' });
-    if (ways > 1) throw new UsageError(args.id && flags.all && !flags.group ? 'give an id or --all, not both' : 'give one of an id, --group or --all', { hint: '`miso dlq replay <id>` replays one; `--group` one group; `--all` every one.' });
+    if (ways === 0)
+      throw new UsageError('say which dead letters to replay', { hint: 'Give an id (`miso dlq list`), --group <id> (`miso dlq groups`), or --all.' });
+    if (ways > 1)
+      throw new UsageError(args.id && flags.all && !flags.group ? 'give an id or --all, not both' : 'give one of an id, --group or --all', {
+        hint: '`miso dlq replay <id>` replays one; `--group` one group; `--all` every one.',
+      });
     const rate = flags.rate !== undefined ? parseRate(flags.rate) : undefined;
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const cfg = this.settingsFrom(flags);
@@ -42,8 +46,16 @@ export default class DlqReplay extends ConnectedCommand {
     const client = pulsar.client;
     let follower: ReplayFollower | undefined;
     try {
-      const letters = await listDeadLetters(client, cfg, { ...(flags.service ? { services: flags.service as ServiceName[] } : {}), ...(since ? { since } : {}) });
-      const sel = selectForReplay(letters, { ...(args.id ? { id: args.id } : {}), ...(flags.group ? { group: flags.group } : {}), all: flags.all, again: flags.again });
+      const letters = await listDeadLetters(client, cfg, {
+        ...(flags.service ? { services: flags.service as ServiceName[] } : {}),
+        ...(since ? { since } : {}),
+      });
+      const sel = selectForReplay(letters, {
+        ...(args.id ? { id: args.id } : {}),
+        ...(flags.group ? { group: flags.group } : {}),
+        all: flags.all,
+        again: flags.again,
+      });
       if (!this.out.json) this.out.info(snapshotLine(sel, this.out.color));
       follower = flags.wait && !flags['dry-run'] && sel.chosen.length ? await ReplayFollower.open(client, cfg) : undefined;
       const tty = process.stderr.isTTY && !this.out.json;
@@ -58,12 +70,17 @@ export default class DlqReplay extends ConnectedCommand {
       if (tty && results.length && !flags['dry-run']) process.stderr.write('\n');
       let outcomes: FollowedReplay[] | undefined;
       if (follower) {
-        const commands = results.filter((r) => r.commandId && r.correlationId).map((r) => ({ commandId: r.commandId!, correlationId: r.correlationId!, sentAt: r.sentAt ?? Date.now() }));
+        const commands = results
+          .filter((r) => r.commandId && r.correlationId)
+          .map((r) => ({ commandId: r.commandId!, correlationId: r.correlationId!, sentAt: r.sentAt ?? Date.now() }));
         outcomes = await follower.follow(commands, { timeoutMs });
       }
       const json = {
-        dry_run: flags['dry-run'], snapshot_at: new Date(sel.snapshotAt).toISOString(), group: sel.group?.id ?? null,
-        skipped_already_replayed: sel.alreadyReplayed.map((d) => d.id), replayed: results,
+        dry_run: flags['dry-run'],
+        snapshot_at: new Date(sel.snapshotAt).toISOString(),
+        group: sel.group?.id ?? null,
+        skipped_already_replayed: sel.alreadyReplayed.map((d) => d.id),
+        replayed: results,
         ...(outcomes ? { outcomes } : {}),
       };
       this.out.result(json, () => {
@@ -72,7 +89,9 @@ export default class DlqReplay extends ConnectedCommand {
       });
       const bad = outcomes?.filter((o) => o.outcome !== 'handled') ?? [];
       if (bad.length) {
-        throw new MisoError(`${bad.length} of ${outcomes!.length} replayed command(s) were not handled`, { hint: 'See the table above; `miso dlq groups` shows what failed again, `miso trace <correlation-id>` one workflow.' });
+        throw new MisoError(`${bad.length} of ${outcomes!.length} replayed command(s) were not handled`, {
+          hint: 'See the table above; `miso dlq groups` shows what failed again, `miso trace <correlation-id>` one workflow.',
+        });
       }
     } finally {
       await follower?.close();

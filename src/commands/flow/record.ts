@@ -11,7 +11,8 @@ import { parseDuration } from '../../core/read/duration.js';
 import { renderRecorded } from '../../ui/render/flow.js';
 
 export default class FlowRecord extends ConnectedCommand {
-  static override description = 'Write the causal graph of a workflow (types, topics, hops, carried fields, latency budgets; no ids or times) as a flow file for `miso flow verify`';
+  static override description =
+    'Write the causal graph of a workflow (types, topics, hops, carried fields, latency budgets; no ids or times) as a flow file for `miso flow verify`';
   static override examples = [
     '<%= config.bin %> flow record 5f1c2a3e-… --out flows/tracking-click.json',
     '<%= config.bin %> flow record 5f1c2a3e-… > flows/tracking-click.json',
@@ -33,7 +34,8 @@ export default class FlowRecord extends ConnectedCommand {
     const sinceMs = parseDuration(flags.since);
     const floorMs = parseDuration(flags['min-budget'], '--min-budget');
     const name = flags.name ?? (flags.out ? basename(flags.out).replace(/\.json$/i, '') : 'flow');
-    if (!/^[\w.-]+$/.test(name)) throw new UsageError(`flow name "${name}" may hold letters, digits, ".", "-" and "_" only`, { hint: 'Pass --name tracking-click.' });
+    if (!/^[\w.-]+$/.test(name))
+      throw new UsageError(`flow name "${name}" may hold letters, digits, ".", "-" and "_" only`, { hint: 'Pass --name tracking-click.' });
     const cfg = this.settingsFrom(flags);
     const pulsar = openPulsar(cfg, { client: { log: (l) => this.out.debug(l) } });
     const client = pulsar.client;
@@ -43,11 +45,16 @@ export default class FlowRecord extends ConnectedCommand {
     } finally {
       await pulsar.close();
     }
-    if (!flags.out) { process.stdout.write(flowText(flow)); return; }
+    if (!flags.out) {
+      process.stdout.write(flowText(flow));
+      return;
+    }
     try {
       writeFileSync(flags.out, flowText(flow));
     } catch (err) {
-      throw new UsageError(`cannot write ${flags.out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Check that the directory exists and is writable.' });
+      throw new UsageError(`cannot write ${flags.out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        hint: 'Check that the directory exists and is writable.',
+      });
     }
     this.out.result({ file: flags.out, name: flow.name, nodes: flow.nodes.length, hops: flow.hops.length, roots: flow.roots.length }, () => {
       for (const l of renderRecorded(flow, flags.out!, this.out.color)) this.out.line(l);

@@ -14,7 +14,14 @@ const payloadSchemas = new Map<string, ReturnType<typeof messageSchema>>();
 export function validate(type: string, payload: unknown): FieldProblem[] {
   if (!specOf(type)) {
     const guess = nearest(type, [...MESSAGE_TYPES, ...SHORT_NAMES]);
-    return [{ path: '', expected: 'a known message type', got: JSON.stringify(type), message: `unknown message type "${type}"${guess ? ` — did you mean "${guess}"?` : ''}` }];
+    return [
+      {
+        path: '',
+        expected: 'a known message type',
+        got: JSON.stringify(type),
+        message: `unknown message type "${type}"${guess ? ` — did you mean "${guess}"?` : ''}`,
+      },
+    ];
   }
   let schema = payloadSchemas.get(type);
   if (!schema) {
@@ -35,7 +42,12 @@ export function validateEnvelope(env: unknown, opts: { allowMeta?: boolean } = {
   const problems: FieldProblem[] = [];
   const add = (path: string, expected: string, value: unknown): void => {
     const got = describeValue(value);
-    problems.push({ path, expected, got, message: value === undefined ? `missing required field "${path}": expected ${expected}` : `field "${path}" must be ${expected}, got ${got}` });
+    problems.push({
+      path,
+      expected,
+      got,
+      message: value === undefined ? `missing required field "${path}": expected ${expected}` : `field "${path}" must be ${expected}, got ${got}`,
+    });
   };
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
     add('', 'an object (envelope)', env);
@@ -46,16 +58,26 @@ export function validateEnvelope(env: unknown, opts: { allowMeta?: boolean } = {
   if (typeof e.type !== 'string') add('type', 'a message type (string)', e.type);
   if (typeof e.timestamp !== 'number' || !Number.isSafeInteger(e.timestamp)) add('timestamp', 'a time in milliseconds since the epoch (long)', e.timestamp);
   if (typeof e.correlation_id !== 'string' || e.correlation_id === '') add('correlation_id', 'a non-empty string', e.correlation_id);
-  if (e.causation_id !== undefined && e.causation_id !== null && typeof e.causation_id !== 'string') add('causation_id', 'text (string) or null', e.causation_id);
+  if (e.causation_id !== undefined && e.causation_id !== null && typeof e.causation_id !== 'string')
+    add('causation_id', 'text (string) or null', e.causation_id);
   for (const k of Object.keys(e)) {
     if (ENVELOPE_FIELDS.includes(k) || (opts.allowMeta && k === 'meta') || e[k] === undefined) continue;
     const guess = nearest(k, ENVELOPE_FIELDS);
-    problems.push({ path: k, expected: `one of the fields ${ENVELOPE_FIELDS.join(', ')}`, got: 'unknown field', message: `unknown envelope field "${k}"${guess ? ` — did you mean "${guess}"?` : ''}` });
+    problems.push({
+      path: k,
+      expected: `one of the fields ${ENVELOPE_FIELDS.join(', ')}`,
+      got: 'unknown field',
+      message: `unknown envelope field "${k}"${guess ? ` — did you mean "${guess}"?` : ''}`,
+    });
   }
   if (typeof e.type === 'string') {
     for (const p of validate(e.type, e.payload)) {
       const path = p.path === '' ? (specOf(e.type) ? 'payload' : 'type') : `payload.${p.path}`;
-      problems.push({ ...p, path, message: p.path === '' ? p.message.replace('the payload', 'field "payload"') : p.message.replace(`"${p.path}"`, `"${path}"`) });
+      problems.push({
+        ...p,
+        path,
+        message: p.path === '' ? p.message.replace('the payload', 'field "payload"') : p.message.replace(`"${p.path}"`, `"${path}"`),
+      });
     }
   }
   return problems;

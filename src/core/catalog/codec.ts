@@ -81,7 +81,9 @@ export function topicForEnvelope(env: { type: string }, publisher?: ServiceName)
 export function encode(topic: TopicShortName, env: Envelope | AnyEnvelope): Buffer {
   const spec = specOf(env.type);
   if (!spec || !(spec.topics as readonly string[]).includes(topic)) {
-    throw new ValidationError(`${env.type} does not travel on ${topic}`, [], { hint: spec ? `It goes on ${spec.topics.join(' or ')}.` : 'Run `miso schemas list` for the known types.' });
+    throw new ValidationError(`${env.type} does not travel on ${topic}`, [], {
+      hint: spec ? `It goes on ${spec.topics.join(' or ')}.` : 'Run `miso schemas list` for the known types.',
+    });
   }
   const c = codecOf(topic);
   try {
@@ -109,7 +111,10 @@ export function decode(topic: TopicShortName, bytes: Uint8Array, writerSchema?: 
     } else {
       const how = readerFor(c, writerSchema);
       if (how.resolver) raw = c.type.fromBuffer(buf, how.resolver) as Record<string, unknown>;
-      else { shape = how.writer!; raw = shape.fromBuffer(buf) as Record<string, unknown>; }
+      else {
+        shape = how.writer!;
+        raw = shape.fromBuffer(buf) as Record<string, unknown>;
+      }
     }
   } catch (err) {
     throw new DecodeError(`cannot decode a message on ${topic}: ${(err as Error).message}`, { topic, cause: err });
@@ -131,7 +136,8 @@ export function decode(topic: TopicShortName, bytes: Uint8Array, writerSchema?: 
   const type = String(raw.type);
   const spec = specOf(type);
   if (!spec) throw new DecodeError(`message type "${type}" on ${topic} is not in this catalog (a newer producer?)`, { topic, partial: env });
-  if (spec.record !== branch) throw new DecodeError(`message on ${topic} says type ${type} but carries a ${branch ?? 'missing'} payload`, { topic, partial: env });
+  if (spec.record !== branch)
+    throw new DecodeError(`message on ${topic} says type ${type} but carries a ${branch ?? 'missing'} payload`, { topic, partial: env });
   return env as unknown as AnyEnvelope;
 }
 

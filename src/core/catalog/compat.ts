@@ -35,7 +35,10 @@ function fullName(def: AvroDefinition, ns: string | undefined): string {
 
 function collect(s: AvroSchema, named: Named, ns?: string): void {
   if (typeof s === 'string') return;
-  if (Array.isArray(s)) { s.forEach((b) => collect(b, named, ns)); return; }
+  if (Array.isArray(s)) {
+    s.forEach((b) => collect(b, named, ns));
+    return;
+  }
   let inner = ns;
   if ((s.type === 'record' || s.type === 'enum' || s.type === 'fixed' || s.type === 'error') && s.name) {
     const full = fullName(s, ns);
@@ -82,7 +85,7 @@ export function explainIncompatibility(reader: AvroSchema, writer: AvroSchema): 
   const out: Incompatibility[] = [];
   const seen = new Set<string>();
 
-  const names = (d: AvroDefinition): string[] => [d.name!, ...(((d.aliases as string[] | undefined) ?? []))].map((n) => n.slice(n.lastIndexOf('.') + 1));
+  const names = (d: AvroDefinition): string[] => [d.name!, ...((d.aliases as string[] | undefined) ?? [])].map((n) => n.slice(n.lastIndexOf('.') + 1));
   const sameName = (r: AvroDefinition, w: AvroDefinition): boolean => names(r).includes(w.name!.slice(w.name!.lastIndexOf('.') + 1));
 
   /** Could `r` read `w` at all (used to pick a union branch)? */
@@ -106,7 +109,11 @@ export function explainIncompatibility(reader: AvroSchema, writer: AvroSchema): 
       for (const wb of w as AvroSchema[]) {
         if (rk === 'union') {
           const rb = (r as AvroSchema[]).find((b) => matches(b, wb));
-          if (!rb) out.push({ path, reason: `${label(deref(wb, wNamed)).replace(/^record /, '')} was removed from the union; messages written with it can no longer be read` });
+          if (!rb)
+            out.push({
+              path,
+              reason: `${label(deref(wb, wNamed)).replace(/^record /, '')} was removed from the union; messages written with it can no longer be read`,
+            });
           else walk(rb, wb, branchPath(path, rb));
         } else if (!matches(r, wb)) {
           out.push({ path, reason: `changed from a union ${label(w)} to ${label(r)}; the ${label(deref(wb, wNamed))} values already written cannot be read` });
@@ -124,12 +131,19 @@ export function explainIncompatibility(reader: AvroSchema, writer: AvroSchema): 
       if (!(PROMOTIONS[wk] ?? []).includes(rk)) out.push({ path, reason: `changed type from ${wk} to ${label(r)}` });
       return;
     }
-    if (rk !== wk) { out.push({ path, reason: `changed type from ${label(w)} to ${label(r)}` }); return; }
+    if (rk !== wk) {
+      out.push({ path, reason: `changed type from ${label(w)} to ${label(r)}` });
+      return;
+    }
     const rd = r as AvroDefinition;
     const wd = w as AvroDefinition;
     switch (rk) {
-      case 'record': case 'error': {
-        if (!sameName(rd, wd)) { out.push({ path, reason: `record ${wd.name} was renamed to ${rd.name} (add the old name as an alias)` }); return; }
+      case 'record':
+      case 'error': {
+        if (!sameName(rd, wd)) {
+          out.push({ path, reason: `record ${wd.name} was renamed to ${rd.name} (add the old name as an alias)` });
+          return;
+        }
         const key = `${path}|${rd.name}|${wd.name}`;
         if (seen.has(key)) return;
         seen.add(key);
@@ -138,7 +152,11 @@ export function explainIncompatibility(reader: AvroSchema, writer: AvroSchema): 
           const wf = (wd.fields ?? []).find((f) => fnames.includes(f.name));
           const fp = path === '' ? rf.name : `${path}.${rf.name}`;
           if (!wf) {
-            if (rf.default === undefined) out.push({ path: fp, reason: 'was added without a default; messages written before it cannot be read (give it a default, e.g. null with type ["null", …])' });
+            if (rf.default === undefined)
+              out.push({
+                path: fp,
+                reason: 'was added without a default; messages written before it cannot be read (give it a default, e.g. null with type ["null", …])',
+              });
             continue;
           }
           walk(rf.type, wf.type, fp);
@@ -146,9 +164,13 @@ export function explainIncompatibility(reader: AvroSchema, writer: AvroSchema): 
         return;
       }
       case 'enum': {
-        if (!sameName(rd, wd)) { out.push({ path, reason: `enum ${wd.name} was renamed to ${rd.name}` }); return; }
+        if (!sameName(rd, wd)) {
+          out.push({ path, reason: `enum ${wd.name} was renamed to ${rd.name}` });
+          return;
+        }
         const missing = (wd.symbols ?? []).filter((s) => !(rd.symbols ?? []).includes(s));
-        if (missing.length && rd.default === undefined) out.push({ path, reason: `enum ${shortName(rd)} lost symbol${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that old messages may carry` });
+        if (missing.length && rd.default === undefined)
+          out.push({ path, reason: `enum ${shortName(rd)} lost symbol${missing.length > 1 ? 's' : ''} ${missing.join(', ')} that old messages may carry` });
         return;
       }
       case 'fixed':

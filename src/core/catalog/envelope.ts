@@ -13,8 +13,8 @@ import type { PayloadByType, DefaultedFields } from './types.js';
 export type Payload<T extends MessageType> = PayloadByType[T];
 
 /** What a sender provides: the payload with the fields that have a schema default made optional. */
-export type PayloadInput<T extends MessageType> =
-  Omit<PayloadByType[T], DefaultedFields[T]> & Partial<Pick<PayloadByType[T], DefaultedFields[T] & keyof PayloadByType[T]>>;
+export type PayloadInput<T extends MessageType> = Omit<PayloadByType[T], DefaultedFields[T]> &
+  Partial<Pick<PayloadByType[T], DefaultedFields[T] & keyof PayloadByType[T]>>;
 
 export interface Envelope<T extends MessageType = MessageType> {
   /** Unique id of this message (UUID). */

@@ -37,6 +37,16 @@ export * from './check.js';
 export * from './input.js';
 export type * from './types.js';
 export { TRACKING_EVENT_TYPE_SYMBOLS, PAYMENT_STATUS_SYMBOLS } from './types.js';
-export { envelopeSchema, messageSchema, payloadBranches, loadSchemaSources, schemasDir, type AvroSchema, type AvroDefinition, type AvroField, type SchemaSources } from './schemas.js';
+export {
+  envelopeSchema,
+  messageSchema,
+  payloadBranches,
+  loadSchemaSources,
+  schemasDir,
+  type AvroSchema,
+  type AvroDefinition,
+  type AvroField,
+  type SchemaSources,
+} from './schemas.js';
 export { compatibility, explainIncompatibility, type Incompatibility } from './compat.js';
 export { describeType, nearest } from './validate.js';

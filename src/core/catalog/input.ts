@@ -23,7 +23,15 @@ export function resolveMessageType(typed: string, opts: { kinds?: readonly Messa
       hint: `Use one of: ${candidates.map((s) => s.short).join(', ')}.`,
     });
   }
-  const guess = nearest(typed, candidates.map((s) => s.short)) ?? nearest(typed, candidates.map((s) => s.type));
+  const guess =
+    nearest(
+      typed,
+      candidates.map((s) => s.short),
+    ) ??
+    nearest(
+      typed,
+      candidates.map((s) => s.type),
+    );
   throw new UsageError(`unknown message type "${typed}"`, {
     hint: guess ? `Did you mean "${guess}"? Run \`miso schemas list\` for all types.` : `Known types: ${candidates.map((s) => s.short).join(', ')}.`,
   });
@@ -59,7 +67,12 @@ export function parseFieldFlags(type: MessageType, tokens: readonly string[]): {
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     if (!tok.startsWith('--')) {
-      problems.push({ path: '', expected: '--field value', got: JSON.stringify(tok), message: `unexpected argument "${tok}" — payload fields are given as --field value` });
+      problems.push({
+        path: '',
+        expected: '--field value',
+        got: JSON.stringify(tok),
+        message: `unexpected argument "${tok}" — payload fields are given as --field value`,
+      });
       continue;
     }
     const eq = tok.indexOf('=');
@@ -69,7 +82,9 @@ export function parseFieldFlags(type: MessageType, tokens: readonly string[]): {
     if (!def) {
       const guess = nearest(field, names);
       problems.push({
-        path: field, expected: `one of the fields ${names.join(', ')}`, got: 'unknown field',
+        path: field,
+        expected: `one of the fields ${names.join(', ')}`,
+        got: 'unknown field',
         message: `unknown field ${flag} for ${type}${guess ? ` — did you mean ${fieldToFlag(guess)}?` : ` (fields: ${names.map(fieldToFlag).join(' ')})`}`,
       });
       if (eq < 0 && i + 1 < tokens.length && !tokens[i + 1]!.startsWith('--')) i++;
@@ -80,13 +95,27 @@ export function parseFieldFlags(type: MessageType, tokens: readonly string[]): {
     else if (i + 1 < tokens.length && !isFlagToken(tokens[i + 1]!)) raw = tokens[++i]!;
     const kind = baseType(def.type, named);
     if (raw === undefined) {
-      if (kind === 'boolean') { payload[field] = true; continue; }
-      problems.push({ path: field, expected: describeType(def.type, named), got: 'nothing', message: `${flag} needs a value (${describeType(def.type, named)})` });
+      if (kind === 'boolean') {
+        payload[field] = true;
+        continue;
+      }
+      problems.push({
+        path: field,
+        expected: describeType(def.type, named),
+        got: 'nothing',
+        message: `${flag} needs a value (${describeType(def.type, named)})`,
+      });
       continue;
     }
     const coerced = coerce(raw, def.type, named);
     if (coerced.ok) payload[field] = coerced.value;
-    else problems.push({ path: field, expected: coerced.expected, got: JSON.stringify(raw), message: `${flag} must be ${coerced.expected}, got ${JSON.stringify(raw)}` });
+    else
+      problems.push({
+        path: field,
+        expected: coerced.expected,
+        got: JSON.stringify(raw),
+        message: `${flag} must be ${coerced.expected}, got ${JSON.stringify(raw)}`,
+      });
   }
   return { payload, problems };
 }
@@ -114,14 +143,17 @@ function coerce(raw: string, schema: AvroSchema, named: Map<string, AvroDefiniti
   const expected = describeType(schema, named);
   if (nullable && raw === 'null' && kind !== 'string' && kind !== 'enum') return { ok: true, value: null };
   switch (kind) {
-    case 'string': case 'enum':
+    case 'string':
+    case 'enum':
       return { ok: true, value: raw };
-    case 'int': case 'long': {
+    case 'int':
+    case 'long': {
       const t = raw.replace(/_/g, '');
       if (!/^-?\d+$/.test(t) || !Number.isSafeInteger(Number(t))) return { ok: false, expected };
       return { ok: true, value: Number(t) };
     }
-    case 'float': case 'double': {
+    case 'float':
+    case 'double': {
       const n = Number(raw);
       return raw.trim() !== '' && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, expected };
     }
@@ -138,8 +170,14 @@ function coerce(raw: string, schema: AvroSchema, named: Map<string, AvroDefiniti
   }
 }
 
-export interface NdjsonLine { line: number; value: unknown }
-export interface LineError { line: number; message: string }
+export interface NdjsonLine {
+  line: number;
+  value: unknown;
+}
+export interface LineError {
+  line: number;
+  message: string;
+}
 
 /** JSON values, one per non-blank line, with 1-based line numbers; a line that is not JSON is an error for that line. */
 export function parseNdjson(text: string): { items: NdjsonLine[]; errors: LineError[] } {
@@ -151,7 +189,10 @@ export function parseNdjson(text: string): { items: NdjsonLine[]; errors: LineEr
     try {
       items.push({ line: i + 1, value: JSON.parse(l) as unknown });
     } catch (err) {
-      errors.push({ line: i + 1, message: `line ${i + 1} is not valid JSON: ${(err as Error).message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position.*$/, '')}` });
+      errors.push({
+        line: i + 1,
+        message: `line ${i + 1} is not valid JSON: ${(err as Error).message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position.*$/, '')}`,
+      });
     }
   });
   return { items, errors };
@@ -175,8 +216,14 @@ export function parseJsonInput(text: string): { items: NdjsonLine[]; errors: Lin
 
 /** An input value is a whole envelope when it has a `type` and a `payload` object. */
 export function isEnvelopeLike(v: unknown): v is Record<string, unknown> & { type: string; payload: unknown } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as Record<string, unknown>).type === 'string'
-    && typeof (v as Record<string, unknown>).payload === 'object' && (v as Record<string, unknown>).payload !== null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof (v as Record<string, unknown>).type === 'string' &&
+    typeof (v as Record<string, unknown>).payload === 'object' &&
+    (v as Record<string, unknown>).payload !== null
+  );
 }
 
 export interface PrepareOptions {
@@ -206,7 +253,12 @@ export function prepareMessage(value: unknown, opts: PrepareOptions = {}): Prepa
     const spec = findSpec(value.type);
     if (!spec) return { ok: false, problems: validate(value.type, value.payload) };
     if (type && spec.type !== type) {
-      return { ok: false, problems: [{ path: 'type', expected: type, got: JSON.stringify(value.type), message: `the message is a ${spec.type}, but the command line says ${type}` }] };
+      return {
+        ok: false,
+        problems: [
+          { path: 'type', expected: type, got: JSON.stringify(value.type), message: `the message is a ${spec.type}, but the command line says ${type}` },
+        ],
+      };
     }
     type = spec.type;
     payload = value.payload;
@@ -215,11 +267,31 @@ export function prepareMessage(value: unknown, opts: PrepareOptions = {}): Prepa
     if (meta && typeof meta.topic === 'string') topic = meta.topic;
   }
   if (!type) {
-    return { ok: false, problems: [{ path: 'type', expected: 'a message type', got: 'nothing', message: 'no message type: give it as the first argument (`miso send campaign.create ...`) or send whole envelopes with a "type" field' }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: 'type',
+          expected: 'a message type',
+          got: 'nothing',
+          message: 'no message type: give it as the first argument (`miso send campaign.create ...`) or send whole envelopes with a "type" field',
+        },
+      ],
+    };
   }
   const spec = findSpec(type)!;
   if (opts.kinds && !opts.kinds.includes(spec.kind)) {
-    return { ok: false, problems: [{ path: 'type', expected: opts.kinds.join(' or '), got: spec.kind, message: `${spec.type} is a${spec.kind === 'event' ? 'n' : ''} ${spec.kind}; only ${opts.kinds.join(' or ')} messages can be sent here` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: 'type',
+          expected: opts.kinds.join(' or '),
+          got: spec.kind,
+          message: `${spec.type} is a${spec.kind === 'event' ? 'n' : ''} ${spec.kind}; only ${opts.kinds.join(' or ')} messages can be sent here`,
+        },
+      ],
+    };
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     return { ok: false, problems: validate(spec.type, payload) };
@@ -242,7 +314,9 @@ export function prepareMessage(value: unknown, opts: PrepareOptions = {}): Prepa
 /** All short names and full types, for shell completion and help. */
 export function typeChoices(kinds?: readonly MessageKind[]): string[] {
   if (!kinds) return [...SHORT_NAMES, ...MESSAGE_TYPES];
-  return allSpecs().filter((s) => kinds.includes(s.kind)).flatMap((s) => [s.short, s.type]);
+  return allSpecs()
+    .filter((s) => kinds.includes(s.kind))
+    .flatMap((s) => [s.short, s.type]);
 }
 
 export interface BatchInput {
@@ -284,9 +358,13 @@ export function prepareBatch(input: BatchInput): PreparedBatch {
   if (input.jsonText !== undefined) {
     const parsed = parseJsonInput(input.jsonText);
     items = parsed.items;
-    for (const e of parsed.errors) errors.push({ line: e.line, message: e.message.startsWith('line') ? e.message : `${input.jsonSource ?? 'input'}: ${e.message}` });
+    for (const e of parsed.errors)
+      errors.push({ line: e.line, message: e.message.startsWith('line') ? e.message : `${input.jsonSource ?? 'input'}: ${e.message}` });
   } else {
-    if (!input.type) throw new UsageError('which message type?', { hint: 'Give it first: `miso send campaign.create --name "My Campaign" --user-id user123` (see `miso schemas list`).' });
+    if (!input.type)
+      throw new UsageError('which message type?', {
+        hint: 'Give it first: `miso send campaign.create --name "My Campaign" --user-id user123` (see `miso schemas list`).',
+      });
     const { payload, problems } = parseFieldFlags(input.type, input.fieldTokens ?? []);
     if (problems.length) {
       for (const p of problems) errors.push({ line: 0, message: p.message });
@@ -323,12 +401,19 @@ export function prepareBatch(input: BatchInput): PreparedBatch {
  * first bare word) or one of the command's own flags (`known`: flag name → takes a value).
  * oclif cannot declare schema-generated flags statically, so `miso send` reads them here.
  */
-export function fieldTokensOf(argv: readonly string[], known: ReadonlyMap<string, boolean>, chars: ReadonlyMap<string, boolean> = new Map()): { type: string | undefined; tokens: string[] } {
+export function fieldTokensOf(
+  argv: readonly string[],
+  known: ReadonlyMap<string, boolean>,
+  chars: ReadonlyMap<string, boolean> = new Map(),
+): { type: string | undefined; tokens: string[] } {
   const tokens: string[] = [];
   let type: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i]!;
-    if (tok === '--') { tokens.push(...argv.slice(i + 1)); break; }
+    if (tok === '--') {
+      tokens.push(...argv.slice(i + 1));
+      break;
+    }
     if (tok.startsWith('--')) {
       const eq = tok.indexOf('=');
       const name = tok.slice(2, eq >= 0 ? eq : undefined);
@@ -346,7 +431,10 @@ export function fieldTokensOf(argv: readonly string[], known: ReadonlyMap<string
       if (chars.get(tok.slice(1))) i++;
       continue;
     }
-    if (type === undefined && tokens.length === 0) { type = tok; continue; }
+    if (type === undefined && tokens.length === 0) {
+      type = tok;
+      continue;
+    }
     tokens.push(tok);
   }
   return { type, tokens };

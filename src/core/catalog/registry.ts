@@ -11,8 +11,18 @@ import { UsageError } from '../../errors.js';
 
 // Topic names are decided in src/core/topics.ts; re-exported so catalog users need one import.
 export {
-  TOPICS, COMMAND_TOPICS, EVENT_TOPICS, isTopicShortName, topicOwner, commandTopicOf, eventTopicOf, topicName, shortTopicName,
-  type TopicShortName, type CommandTopic, type EventTopic,
+  TOPICS,
+  COMMAND_TOPICS,
+  EVENT_TOPICS,
+  isTopicShortName,
+  topicOwner,
+  commandTopicOf,
+  eventTopicOf,
+  topicName,
+  shortTopicName,
+  type TopicShortName,
+  type CommandTopic,
+  type EventTopic,
 } from '../topics.js';
 export { SERVICES, type ServiceName } from '../../config/index.js';
 
@@ -52,58 +62,124 @@ export interface MessageSpec {
 
 const SPECS = [
   {
-    type: 'campaign.create.command.v1', short: 'campaign.create', kind: 'command', record: 'miso.campaign.CreateCampaign',
-    topics: ['campaign-commands'], owner: 'campaign', keyField: 'campaign_id', generatedIds: ['campaign_id'],
+    type: 'campaign.create.command.v1',
+    short: 'campaign.create',
+    kind: 'command',
+    record: 'miso.campaign.CreateCampaign',
+    topics: ['campaign-commands'],
+    owner: 'campaign',
+    keyField: 'campaign_id',
+    generatedIds: ['campaign_id'],
     summary: 'create a campaign owned by a user',
   },
   {
-    type: 'campaign.add_video.command.v1', short: 'campaign.add_video', kind: 'command', record: 'miso.campaign.AddVideo',
-    topics: ['campaign-commands'], owner: 'campaign', keyField: 'campaign_id', generatedIds: ['video_id'],
+    type: 'campaign.add_video.command.v1',
+    short: 'campaign.add_video',
+    kind: 'command',
+    record: 'miso.campaign.AddVideo',
+    topics: ['campaign-commands'],
+    owner: 'campaign',
+    keyField: 'campaign_id',
+    generatedIds: ['video_id'],
     summary: 'attach a video to a campaign',
   },
   {
-    type: 'tracking.create_event.command.v1', short: 'tracking.create_event', kind: 'command', record: 'miso.tracking.CreateTrackingEvent',
-    topics: ['tracking-commands'], owner: 'tracking', keyField: 'tracking_event_id', generatedIds: ['tracking_event_id'],
+    type: 'tracking.create_event.command.v1',
+    short: 'tracking.create_event',
+    kind: 'command',
+    record: 'miso.tracking.CreateTrackingEvent',
+    topics: ['tracking-commands'],
+    owner: 'tracking',
+    keyField: 'tracking_event_id',
+    generatedIds: ['tracking_event_id'],
     summary: 'record a view, click or conversion on a campaign video',
   },
   {
-    type: 'commission.calculate.command.v1', short: 'commission.calculate', kind: 'command', record: 'miso.commission.CalculateCommission',
-    topics: ['commission-commands'], owner: 'commission', keyField: 'tracking_event_id', generatedIds: ['commission_id'],
+    type: 'commission.calculate.command.v1',
+    short: 'commission.calculate',
+    kind: 'command',
+    record: 'miso.commission.CalculateCommission',
+    topics: ['commission-commands'],
+    owner: 'commission',
+    keyField: 'tracking_event_id',
+    generatedIds: ['commission_id'],
     summary: 'compute the commission owed for a tracking event',
   },
   {
-    type: 'payment.process.command.v1', short: 'payment.process', kind: 'command', record: 'miso.payment.ProcessPayment',
-    topics: ['payment-commands'], owner: 'payment', keyField: 'commission_id', generatedIds: ['payment_id'],
+    type: 'payment.process.command.v1',
+    short: 'payment.process',
+    kind: 'command',
+    record: 'miso.payment.ProcessPayment',
+    topics: ['payment-commands'],
+    owner: 'payment',
+    keyField: 'commission_id',
+    generatedIds: ['payment_id'],
     summary: 'pay a commission out to its earner, once',
   },
   {
-    type: 'campaign.created.v1', short: 'campaign.created', kind: 'event', record: 'miso.campaign.CampaignCreated',
-    topics: ['campaign-events'], owner: 'campaign', keyField: 'campaign_id', generatedIds: [],
+    type: 'campaign.created.v1',
+    short: 'campaign.created',
+    kind: 'event',
+    record: 'miso.campaign.CampaignCreated',
+    topics: ['campaign-events'],
+    owner: 'campaign',
+    keyField: 'campaign_id',
+    generatedIds: [],
     summary: 'a campaign was created',
   },
   {
-    type: 'video.added.v1', short: 'video.added', kind: 'event', record: 'miso.campaign.VideoAdded',
-    topics: ['campaign-events'], owner: 'campaign', keyField: 'campaign_id', generatedIds: [],
+    type: 'video.added.v1',
+    short: 'video.added',
+    kind: 'event',
+    record: 'miso.campaign.VideoAdded',
+    topics: ['campaign-events'],
+    owner: 'campaign',
+    keyField: 'campaign_id',
+    generatedIds: [],
     summary: 'a video was attached to a campaign',
   },
   {
-    type: 'tracking_event.created.v1', short: 'tracking_event.created', kind: 'event', record: 'miso.tracking.TrackingEventCreated',
-    topics: ['tracking-events'], owner: 'tracking', keyField: 'tracking_event_id', generatedIds: [],
+    type: 'tracking_event.created.v1',
+    short: 'tracking_event.created',
+    kind: 'event',
+    record: 'miso.tracking.TrackingEventCreated',
+    topics: ['tracking-events'],
+    owner: 'tracking',
+    keyField: 'tracking_event_id',
+    generatedIds: [],
     summary: 'a visitor interaction was recorded',
   },
   {
-    type: 'commission.calculated.v1', short: 'commission.calculated', kind: 'event', record: 'miso.commission.CommissionCalculated',
-    topics: ['commission-events'], owner: 'commission', keyField: 'tracking_event_id', generatedIds: [],
+    type: 'commission.calculated.v1',
+    short: 'commission.calculated',
+    kind: 'event',
+    record: 'miso.commission.CommissionCalculated',
+    topics: ['commission-events'],
+    owner: 'commission',
+    keyField: 'tracking_event_id',
+    generatedIds: [],
     summary: 'the commission for a tracking event was computed',
   },
   {
-    type: 'payment.processed.v1', short: 'payment.processed', kind: 'event', record: 'miso.payment.PaymentProcessed',
-    topics: ['payment-events'], owner: 'payment', keyField: 'commission_id', generatedIds: [],
+    type: 'payment.processed.v1',
+    short: 'payment.processed',
+    kind: 'event',
+    record: 'miso.payment.PaymentProcessed',
+    topics: ['payment-events'],
+    owner: 'payment',
+    keyField: 'commission_id',
+    generatedIds: [],
     summary: 'a commission was paid out, or the payout failed for good',
   },
   {
-    type: 'command.rejected.v1', short: 'command.rejected', kind: 'rejection', record: 'miso.common.CommandRejected',
-    topics: ['campaign-events', 'tracking-events', 'commission-events', 'payment-events'], owner: 'any', keyField: 'command_id', generatedIds: [],
+    type: 'command.rejected.v1',
+    short: 'command.rejected',
+    kind: 'rejection',
+    record: 'miso.common.CommandRejected',
+    topics: ['campaign-events', 'tracking-events', 'commission-events', 'payment-events'],
+    owner: 'any',
+    keyField: 'command_id',
+    generatedIds: [],
     summary: 'a command was refused and will not be retried',
   },
 ] as const satisfies readonly MessageSpec[];
@@ -129,7 +205,6 @@ export function allSpecs(): readonly MessageSpec[] {
 export function isMessageType(value: string): value is MessageType {
   return byType.has(value);
 }
-
 
 /** The spec of a full type, or undefined. */
 export function specOf(type: string): MessageSpec | undefined {
@@ -159,14 +234,13 @@ export function topicOf(type: MessageType, owner?: ServiceName): TopicShortName 
   const spec = byType.get(type)!;
   if (spec.topics.length === 1) return spec.topics[0]!;
   if (!owner) {
-    throw new UsageError(`${type} travels on several topics (${spec.topics.join(', ')})`, { hint: 'Say which one: `miso send` takes --topic <topic>; in code pass the publishing service.' });
+    throw new UsageError(`${type} travels on several topics (${spec.topics.join(', ')})`, {
+      hint: 'Say which one: `miso send` takes --topic <topic>; in code pass the publishing service.',
+    });
   }
   return `${owner}-events`;
 }
 
-
 export function topicKind(topic: TopicShortName): 'commands' | 'events' {
   return topic.endsWith('-commands') ? 'commands' : 'events';
 }
-
-

@@ -80,7 +80,9 @@ export function loadSchemaSources(dir: string = schemasDir()): SchemaSources {
     const def = readAvsc(dir, rel, 'record');
     const name = fullNameOf(def, join(dir, rel));
     if (name !== spec.record) {
-      throw new UsageError(`${join(dir, rel)} defines ${name}, expected ${spec.record}`, { hint: `Keep the record name of ${spec.type}: a new name is a new type to every reader.` });
+      throw new UsageError(`${join(dir, rel)} defines ${name}, expected ${spec.record}`, {
+        hint: `Keep the record name of ${spec.type}: a new name is a new type to every reader.`,
+      });
     }
     named.set(spec.record, def);
     messages.set(spec.type, def);
@@ -106,7 +108,10 @@ function requireDirectory(dir: string): void {
   try {
     isDir = statSync(dir).isDirectory();
   } catch (err) {
-    throw new UsageError(`schemas directory ${dir} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`}`, { hint: `Check the path given to --dir. ${LAYOUT_HINT}` });
+    throw new UsageError(
+      `schemas directory ${dir} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`}`,
+      { hint: `Check the path given to --dir. ${LAYOUT_HINT}` },
+    );
   }
   if (!isDir) throw new UsageError(`${dir} is not a directory`, { hint: `Give --dir the schemas directory, not a file. ${LAYOUT_HINT}` });
 }
@@ -121,14 +126,18 @@ function checkAvro(sources: SchemaSources): void {
       avsc.Type.forSchema(env as avsc.Schema, { wrapUnions: 'auto' });
     } catch (err) {
       if (err instanceof UsageError) throw new UsageError(`${file}: ${err.message}`, err.hint ? { hint: err.hint } : {});
-      throw new UsageError(`${file} is not a valid Avro envelope: ${(err as Error).message}`, { hint: 'Compare it with the built-in envelope (`miso schemas show` shows the records); every topic needs a record with a payload union.' });
+      throw new UsageError(`${file} is not a valid Avro envelope: ${(err as Error).message}`, {
+        hint: 'Compare it with the built-in envelope (`miso schemas show` shows the records); every topic needs a record with a payload union.',
+      });
     }
   }
 }
 
 function listAvsc(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.avsc')).sort();
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.avsc'))
+      .sort();
   } catch {
     return [];
   }
@@ -172,7 +181,10 @@ export function inline(schema: AvroSchema, named: Map<string, AvroDefinition>, d
   if (typeof schema === 'string') {
     if (PRIMITIVES.has(schema) || defined.has(schema)) return schema;
     const def = named.get(schema);
-    if (!def) throw new UsageError(`unknown Avro type "${schema}"`, { hint: 'No file in types/ or messages/ of the schemas directory defines it: add it, or fix the name.' });
+    if (!def)
+      throw new UsageError(`unknown Avro type "${schema}"`, {
+        hint: 'No file in types/ or messages/ of the schemas directory defines it: add it, or fix the name.',
+      });
     return inline(def, named, defined);
   }
   if (Array.isArray(schema)) return schema.map((s) => inline(s, named, defined));

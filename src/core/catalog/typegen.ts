@@ -41,20 +41,35 @@ export function renderPayloadTypes(sources: SchemaSources = loadSchemaSources())
   function tsType(s: AvroSchema): string {
     if (typeof s === 'string') {
       switch (s) {
-        case 'null': return 'null';
-        case 'boolean': return 'boolean';
-        case 'int': case 'long': case 'float': case 'double': return 'number';
-        case 'bytes': return 'Buffer';
-        case 'string': return 'string';
-        default: return tsName(s);
+        case 'null':
+          return 'null';
+        case 'boolean':
+          return 'boolean';
+        case 'int':
+        case 'long':
+        case 'float':
+        case 'double':
+          return 'number';
+        case 'bytes':
+          return 'Buffer';
+        case 'string':
+          return 'string';
+        default:
+          return tsName(s);
       }
     }
     if (Array.isArray(s)) return s.map(tsType).join(' | ');
     switch (s.type) {
-      case 'array': return `${wrapArray(tsType(s.items!))}[]`;
-      case 'map': return `Record<string, ${tsType(s.values!)}>`;
-      case 'record': case 'enum': emit(s); return tsName(fullNameOf(s));
-      default: return tsType(s.type);
+      case 'array':
+        return `${wrapArray(tsType(s.items!))}[]`;
+      case 'map':
+        return `Record<string, ${tsType(s.values!)}>`;
+      case 'record':
+      case 'enum':
+        emit(s);
+        return tsName(fullNameOf(s));
+      default:
+        return tsType(s.type);
     }
   }
 

@@ -32,7 +32,10 @@ export function validateAgainst(schema: AvroSchema, value: unknown): FieldProble
 
 function collectNamed(s: AvroSchema, named: Map<string, AvroDefinition>): void {
   if (typeof s === 'string') return;
-  if (Array.isArray(s)) { s.forEach((b) => collectNamed(b, named)); return; }
+  if (Array.isArray(s)) {
+    s.forEach((b) => collectNamed(b, named));
+    return;
+  }
   if (s.type === 'record' || s.type === 'enum' || s.type === 'fixed') named.set(fullNameOf(s), s);
   for (const f of s.fields ?? []) collectNamed(f.type, named);
   if (s.items !== undefined) collectNamed(s.items, named);
@@ -63,7 +66,11 @@ function check(schemaIn: AvroSchema, value: unknown, path: string, problems: Fie
       check(nonNull[0]!, value, path, inner, named);
       for (const p of inner) {
         const expected = p.path === path ? `${p.expected} or null` : p.expected;
-        problems.push({ ...p, expected, message: p.path === path ? `${path === '' ? 'the payload' : `field "${path}"`} must be ${expected}, got ${p.got}` : p.message });
+        problems.push({
+          ...p,
+          expected,
+          message: p.path === path ? `${path === '' ? 'the payload' : `field "${path}"`} must be ${expected}, got ${p.got}` : p.message,
+        });
       }
       return;
     }
@@ -88,7 +95,8 @@ function check(schemaIn: AvroSchema, value: unknown, path: string, problems: Fie
         fail(logical === 'timestamp-millis' ? 'a time in milliseconds since the epoch (long)' : 'a whole number (long)');
       }
       return;
-    case 'float': case 'double':
+    case 'float':
+    case 'double':
       if (typeof value !== 'number' || !Number.isFinite(value)) fail('a number');
       return;
     case 'string':
@@ -107,18 +115,28 @@ function check(schemaIn: AvroSchema, value: unknown, path: string, problems: Fie
       return;
     }
     case 'array': {
-      if (!Array.isArray(value)) { fail(describeType(schema, named)); return; }
+      if (!Array.isArray(value)) {
+        fail(describeType(schema, named));
+        return;
+      }
       value.forEach((item, i) => check((schema as AvroDefinition).items!, item, `${path}[${i}]`, problems, named));
       return;
     }
     case 'map': {
-      if (!isPlainObject(value)) { fail(describeType(schema, named)); return; }
+      if (!isPlainObject(value)) {
+        fail(describeType(schema, named));
+        return;
+      }
       for (const [k, v] of Object.entries(value)) check((schema as AvroDefinition).values!, v, join(path, k), problems, named);
       return;
     }
-    case 'record': case 'error': {
+    case 'record':
+    case 'error': {
       const def = schema as AvroDefinition;
-      if (!isPlainObject(value)) { fail(`an object (record ${def.name})`); return; }
+      if (!isPlainObject(value)) {
+        fail(`an object (record ${def.name})`);
+        return;
+      }
       const fields = def.fields ?? [];
       const known = fields.map((f) => f.name);
       for (const f of fields) {
@@ -138,7 +156,9 @@ function check(schemaIn: AvroSchema, value: unknown, path: string, problems: Fie
         const p = join(path, k);
         const guess = nearest(k, known);
         problems.push({
-          path: p, expected: `one of the fields ${known.join(', ')}`, got: 'unknown field',
+          path: p,
+          expected: `one of the fields ${known.join(', ')}`,
+          got: 'unknown field',
           message: `unknown field "${p}"${guess ? ` — did you mean "${join(path, guess)}"?` : ` (known fields: ${known.join(', ')})`}`,
         });
       }
@@ -166,17 +186,29 @@ export function describeType(schemaIn: AvroSchema, named: Map<string, AvroDefini
   const type = typeof schema === 'string' ? schema : schema.type;
   const logical = typeof schema === 'string' ? undefined : schema.logicalType;
   switch (type) {
-    case 'null': return 'null';
-    case 'boolean': return 'true or false';
-    case 'int': return 'a whole number (int)';
-    case 'long': return logical === 'timestamp-millis' ? 'a time in milliseconds since the epoch (long)' : 'a whole number (long)';
-    case 'float': case 'double': return 'a number';
-    case 'string': return logical === 'uuid' ? 'a UUID (string)' : 'text (string)';
-    case 'bytes': return 'bytes';
-    case 'enum': return `one of ${((schema as AvroDefinition).symbols ?? []).join(', ')}`;
-    case 'array': return `a list of ${describeType((schema as AvroDefinition).items!, named).replace(/^an? /, '')}`;
-    case 'map': return 'an object';
-    case 'record': return `an object (record ${(schema as AvroDefinition).name})`;
+    case 'null':
+      return 'null';
+    case 'boolean':
+      return 'true or false';
+    case 'int':
+      return 'a whole number (int)';
+    case 'long':
+      return logical === 'timestamp-millis' ? 'a time in milliseconds since the epoch (long)' : 'a whole number (long)';
+    case 'float':
+    case 'double':
+      return 'a number';
+    case 'string':
+      return logical === 'uuid' ? 'a UUID (string)' : 'text (string)';
+    case 'bytes':
+      return 'bytes';
+    case 'enum':
+      return `one of ${((schema as AvroDefinition).symbols ?? []).join(', ')}`;
+    case 'array':
+      return `a list of ${describeType((schema as AvroDefinition).items!, named).replace(/^an? /, '')}`;
+    case 'map':
+      return 'an object';
+    case 'record':
+      return `an object (record ${(schema as AvroDefinition).name})`;
     default:
       // A named type not in `named`: show its short name.
       return typeof schema === 'string' ? schema.slice(schema.lastIndexOf('.') + 1) : type;
@@ -209,7 +241,10 @@ export function nearest(typed: string, candidates: readonly string[]): string | 
   const t = typed.toLowerCase();
   for (const c of candidates) {
     const d = editDistance(t, c.toLowerCase());
-    if (d < bestD) { bestD = d; best = c; }
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(typed.length / 3)) ? best : undefined;
 }

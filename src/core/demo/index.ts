@@ -85,13 +85,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const init = await initCluster(cfg);
   if (!init.ok) {
     const failed = init.steps.filter((s) => s.status === 'failed').map((s) => `${s.name}: ${s.detail ?? ''}`);
-    throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} failed (${failed.join('; ')})`, { hint: 'Run `miso init` to see each step, or `miso doctor`.' });
+    throw new MisoError(`init of ${cfg.tenant}/${cfg.namespace} failed (${failed.join('; ')})`, {
+      hint: 'Run `miso init` to see each step, or `miso doctor`.',
+    });
   }
 
   const dataDir = opts.dataDir ?? join(paths.stateDir(), 'demo');
   const reused = await keptServices(dataDir);
   step({ step: 'services', reused: reused !== undefined });
-  const services = reused ?? await startServices(cfg, dataDir, { ...(opts.payoutFailureRate !== undefined ? { payoutFailureRate: opts.payoutFailureRate } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+  const services =
+    reused ??
+    (await startServices(cfg, dataDir, {
+      ...(opts.payoutFailureRate !== undefined ? { payoutFailureRate: opts.payoutFailureRate } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    }));
   const client = openClient(cfg);
   const pub = new Publisher(client, cfg);
   let watch: WorkflowWatch | undefined;
@@ -100,14 +107,31 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     // Setup: one workflow creating the campaign and its two videos.
     watch = await WorkflowWatch.open(client, cfg);
     step({ step: 'campaign', campaignId });
-    const created = await pub.sendCommand('campaign.create', { campaign_id: campaignId, user_id: 'creator-ada', name: 'Summer launch', description: 'miso demo campaign', budget_minor: 500_000 });
+    const created = await pub.sendCommand('campaign.create', {
+      campaign_id: campaignId,
+      user_id: 'creator-ada',
+      name: 'Summer launch',
+      description: 'miso demo campaign',
+      budget_minor: 500_000,
+    });
     const videos = [
-      await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: `https://videos.example/${campaignId}/teaser`, title: 'Teaser' }, { correlationId: created.correlationId }),
-      await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: `https://videos.example/${campaignId}/review`, title: 'Review' }, { correlationId: created.correlationId }),
+      await pub.sendCommand(
+        'campaign.add_video',
+        { campaign_id: campaignId, url: `https://videos.example/${campaignId}/teaser`, title: 'Teaser' },
+        { correlationId: created.correlationId },
+      ),
+      await pub.sendCommand(
+        'campaign.add_video',
+        { campaign_id: campaignId, url: `https://videos.example/${campaignId}/review`, title: 'Review' },
+        { correlationId: created.correlationId },
+      ),
     ];
     const setup = await watch.collect([created, ...videos], { timeoutMs: opts.timeoutMs ?? 30_000, settleMs: 200 });
     const setupTrace = setup.traces[0]!;
-    if (!setup.complete || setupTrace.rejectedCount > 0) throw new MisoError('the campaign setup did not complete', { hint: `See \`miso trace ${created.correlationId}\` and the service logs in ${join(dataDir, 'logs')}.` });
+    if (!setup.complete || setupTrace.rejectedCount > 0)
+      throw new MisoError('the campaign setup did not complete', {
+        hint: `See \`miso trace ${created.correlationId}\` and the service logs in ${join(dataDir, 'logs')}.`,
+      });
     // Tracking learns the videos from campaign-events; wait until it has them.
     await waitForTrackingVideos(services, opts.timeoutMs ?? 30_000);
 
@@ -123,10 +147,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       for (const kind of ['view', 'click', 'conversion'] as const) {
         for (let i = 0; i < counts[kind]; i++) {
           visitor++;
-          sends.push(await pub.sendCommand('tracking.create_event', {
-            event_type: kind, campaign_id: campaignId, video_id: videoId, visitor_id: `visitor-${visitor}`,
-            ...(kind === 'conversion' ? { sale_amount_minor: 2_999 + 1_000 * visitor } : {}),
-          }));
+          sends.push(
+            await pub.sendCommand('tracking.create_event', {
+              event_type: kind,
+              campaign_id: campaignId,
+              video_id: videoId,
+              visitor_id: `visitor-${visitor}`,
+              ...(kind === 'conversion' ? { sale_amount_minor: 2_999 + 1_000 * visitor } : {}),
+            }),
+          );
         }
       }
     }
@@ -161,7 +190,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 }
 
 /** The broker answers, or (for the default local URLs only) is started; returns the URLs when it started one. */
-async function ensureBroker(cfg: ResolvedConfig, step: (s: DemoStep) => void, startBroker: DemoOptions['startBroker']): Promise<{ serviceUrl: string; adminUrl: string } | undefined> {
+async function ensureBroker(
+  cfg: ResolvedConfig,
+  step: (s: DemoStep) => void,
+  startBroker: DemoOptions['startBroker'],
+): Promise<{ serviceUrl: string; adminUrl: string } | undefined> {
   const admin = openAdmin(cfg, { timeoutMs: 3000 });
   try {
     await admin.clusters();
@@ -179,10 +212,13 @@ async function ensureBroker(cfg: ResolvedConfig, step: (s: DemoStep) => void, st
 async function waitForTrackingVideos(services: ServiceProcess[], timeoutMs: number): Promise<void> {
   const tracking = services.find((s) => s.service === 'tracking')!;
   const campaign = services.find((s) => s.service === 'campaign')!;
-  await waitFor(async () => {
-    const [t, c] = await Promise.all([health(tracking.url), health(campaign.url)]);
-    return Boolean(t?.stats && c?.stats && t.stats.videos! >= c.stats.videos!);
-  }, { timeoutMs, intervalMs: 50, what: 'the tracking service to learn the new videos', hint: `See ${tracking.log}.` });
+  await waitFor(
+    async () => {
+      const [t, c] = await Promise.all([health(tracking.url), health(campaign.url)]);
+      return Boolean(t?.stats && c?.stats && t.stats.videos! >= c.stats.videos!);
+    },
+    { timeoutMs, intervalMs: 50, what: 'the tracking service to learn the new videos', hint: `See ${tracking.log}.` },
+  );
 }
 
 async function books(services: ServiceProcess[]): Promise<DemoReport['books']> {
@@ -195,15 +231,29 @@ async function books(services: ServiceProcess[]): Promise<DemoReport['books']> {
 }
 
 function totalsOf(traces: Trace[]): DemoReport['totals'] {
-  const t: DemoReport['totals'] = { trackingEvents: { view: 0, click: 0, conversion: 0 }, commissions: 0, commissionMinor: 0, payouts: 0, payoutMinor: 0, rejected: 0, deadLettered: 0 };
+  const t: DemoReport['totals'] = {
+    trackingEvents: { view: 0, click: 0, conversion: 0 },
+    commissions: 0,
+    commissionMinor: 0,
+    payouts: 0,
+    payoutMinor: 0,
+    rejected: 0,
+    deadLettered: 0,
+  };
   for (const trace of traces) {
     t.rejected += trace.rejectedCount;
     t.deadLettered += trace.deadLetteredCount;
     for (const n of trace.nodes) {
       const p = (n.message.payload ?? {}) as Record<string, unknown>;
       if (n.message.type === 'tracking_event.created.v1') t.trackingEvents[p.event_type as 'view']++;
-      if (n.message.type === 'commission.calculated.v1') { t.commissions++; t.commissionMinor += Number(p.amount_minor); }
-      if (n.message.type === 'payment.processed.v1' && p.status === 'paid') { t.payouts++; t.payoutMinor += Number(p.amount_minor); }
+      if (n.message.type === 'commission.calculated.v1') {
+        t.commissions++;
+        t.commissionMinor += Number(p.amount_minor);
+      }
+      if (n.message.type === 'payment.processed.v1' && p.status === 'paid') {
+        t.payouts++;
+        t.payoutMinor += Number(p.amount_minor);
+      }
     }
   }
   return t;

@@ -9,10 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { SERVICES, type ResolvedConfig, type ServiceName } from '../../config/index.js';
 import { isAlive, spawnDetached, stopProcess, waitForLine, type Detached } from '../../util/process.js';
 
-export interface DemoService { service: ServiceName; pid: number; url: string; log: string }
+export interface DemoService {
+  service: ServiceName;
+  pid: number;
+  url: string;
+  log: string;
+}
 
 /** A service this demo started (with its process handle), or one a kept run left. */
-export interface ServiceProcess extends DemoService { proc?: Detached }
+export interface ServiceProcess extends DemoService {
+  proc?: Detached;
+}
 
 const MISO_BIN = fileURLToPath(new URL('../../../bin/miso.js', import.meta.url));
 
@@ -42,7 +49,8 @@ export async function keptServices(dataDir: string): Promise<ServiceProcess[] | 
   } catch {
     list = [];
   }
-  const ok = list.length === SERVICES.length && (await Promise.all(list.map(async (s) => isAlive(s.pid) && (await health(s.url)) !== undefined))).every(Boolean);
+  const ok =
+    list.length === SERVICES.length && (await Promise.all(list.map(async (s) => isAlive(s.pid) && (await health(s.url)) !== undefined))).every(Boolean);
   if (!ok) {
     rmSync(file, { force: true });
     return undefined;
@@ -88,18 +96,24 @@ export async function startServices(cfg: ResolvedConfig, dataDir: string, opts: 
     const procs = SERVICES.map((service) => {
       const log = join(dataDir, 'logs', `${service}.log`);
       const extra = service === 'payment' && opts.payoutFailureRate ? ['--payout-failure-rate', String(opts.payoutFailureRate)] : [];
-      const proc = spawnDetached(process.execPath, [...SERVICE_NODE_FLAGS, MISO_BIN, 'run', service, '--port', '0', '--json', '--data-dir', dataDir, '--nack-delay-ms', '200', ...conn, ...extra], { logFile: log });
+      const proc = spawnDetached(
+        process.execPath,
+        [...SERVICE_NODE_FLAGS, MISO_BIN, 'run', service, '--port', '0', '--json', '--data-dir', dataDir, '--nack-delay-ms', '200', ...conn, ...extra],
+        { logFile: log },
+      );
       started.push({ service, pid: proc.pid, url: '', log, proc });
       return started.at(-1)!;
     });
-    await Promise.all(procs.map(async (s) => {
-      s.url = await waitForLine(s.proc!, {
-        match: startedUrl,
-        timeoutMs: opts.timeoutMs ?? 30_000,
-        name: `the ${s.service} service`,
-        hint: `See its log: ${s.log}`,
-      });
-    }));
+    await Promise.all(
+      procs.map(async (s) => {
+        s.url = await waitForLine(s.proc!, {
+          match: startedUrl,
+          timeoutMs: opts.timeoutMs ?? 30_000,
+          name: `the ${s.service} service`,
+          hint: `See its log: ${s.log}`,
+        });
+      }),
+    );
   } catch (err) {
     await stopServices(started);
     throw err;

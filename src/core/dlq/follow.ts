@@ -29,14 +29,20 @@ export interface FollowedReplay {
 }
 
 export class ReplayFollower {
-  private constructor(private readonly client: PulsarClient, private readonly readers: OpenReader[]) {}
+  private constructor(
+    private readonly client: PulsarClient,
+    private readonly readers: OpenReader[],
+  ) {}
 
   static async open(client: PulsarClient, scope: TopicScope): Promise<ReplayFollower> {
     return new ReplayFollower(client, await openReaders(client, workflowSources(scope), 'latest'));
   }
 
   /** Outcomes of `commands` (sent at `sentAt`), in their order; gives up after `timeoutMs`. */
-  async follow(commands: readonly { commandId: string; correlationId: string; sentAt: number }[], opts: { timeoutMs: number; onOutcome?: (f: FollowedReplay) => void }): Promise<FollowedReplay[]> {
+  async follow(
+    commands: readonly { commandId: string; correlationId: string; sentAt: number }[],
+    opts: { timeoutMs: number; onOutcome?: (f: FollowedReplay) => void },
+  ): Promise<FollowedReplay[]> {
     const byId = new Map(commands.map((c) => [c.commandId, c]));
     const outcomes = new Map<string, FollowedReplay>();
     const abort = new AbortController();
@@ -47,7 +53,7 @@ export class ReplayFollower {
       for await (const m of scanReaders(this.client, this.readers, { start: 'latest', follow: true, signal: abort.signal, filter: { correlationIds } })) {
         const env = m.envelope;
         if (!env || m.error) continue;
-        const kind = m.deadLetter ? 'dead-letter' : specOf(env.type)?.kind ?? 'event';
+        const kind = m.deadLetter ? 'dead-letter' : (specOf(env.type)?.kind ?? 'event');
         const a = answerOf({ kind, deadLetter: m.deadLetter ?? false, id: env.id, causationId: env.causation_id });
         const cmd = a?.commandId !== undefined ? byId.get(a.commandId) : undefined;
         if (!a || !cmd || outcomes.has(cmd.commandId)) continue;

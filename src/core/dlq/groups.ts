@@ -87,7 +87,10 @@ export function groupDeadLetters<D extends Groupable>(letters: readonly D[]): De
     if (d.replayed?.length) g.replayed++;
     g.letters.push(d);
     g.firstSeen = Math.min(g.firstSeen, d.deadLetteredAt);
-    if (d.deadLetteredAt >= g.lastSeen) { g.lastSeen = d.deadLetteredAt; g.example = d; }
+    if (d.deadLetteredAt >= g.lastSeen) {
+      g.lastSeen = d.deadLetteredAt;
+      g.example = d;
+    }
   }
   return [...groups.values()].sort((a, b) => b.count - a.count || b.lastSeen - a.lastSeen);
 }

@@ -23,29 +23,36 @@ export function replayMarkOf(dlqTopic: string, deadLetterId: string): string {
 }
 
 /** The replay markers on the command topics of `services`, published after `since`. */
-export async function readReplayMarks(client: PulsarClient, scope: TopicScope, services: readonly ServiceName[], since: number): Promise<Map<string, ReplayMark[]>> {
+export async function readReplayMarks(
+  client: PulsarClient,
+  scope: TopicScope,
+  services: readonly ServiceName[],
+  since: number,
+): Promise<Map<string, ReplayMark[]>> {
   const marks = new Map<string, ReplayMark[]>();
-  await Promise.all(services.map(async (service) => {
-    let reader;
-    try {
-      reader = await client.createReader({ topic: topicName(scope, commandTopicOf(service)), start: { publishTime: since }, receiverQueueSize: 2000 });
-    } catch (err) {
-      if (err instanceof TopicNotFoundError) return;
-      throw err;
-    }
-    try {
-      while (await reader.hasMessageAvailable()) {
-        const m = reader.readQueued() ?? await reader.readNext(10_000);
-        if (!m) break;
-        const from = m.properties[DLQ_PROPS.replayedFrom];
-        if (!from) continue;
-        const list = marks.get(from) ?? [];
-        list.push({ at: m.publishTime, messageId: m.messageId.toString() });
-        marks.set(from, list);
+  await Promise.all(
+    services.map(async (service) => {
+      let reader;
+      try {
+        reader = await client.createReader({ topic: topicName(scope, commandTopicOf(service)), start: { publishTime: since }, receiverQueueSize: 2000 });
+      } catch (err) {
+        if (err instanceof TopicNotFoundError) return;
+        throw err;
       }
-    } finally {
-      await reader.close().catch(() => {});
-    }
-  }));
+      try {
+        while (await reader.hasMessageAvailable()) {
+          const m = reader.readQueued() ?? (await reader.readNext(10_000));
+          if (!m) break;
+          const from = m.properties[DLQ_PROPS.replayedFrom];
+          if (!from) continue;
+          const list = marks.get(from) ?? [];
+          list.push({ at: m.publishTime, messageId: m.messageId.toString() });
+          marks.set(from, list);
+        }
+      } finally {
+        await reader.close().catch(() => {});
+      }
+    }),
+  );
   return marks;
 }

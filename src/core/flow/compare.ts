@@ -64,7 +64,9 @@ export function compareFlow(flow: Flow, trace: Trace, sentIds: readonly string[]
     const n = shape.nodes.get(id);
     return n && !dup.has(n.type) ? n.type : id;
   };
-  const fail = (kind: FailureKind, hop: string, what: string): void => { failures.push({ kind, hop, message: `${hop}: ${what}` }); };
+  const fail = (kind: FailureKind, hop: string, what: string): void => {
+    failures.push({ kind, hop, message: `${hop}: ${what}` });
+  };
   let expected = 0;
   let matched = 0;
   let observedHops = 0;
@@ -87,14 +89,18 @@ export function compareFlow(flow: Flow, trace: Trace, sentIds: readonly string[]
       const want = shape.nodes.get(h.to)!;
       let i = left.findIndex((c) => c.message.type === want.type && shortTopicName(c.message.topic) === want.topic);
       if (i < 0) i = left.findIndex((c) => c.message.type === want.type);
-      if (i < 0) { pending.push(h); continue; }
+      if (i < 0) {
+        pending.push(h);
+        continue;
+      }
       pairs.push([h, left.splice(i, 1)[0]!]);
     }
     for (const h of pending) {
       const name = `${label(h.from)} → ${label(h.to)}`;
       const other = left.shift();
       if (other) fail('type', name, `different type: got ${other.message.type}`);
-      else if (exp.kind === 'command' && seen.children.length === 0) fail('missing', name, `missing (nothing came back from the ${specOf(exp.type)?.owner ?? 'owning'} service: is it running?)`);
+      else if (exp.kind === 'command' && seen.children.length === 0)
+        fail('missing', name, `missing (nothing came back from the ${specOf(exp.type)?.owner ?? 'owning'} service: is it running?)`);
       else fail('missing', name, 'missing');
     }
     for (const c of left) fail('extra', `${label(id)} → ${c.message.type}`, 'extra hop, not in the flow');
@@ -104,10 +110,15 @@ export function compareFlow(flow: Flow, trace: Trace, sentIds: readonly string[]
         const want = valueAt(seen.message, causePath);
         const got = valueAt(c.message, effectPath);
         if (!sameValue(want, got)) {
-          fail('carry', name, `${effectPath} no longer carries over ${causePath === effectPath ? '' : `from ${causePath} `}(cause ${show(want)}, effect ${show(got)})`);
+          fail(
+            'carry',
+            name,
+            `${effectPath} no longer carries over ${causePath === effectPath ? '' : `from ${causePath} `}(cause ${show(want)}, effect ${show(got)})`,
+          );
         }
       }
-      if (checkLatency && c.latencyMs !== null && c.latencyMs > h.budgetMs) fail('latency', name, `took ${c.latencyMs} ms, over its budget of ${h.budgetMs} ms`);
+      if (checkLatency && c.latencyMs !== null && c.latencyMs > h.budgetMs)
+        fail('latency', name, `took ${c.latencyMs} ms, over its budget of ${h.budgetMs} ms`);
       walk(h.to, c);
     }
   };
@@ -119,11 +130,15 @@ export function compareFlow(flow: Flow, trace: Trace, sentIds: readonly string[]
     expected += sizeOf(shape, root.node);
     const id = sentIds[i];
     const node = id === undefined ? undefined : trace.nodes.find((n) => n.message.id === id);
-    if (!node) { fail('root', label(root.node), `sent, but not read back from ${shape.nodes.get(root.node)!.topic}`); continue; }
+    if (!node) {
+      fail('root', label(root.node), `sent, but not read back from ${shape.nodes.get(root.node)!.topic}`);
+      continue;
+    }
     walk(root.node, node);
   }
   for (const r of trace.roots) {
-    if (!sentRoots.has(r.message.id) && !sentIds.slice(count).includes(r.message.id)) fail('extra', r.message.type, 'extra message in the workflow, caused by nothing that was sent');
+    if (!sentRoots.has(r.message.id) && !sentIds.slice(count).includes(r.message.id))
+      fail('extra', r.message.type, 'extra message in the workflow, caused by nothing that was sent');
   }
   return { failures, expected, matched, observedHops, slowestMs };
 }

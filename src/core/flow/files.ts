@@ -9,7 +9,10 @@ import type { PulsarClient } from '../../pulsar/index.js';
 import { parseFlow, type Flow } from './format.js';
 import { verifyFlow, type FlowVerdict, type VerifyOptions } from './run.js';
 
-export interface LoadedFlow { file: string; flow: Flow }
+export interface LoadedFlow {
+  file: string;
+  flow: Flow;
+}
 
 /** Every file parsed and checked; the first bad one throws a UsageError naming it. */
 export function loadFlowFiles(files: readonly string[]): LoadedFlow[] {
@@ -20,7 +23,7 @@ export function loadFlowFiles(files: readonly string[]): LoadedFlow[] {
       text = readFileSync(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new UsageError(`cannot read flow file ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`, {
+      throw new UsageError(`cannot read flow file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`, {
         hint: 'Check the path; record a flow with `miso flow record <correlation-id> --out <file>`.',
       });
     }
@@ -28,7 +31,12 @@ export function loadFlowFiles(files: readonly string[]): LoadedFlow[] {
   });
 }
 
-export async function verifyFlowFiles(client: PulsarClient, scope: { tenant: string; namespace: string }, flows: readonly LoadedFlow[], opts: VerifyOptions & { onStart?: (file: string) => void; onDone?: (result: { file: string; verdict: FlowVerdict }) => void }): Promise<{ file: string; verdict: FlowVerdict }[]> {
+export async function verifyFlowFiles(
+  client: PulsarClient,
+  scope: { tenant: string; namespace: string },
+  flows: readonly LoadedFlow[],
+  opts: VerifyOptions & { onStart?: (file: string) => void; onDone?: (result: { file: string; verdict: FlowVerdict }) => void },
+): Promise<{ file: string; verdict: FlowVerdict }[]> {
   const out: { file: string; verdict: FlowVerdict }[] = [];
   for (const { file, flow } of flows) {
     if (opts.signal?.aborted) break;

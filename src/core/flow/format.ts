@@ -90,12 +90,16 @@ export function fillPlaceholders(value: unknown, values: ReadonlyMap<string, str
 /** The flow as the text of its file: two-space JSON, fields in a fixed order, trailing newline. */
 export function flowText(flow: Flow): string {
   const ordered = {
-    format: flow.format, version: flow.version, name: flow.name,
+    format: flow.format,
+    version: flow.version,
+    name: flow.name,
     ...(flow.budget !== undefined ? { budget: flow.budget } : {}),
     roots: flow.roots.map((r) => ({ node: r.node, payload: r.payload })),
     nodes: flow.nodes.map((n) => ({ id: n.id, type: n.type, topic: n.topic, kind: n.kind, ...(n.deadLettered ? { deadLettered: true } : {}) })),
     hops: flow.hops.map((h) => ({
-      from: h.from, to: h.to, budgetMs: h.budgetMs,
+      from: h.from,
+      to: h.to,
+      budgetMs: h.budgetMs,
       carries: Object.fromEntries(Object.entries(h.carries).sort(([a], [b]) => a.localeCompare(b))),
     })),
   };
@@ -112,7 +116,9 @@ export function parseFlow(text: string, source: string): Flow {
   } catch (err) {
     throw new UsageError(`${source} is not a flow file: not JSON (${(err as Error).message.replace(/\s+/g, ' ').trim()})`, { hint: NEXT });
   }
-  const fail = (what: string): never => { throw new UsageError(`${source} is not a flow file: ${what}`, { hint: NEXT }); };
+  const fail = (what: string): never => {
+    throw new UsageError(`${source} is not a flow file: ${what}`, { hint: NEXT });
+  };
   if (!isObject(raw)) return fail('expected a JSON object');
   if (raw.format !== FLOW_FORMAT) return fail(`"format" is ${JSON.stringify(raw.format)}, expected "${FLOW_FORMAT}"`);
   if (raw.version !== FLOW_VERSION) {
@@ -143,7 +149,8 @@ export function parseFlow(text: string, source: string): Flow {
       if (!ids.has(h[k] as string)) fail(`hops[${i}].${k} "${String(h[k])}" is not a node`);
     }
     if (typeof h.budgetMs !== 'number' || !(h.budgetMs >= 0)) fail(`hops[${i}].budgetMs is missing (a number of ms)`);
-    if (!isObject(h.carries) || Object.values(h.carries).some((v) => typeof v !== 'string')) fail(`hops[${i}].carries is missing (an object: effect field → cause field)`);
+    if (!isObject(h.carries) || Object.values(h.carries).some((v) => typeof v !== 'string'))
+      fail(`hops[${i}].carries is missing (an object: effect field → cause field)`);
     if (hasCause.has(h.to as string)) fail(`hops[${i}].to "${String(h.to)}" already has a cause`);
     hasCause.add(h.to as string);
   });

@@ -22,7 +22,10 @@ import { shortTopicName } from '../topics.js';
 import type { Trace, TraceNode } from '../trace.js';
 import { FLOW_FORMAT, FLOW_VERSION, type Flow, type FlowHop, type FlowNode, type FlowRoot } from './format.js';
 
-export interface BudgetRule { headroom: number; floorMs: number }
+export interface BudgetRule {
+  headroom: number;
+  floorMs: number;
+}
 export const DEFAULT_BUDGET: BudgetRule = { headroom: 5, floorMs: 1000 };
 
 export function budgetOf(observedMs: number, rule: BudgetRule = DEFAULT_BUDGET): number {
@@ -55,7 +58,8 @@ export function valueAt(message: { id: string; type: string; payload?: unknown }
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {
-  if (typeof a === 'bigint' || typeof b === 'bigint') return (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') && BigInt(a) === BigInt(b);
+  if (typeof a === 'bigint' || typeof b === 'bigint')
+    return (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') && BigInt(a) === BigInt(b);
   return a === b;
 }
 
@@ -67,8 +71,14 @@ export function carriedFields(cause: { id: string; type: string; payload?: unkno
   const out: Record<string, string> = {};
   for (const [path, v] of leaves(effect.payload)) {
     if (!isCarriable(v)) continue;
-    if (from.has(path) && sameValue(from.get(path), v)) { out[path] = path; continue; }
-    const match = [...from.entries()].filter(([, c]) => isCarriable(c) && sameValue(c, v)).map(([p]) => p).sort()[0];
+    if (from.has(path) && sameValue(from.get(path), v)) {
+      out[path] = path;
+      continue;
+    }
+    const match = [...from.entries()]
+      .filter(([, c]) => isCarriable(c) && sameValue(c, v))
+      .map(([p]) => p)
+      .sort()[0];
     if (match !== undefined) out[path] = match;
   }
   return out;
@@ -81,14 +91,18 @@ export function carriedFields(cause: { id: string; type: string; payload?: unkno
  */
 export function flowFromTrace(trace: Trace, opts: { name: string; budget?: BudgetRule }): Flow {
   const rule = opts.budget ?? DEFAULT_BUDGET;
-  if (trace.nodes.length === 0) throw new MisoError(`workflow ${trace.correlationId} has no messages`, { hint: 'Check the id with `miso trace <correlation-id>`.' });
+  if (trace.nodes.length === 0)
+    throw new MisoError(`workflow ${trace.correlationId} has no messages`, { hint: 'Check the id with `miso trace <correlation-id>`.' });
   for (const r of trace.roots) {
     if (r.missingCause) {
       throw new MisoError(`workflow ${trace.correlationId} starts with ${r.message.type}, whose cause was not found`, {
         hint: 'Its cause is older than the window: record again with a wider --since (e.g. --since 24h).',
       });
     }
-    if (!specOf(r.message.type)) throw new MisoError(`workflow ${trace.correlationId} starts with ${r.message.type}, which is not in the catalog`, { hint: 'Only workflows started by catalog messages can be sent again.' });
+    if (!specOf(r.message.type))
+      throw new MisoError(`workflow ${trace.correlationId} starts with ${r.message.type}, which is not in the catalog`, {
+        hint: 'Only workflows started by catalog messages can be sent again.',
+      });
   }
 
   const counts = new Map<string, number>();
@@ -110,9 +124,15 @@ export function flowFromTrace(trace: Trace, opts: { name: string; budget?: Budge
   for (const r of trace.roots) visit(r, undefined);
 
   return {
-    format: FLOW_FORMAT, version: FLOW_VERSION, name: opts.name, budget: describeBudget(rule),
-    roots: rootsWithPlaceholders(trace.roots.map((r) => ({ node: idOf.get(r)!, type: r.message.type, payload: (r.message.payload ?? {}) as Record<string, unknown> }))),
-    nodes, hops,
+    format: FLOW_FORMAT,
+    version: FLOW_VERSION,
+    name: opts.name,
+    budget: describeBudget(rule),
+    roots: rootsWithPlaceholders(
+      trace.roots.map((r) => ({ node: idOf.get(r)!, type: r.message.type, payload: (r.message.payload ?? {}) as Record<string, unknown> })),
+    ),
+    nodes,
+    hops,
   };
 }
 

@@ -19,11 +19,22 @@ import { flowFromTrace, type BudgetRule } from './record.js';
 type Scope = { tenant: string; namespace: string };
 
 function toTraceMessage(m: TailedMessage): TraceMessage {
-  return traceMessageOf(m.envelope!, { topic: m.topic, publishTime: m.publishTime, messageId: m.messageId, ...(m.deadLetter ? { deadLetter: true } : {}), ...(m.key !== undefined ? { key: m.key } : {}) });
+  return traceMessageOf(m.envelope!, {
+    topic: m.topic,
+    publishTime: m.publishTime,
+    messageId: m.messageId,
+    ...(m.deadLetter ? { deadLetter: true } : {}),
+    ...(m.key !== undefined ? { key: m.key } : {}),
+  });
 }
 
 /** Read workflow `correlationId` from the last `sinceMs` and turn it into a flow. */
-export async function recordFlow(client: PulsarClient, scope: Scope, correlationId: string, opts: { sinceMs: number; since: string; name: string; budget?: BudgetRule; signal?: AbortSignal }): Promise<Flow> {
+export async function recordFlow(
+  client: PulsarClient,
+  scope: Scope,
+  correlationId: string,
+  opts: { sinceMs: number; since: string; name: string; budget?: BudgetRule; signal?: AbortSignal },
+): Promise<Flow> {
   const scan = await collectWorkflow(client, scope, correlationId, { fromTime: Date.now() - opts.sinceMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   await closeReaders(scan.readers);
   const found = scan.messages.filter((m) => m.envelope).map(toTraceMessage);
@@ -77,10 +88,17 @@ export async function verifyFlow(client: PulsarClient, scope: Scope, flow: Flow,
   // list of "missing" hops that were never looked for.
   let readFailure: unknown;
   const reading = (async () => {
-    for await (const m of scanReaders(client, readers, { start: 'latest', follow: true, signal: stop.signal, filter: { correlationIds: new Set([correlationId]) } })) {
+    for await (const m of scanReaders(client, readers, {
+      start: 'latest',
+      follow: true,
+      signal: stop.signal,
+      filter: { correlationIds: new Set([correlationId]) },
+    })) {
       if (m.envelope && !m.error) seen.push(toTraceMessage(m));
     }
-  })().catch((err: unknown) => { readFailure = err; });
+  })().catch((err: unknown) => {
+    readFailure = err;
+  });
   const pub = new Publisher(client, scope);
   const sentIds: string[] = [];
   try {
@@ -96,7 +114,12 @@ export async function verifyFlow(client: PulsarClient, scope: Scope, flow: Flow,
         return c.matched >= c.expected;
       };
       try {
-        await waitFor(complete, { timeoutMs: opts.timeoutMs, intervalMs: 20, what: `the chain of ${node.type}`, ...(opts.signal ? { signal: opts.signal } : {}) });
+        await waitFor(complete, {
+          timeoutMs: opts.timeoutMs,
+          intervalMs: 20,
+          what: `the chain of ${node.type}`,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
       } catch (err) {
         if (!(err instanceof TimeoutError)) throw err;
       }
@@ -111,7 +134,13 @@ export async function verifyFlow(client: PulsarClient, scope: Scope, flow: Flow,
   if (readFailure) throw readFailure;
   const result = compareFlow(flow, buildTrace(correlationId, seen), sentIds);
   return {
-    name: flow.name, ok: result.failures.length === 0, failures: result.failures, correlationId,
-    expected: result.expected, matched: result.matched, durationMs: Date.now() - started, slowestMs: result.slowestMs,
+    name: flow.name,
+    ok: result.failures.length === 0,
+    failures: result.failures,
+    correlationId,
+    expected: result.expected,
+    matched: result.matched,
+    durationMs: Date.now() - started,
+    slowestMs: result.slowestMs,
   };
 }

@@ -18,7 +18,13 @@ export const DLQ_PROPS = {
 } as const;
 
 /** The bookkeeping a dead-letterer adds; a replay removes it to send the message as it was. */
-export const DEAD_LETTER_BOOKKEEPING: readonly string[] = [DLQ_PROPS.realTopic, DLQ_PROPS.originMessageId, DLQ_PROPS.reason, DLQ_PROPS.service, DLQ_PROPS.redeliveryCount];
+export const DEAD_LETTER_BOOKKEEPING: readonly string[] = [
+  DLQ_PROPS.realTopic,
+  DLQ_PROPS.originMessageId,
+  DLQ_PROPS.reason,
+  DLQ_PROPS.service,
+  DLQ_PROPS.redeliveryCount,
+];
 
 /** The full name of the topic a dead letter was consumed from (a partition suffix dropped), if it says. */
 export function deadLetterOriginTopic(properties: Readonly<Record<string, string>>): string | undefined {

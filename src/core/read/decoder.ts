@@ -43,7 +43,10 @@ class ScannedMessage implements TailedMessage {
   readonly messageId: string;
   readonly #raw: Message;
 
-  constructor(readonly topic: string, raw: Message) {
+  constructor(
+    readonly topic: string,
+    raw: Message,
+  ) {
     this.publishTime = raw.publishTime;
     this.messageId = raw.messageId.toString();
     this.#raw = raw;
@@ -56,7 +59,16 @@ class ScannedMessage implements TailedMessage {
   /** The same JSON as a plain TailedMessage (the getter is not an own property). */
   toJSON(): Omit<TailedMessage, never> {
     const { topic, publishTime, messageId, properties, key, deadLetter, envelope, error } = this;
-    return { topic, publishTime, messageId, properties, ...(key !== undefined ? { key } : {}), ...(deadLetter ? { deadLetter } : {}), ...(envelope ? { envelope } : {}), ...(error !== undefined ? { error } : {}) };
+    return {
+      topic,
+      publishTime,
+      messageId,
+      properties,
+      ...(key !== undefined ? { key } : {}),
+      ...(deadLetter ? { deadLetter } : {}),
+      ...(envelope ? { envelope } : {}),
+      ...(error !== undefined ? { error } : {}),
+    };
   }
 }
 
@@ -76,7 +88,10 @@ export class MessageDecoder {
     const writer = this.schemas.lookup(m);
     if (writer instanceof Promise) {
       // A registry that cannot be asked right now: show the message decoded with our schema.
-      return writer.then((w) => this.decodeWith(m, source, w), () => this.decodeWith(m, source, undefined));
+      return writer.then(
+        (w) => this.decodeWith(m, source, w),
+        () => this.decodeWith(m, source, undefined),
+      );
     }
     return this.decodeWith(m, source, writer);
   }
@@ -88,7 +103,7 @@ export class MessageDecoder {
     if (m.key !== undefined) t.key = m.key;
     if (source.deadLetter) t.deadLetter = true;
     // A dead letter decodes as the topic it came from; a topic outside the catalog may still carry dead letters.
-    const as = source.deadLetter ? deadLetterOrigin(m.properties, source.topic) ?? source.decodeAs : source.decodeAs ?? deadLetterOrigin(m.properties);
+    const as = source.deadLetter ? (deadLetterOrigin(m.properties, source.topic) ?? source.decodeAs) : (source.decodeAs ?? deadLetterOrigin(m.properties));
     if (!as) {
       t.error = 'not a catalog topic: no schema to decode it with';
       return t;

@@ -4,7 +4,17 @@
  * Pure: no broker.
  */
 import { UsageError } from '../../errors.js';
-import { EVENT_TOPICS, COMMAND_TOPICS, findSpec, isTopicShortName, shortTopicName, topicName, resolveMessageType, type AnyEnvelope, type TopicShortName } from '../catalog/index.js';
+import {
+  EVENT_TOPICS,
+  COMMAND_TOPICS,
+  findSpec,
+  isTopicShortName,
+  shortTopicName,
+  topicName,
+  resolveMessageType,
+  type AnyEnvelope,
+  type TopicShortName,
+} from '../catalog/index.js';
 import { deadLetterTopics } from '../topics.js';
 import { commandTopicOfDeadLetterTopic } from './dead-letter.js';
 import type { TailSource } from './decoder.js';
@@ -14,23 +24,32 @@ export type StartPosition = 'earliest' | 'latest' | { publishTime: number };
 
 /** `--from earliest|latest|<ISO time>` or `--since <duration>` → where the readers start. */
 export function parseStart(opts: { from?: string; since?: string }, now: number, fallback: StartPosition): StartPosition {
-  if (opts.from !== undefined && opts.since !== undefined) throw new UsageError('give --from or --since, not both', { hint: '--since 10m is the same as --from <ten minutes ago>.' });
+  if (opts.from !== undefined && opts.since !== undefined)
+    throw new UsageError('give --from or --since, not both', { hint: '--since 10m is the same as --from <ten minutes ago>.' });
   if (opts.since !== undefined) return { publishTime: now - parseDuration(opts.since) };
   if (opts.from === undefined) return fallback;
   const f = opts.from.trim();
   if (f === 'earliest' || f === 'latest') return f;
   const ms = /^\d{4}-\d\d-\d\d/.test(f) ? Date.parse(f) : NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--from "${opts.from}" is not earliest, latest or a time`, { hint: 'Give an ISO time such as 2025-06-01T12:00:00Z, or use --since 10m.' });
+  if (Number.isNaN(ms))
+    throw new UsageError(`--from "${opts.from}" is not earliest, latest or a time`, {
+      hint: 'Give an ISO time such as 2025-06-01T12:00:00Z, or use --since 10m.',
+    });
   return { publishTime: ms };
 }
 
-export interface WhereClause { path: string[]; value: string; text: string }
+export interface WhereClause {
+  path: string[];
+  value: string;
+  text: string;
+}
 
 /** `--where payload.event_type=conversion` or `event_type=conversion` (paths are into the payload). */
 export function parseWhere(items: readonly string[]): WhereClause[] {
   return items.map((text) => {
     const eq = text.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--where "${text}" is not field=value`, { hint: 'For example --where event_type=conversion or --where payload.campaign_id=c1.' });
+    if (eq <= 0)
+      throw new UsageError(`--where "${text}" is not field=value`, { hint: 'For example --where event_type=conversion or --where payload.campaign_id=c1.' });
     let path = text.slice(0, eq).trim().split('.');
     if (path[0] === 'payload' && path.length > 1) path = path.slice(1);
     return { path, value: text.slice(eq + 1), text };
@@ -48,16 +67,20 @@ function lookup(obj: unknown, path: readonly string[]): unknown {
 
 export function matchesWhere(env: AnyEnvelope, where: readonly WhereClause[]): boolean {
   for (const w of where) {
-    const v = w.path.length === 1 && ['id', 'type', 'correlation_id', 'causation_id'].includes(w.path[0]!) && !(w.path[0]! in (env.payload as object))
-      ? (env as unknown as Record<string, unknown>)[w.path[0]!]
-      : lookup(env.payload, w.path);
+    const v =
+      w.path.length === 1 && ['id', 'type', 'correlation_id', 'causation_id'].includes(w.path[0]!) && !(w.path[0]! in (env.payload as object))
+        ? (env as unknown as Record<string, unknown>)[w.path[0]!]
+        : lookup(env.payload, w.path);
     if (v === undefined || v === null ? w.value !== 'null' : String(v) !== w.value) return false;
   }
   return true;
 }
 
 /** What `miso tail` reads: the event topics by default, plus command and dead-letter topics on request, or what the arguments name. */
-export function tailSources(scope: { tenant: string; namespace: string }, opts: { targets?: readonly string[]; commands?: boolean; dlq?: boolean }): { sources: TailSource[]; types: Set<string> | undefined } {
+export function tailSources(
+  scope: { tenant: string; namespace: string },
+  opts: { targets?: readonly string[]; commands?: boolean; dlq?: boolean },
+): { sources: TailSource[]; types: Set<string> | undefined } {
   const sources = new Map<string, TailSource>();
   const types = new Set<string>();
   const add = (short: TopicShortName, optional: boolean): void => {
@@ -75,7 +98,7 @@ export function tailSources(scope: { tenant: string; namespace: string }, opts: 
     if (target.includes('://') || isTopicShortName(short) || /-DLQ$/.test(short)) {
       const full = target.includes('://') ? target : topicName(scope, short);
       const dlq = /-DLQ$/.test(short);
-      const origin = dlq ? commandTopicOfDeadLetterTopic(short) : (isTopicShortName(short) ? short : undefined);
+      const origin = dlq ? commandTopicOfDeadLetterTopic(short) : isTopicShortName(short) ? short : undefined;
       sources.set(full, { topic: full, decodeAs: origin, deadLetter: dlq, optional: false });
       continue;
     }

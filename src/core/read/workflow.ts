@@ -25,28 +25,40 @@ export interface WorkflowScan {
  * the readers seek to the window start by publish time and drain their topics in
  * parallel; only messages whose `correlation_id` property matches are decoded.
  */
-export async function collectWorkflow(client: PulsarClient, scope: { tenant: string; namespace: string }, correlationId: string, opts: { fromTime: number; receiverQueueSize?: number; signal?: AbortSignal; onSkip?: (s: TailSource, why: string) => void }): Promise<WorkflowScan & { readers: OpenReader[] }> {
+export async function collectWorkflow(
+  client: PulsarClient,
+  scope: { tenant: string; namespace: string },
+  correlationId: string,
+  opts: { fromTime: number; receiverQueueSize?: number; signal?: AbortSignal; onSkip?: (s: TailSource, why: string) => void },
+): Promise<WorkflowScan & { readers: OpenReader[] }> {
   const started = Date.now();
-  const readers = await openReaders(client, workflowSources(scope), { publishTime: opts.fromTime }, { receiverQueueSize: opts.receiverQueueSize ?? 5000, ...(opts.onSkip ? { onSkip: opts.onSkip } : {}) });
+  const readers = await openReaders(
+    client,
+    workflowSources(scope),
+    { publishTime: opts.fromTime },
+    { receiverQueueSize: opts.receiverQueueSize ?? 5000, ...(opts.onSkip ? { onSkip: opts.onSkip } : {}) },
+  );
   const decoder = new MessageDecoder(client);
   const messages: TailedMessage[] = [];
   let scanned = 0;
-  await Promise.all(readers.map(async ({ reader, source }) => {
-    while (!opts.signal?.aborted) {
-      let m = reader.readQueued();
-      if (!m) {
-        if (!(await reader.hasMessageAvailable())) break;
-        m = await reader.readNext();
-        if (!m) break;
+  await Promise.all(
+    readers.map(async ({ reader, source }) => {
+      while (!opts.signal?.aborted) {
+        let m = reader.readQueued();
+        if (!m) {
+          if (!(await reader.hasMessageAvailable())) break;
+          m = await reader.readNext();
+          if (!m) break;
+        }
+        scanned++;
+        const c = propertyOf(m, PROPERTY.correlationId);
+        if (c !== undefined && c !== correlationId) continue;
+        let t = decoder.decode(m, source);
+        if (t instanceof Promise) t = await t;
+        if (t.envelope && t.envelope.correlation_id === correlationId) messages.push(t);
       }
-      scanned++;
-      const c = propertyOf(m, PROPERTY.correlationId);
-      if (c !== undefined && c !== correlationId) continue;
-      let t = decoder.decode(m, source);
-      if (t instanceof Promise) t = await t;
-      if (t.envelope && t.envelope.correlation_id === correlationId) messages.push(t);
-    }
-  }));
+    }),
+  );
   return { messages, scanned, elapsedMs: Date.now() - started, readers };
 }
 
@@ -75,14 +87,24 @@ export interface WaitResult {
  * `settleMs`.
  */
 export class WorkflowWatch {
-  private constructor(private readonly client: PulsarClient, private readonly readers: OpenReader[]) {}
+  private constructor(
+    private readonly client: PulsarClient,
+    private readonly readers: OpenReader[],
+  ) {}
 
-  static async open(client: PulsarClient, scope: { tenant: string; namespace: string }, opts: { onSkip?: (s: TailSource, why: string) => void } = {}): Promise<WorkflowWatch> {
+  static async open(
+    client: PulsarClient,
+    scope: { tenant: string; namespace: string },
+    opts: { onSkip?: (s: TailSource, why: string) => void } = {},
+  ): Promise<WorkflowWatch> {
     const readers = await openReaders(client, workflowSources(scope), 'latest', opts);
     return new WorkflowWatch(client, readers);
   }
 
-  async collect(sent: readonly Published[], opts: { timeoutMs: number; settleMs?: number; onMessage?: (m: TailedMessage, trace: Trace) => void }): Promise<WaitResult> {
+  async collect(
+    sent: readonly Published[],
+    opts: { timeoutMs: number; settleMs?: number; onMessage?: (m: TailedMessage, trace: Trace) => void },
+  ): Promise<WaitResult> {
     const ids = new Set(sent.map((s) => s.correlationId));
     const abort = new AbortController();
     const byWorkflow = new Map<string, TraceMessage[]>();
@@ -96,7 +118,10 @@ export class WorkflowWatch {
       const seenAll = [...sentIds].every((id) => traces.some((t) => t.nodes.some((n) => n.message.id === id)));
       if (settleTimer) clearTimeout(settleTimer);
       if (seenAll && traces.every(workflowAnswered)) {
-        settleTimer = setTimeout(() => { complete = true; abort.abort(); }, opts.settleMs ?? 300);
+        settleTimer = setTimeout(() => {
+          complete = true;
+          abort.abort();
+        }, opts.settleMs ?? 300);
       }
     };
     try {
@@ -105,7 +130,15 @@ export class WorkflowWatch {
         if (!env || m.error) continue;
         messages.push(m);
         const list = byWorkflow.get(env.correlation_id) ?? [];
-        list.push(traceMessageOf(env, { topic: m.topic, publishTime: m.publishTime, messageId: m.messageId, ...(m.deadLetter ? { deadLetter: true } : {}), ...(m.key !== undefined ? { key: m.key } : {}) }));
+        list.push(
+          traceMessageOf(env, {
+            topic: m.topic,
+            publishTime: m.publishTime,
+            messageId: m.messageId,
+            ...(m.deadLetter ? { deadLetter: true } : {}),
+            ...(m.key !== undefined ? { key: m.key } : {}),
+          }),
+        );
         byWorkflow.set(env.correlation_id, list);
         opts.onMessage?.(m, buildTrace(env.correlation_id, list));
         check();

@@ -26,7 +26,11 @@ export interface Versioned {
  */
 export type WriterSchema = string | null | undefined;
 
-interface Last { version: Buffer; schema: string | null; seen: Buffer }
+interface Last {
+  version: Buffer;
+  schema: string | null;
+  seen: Buffer;
+}
 
 export class WriterSchemas {
   private readonly known = new Map<string, string | null>();
@@ -64,7 +68,9 @@ export class WriterSchemas {
         return schema;
       });
       this.pending.set(key, p);
-      const forget = (): void => { this.pending.delete(key); };
+      const forget = (): void => {
+        this.pending.delete(key);
+      };
       p.then(forget, forget);
     }
     return p;

@@ -43,7 +43,12 @@ export function receiveEntry(cmd: CommandMessage, section: PayloadSection, src: 
     try {
       payload = decompress(md.compression, payload, md.uncompressed_size ?? 0);
     } catch (err) {
-      return { ok: false, reason: `an undecodable message: ${(err as Error).message}`, validationError: AckValidationError.DecompressionError, permits: md.num_messages_in_batch ?? 1 };
+      return {
+        ok: false,
+        reason: `an undecodable message: ${(err as Error).message}`,
+        validationError: AckValidationError.DecompressionError,
+        permits: md.num_messages_in_batch ?? 1,
+      };
     }
   }
   const schemaVersion = md.schema_version && md.schema_version.length > 0 ? md.schema_version : undefined;
@@ -62,7 +67,12 @@ export function receiveEntry(cmd: CommandMessage, section: PayloadSection, src: 
   // Every entry takes at least six bytes (its size and payload_size): a count the payload
   // cannot hold is a lie, refused before anything is sized by it.
   if (!Number.isInteger(n) || n < 0 || n * 6 > payload.length) {
-    return { ok: false, reason: `a batch that claims ${n} messages in ${payload.length} bytes`, validationError: AckValidationError.BatchDeSerializeError, permits: 1 };
+    return {
+      ok: false,
+      reason: `a batch that claims ${n} messages in ${payload.length} bytes`,
+      validationError: AckValidationError.BatchDeSerializeError,
+      permits: 1,
+    };
   }
   const ackSet = cmd.ack_set;
   const state: BatchAckState = { remaining: 0, acked: new Uint8Array(n) };
@@ -82,9 +92,17 @@ export function receiveEntry(cmd: CommandMessage, section: PayloadSection, src: 
       id.batchAck = state;
       state.remaining++;
       const m = new ReceivedMessage(
-        id, src.topic, e.payload, md.publish_time, redeliveryCount, md.producer_name,
-        e.hasProperties ? payload : undefined, e.metaStart, e.metaEnd,
-        e.sequenceId ?? md.sequence_id, e.sequenceId === undefined ? i : 0,
+        id,
+        src.topic,
+        e.payload,
+        md.publish_time,
+        redeliveryCount,
+        md.producer_name,
+        e.hasProperties ? payload : undefined,
+        e.metaStart,
+        e.metaEnd,
+        e.sequenceId ?? md.sequence_id,
+        e.sequenceId === undefined ? i : 0,
       );
       if (e.partitionKey !== undefined) m.key = e.partitionKey;
       const et = e.eventTime ?? md.event_time;

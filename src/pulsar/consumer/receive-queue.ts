@@ -97,11 +97,14 @@ export class ReceiveQueue<T> implements AsyncIterable<T> {
     return new Promise((resolve) => {
       const w: Waiter<T> = { resolve, timer: undefined };
       if (timeoutMs !== undefined) {
-        w.timer = setTimeout(() => {
-          const i = this.waiters.indexOf(w);
-          if (i >= 0) this.waiters.splice(i, 1);
-          resolve(undefined);
-        }, Math.max(0, timeoutMs));
+        w.timer = setTimeout(
+          () => {
+            const i = this.waiters.indexOf(w);
+            if (i >= 0) this.waiters.splice(i, 1);
+            resolve(undefined);
+          },
+          Math.max(0, timeoutMs),
+        );
       }
       this.waiters.push(w);
       const wanted = this.wantedWaiters;

@@ -369,4 +369,3 @@ export function decodeEntryProperties(batch: Buffer, start: number, end: number)
   }
   return out;
 }
-

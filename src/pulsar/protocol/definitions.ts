@@ -615,9 +615,7 @@ export const CommandCloseConsumerDef: MessageDef = m('CommandCloseConsumer', [
 export interface CommandReachedEndOfTopic {
   consumer_id: number;
 }
-export const CommandReachedEndOfTopicDef: MessageDef = m('CommandReachedEndOfTopic', [
-  { no: 1, name: 'consumer_id', type: 'uint64num', required: true },
-]);
+export const CommandReachedEndOfTopicDef: MessageDef = m('CommandReachedEndOfTopic', [{ no: 1, name: 'consumer_id', type: 'uint64num', required: true }]);
 
 export interface CommandActiveConsumerChange {
   consumer_id: number;

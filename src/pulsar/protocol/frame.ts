@@ -15,12 +15,7 @@
 import { ChecksumMismatchError, FrameTooLargeError, MalformedFrameError, type ProtocolError, UnknownCommandError } from '../errors.js';
 import { BaseCommandDef, type BaseCommand, commandTypeName, subCommandField } from './commands.js';
 import { crc32c } from './crc32c.js';
-import {
-  BrokerEntryMetadataDef,
-  MessageMetadataDef,
-  type BrokerEntryMetadata,
-  type MessageMetadata,
-} from './definitions.js';
+import { BrokerEntryMetadataDef, MessageMetadataDef, type BrokerEntryMetadata, type MessageMetadata } from './definitions.js';
 import { batchSizeEstimate, writeBatchEntries, type BatchMessage } from './batch.js';
 import { decodeMessage, encodeInto, ProtoWriter, writeField } from './protobuf.js';
 

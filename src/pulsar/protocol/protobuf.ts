@@ -224,13 +224,13 @@ function decodeFrom(r: ProtoReader, def: MessageDef, end: number): Plain {
       if (subEnd > end) throw new MalformedFrameError(`${def.name}.${f.name} runs past the end of its message`);
       const sub = decodeFrom(new ProtoReader(r.buf, r.pos, subEnd), f.message!(), subEnd);
       r.pos = subEnd;
-      if (f.repeated) ((out[f.name] as unknown[] | undefined) ?? (out[f.name] = [] as unknown[]) as unknown[]).push(sub);
+      if (f.repeated) ((out[f.name] as unknown[] | undefined) ?? ((out[f.name] = [] as unknown[]) as unknown[])).push(sub);
       else out[f.name] = sub;
       continue;
     }
     if (wire === expected) {
       const v = readScalar(r, f);
-      if (f.repeated) ((out[f.name] as unknown[] | undefined) ?? (out[f.name] = [] as unknown[]) as unknown[]).push(v);
+      if (f.repeated) ((out[f.name] as unknown[] | undefined) ?? ((out[f.name] = [] as unknown[]) as unknown[])).push(v);
       else out[f.name] = v;
       continue;
     }

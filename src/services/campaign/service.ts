@@ -68,9 +68,25 @@ export const campaignMigrations = [
 
 /** The repository over either store's SQL (see `store/sql.ts`). */
 export function campaignRepo(sql: Sql): CampaignRepo {
-  type CRow = { campaign_id: string; user_id: string; name: string; description: string | null; budget_minor: number | null; currency: string; created_at: number };
+  type CRow = {
+    campaign_id: string;
+    user_id: string;
+    name: string;
+    description: string | null;
+    budget_minor: number | null;
+    currency: string;
+    created_at: number;
+  };
   type VRow = { video_id: string; campaign_id: string; url: string; title: string; added_at: number };
-  const toCampaign = (r: CRow): Campaign => ({ campaignId: r.campaign_id, userId: r.user_id, name: r.name, description: r.description, budgetMinor: r.budget_minor, currency: r.currency, createdAt: r.created_at });
+  const toCampaign = (r: CRow): Campaign => ({
+    campaignId: r.campaign_id,
+    userId: r.user_id,
+    name: r.name,
+    description: r.description,
+    budgetMinor: r.budget_minor,
+    currency: r.currency,
+    createdAt: r.created_at,
+  });
   const toVideo = (r: VRow): Video => ({ videoId: r.video_id, campaignId: r.campaign_id, url: r.url, title: r.title, addedAt: r.added_at });
   return {
     async campaign(id) {
@@ -85,7 +101,16 @@ export function campaignRepo(sql: Sql): CampaignRepo {
       return (await sql.all<CRow>('SELECT * FROM campaigns ORDER BY created_at DESC LIMIT ?', limit)).map(toCampaign);
     },
     async insertCampaign(c) {
-      await sql.run('INSERT INTO campaigns (campaign_id, user_id, name, description, budget_minor, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', c.campaignId, c.userId, c.name, c.description, c.budgetMinor, c.currency, c.createdAt);
+      await sql.run(
+        'INSERT INTO campaigns (campaign_id, user_id, name, description, budget_minor, currency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        c.campaignId,
+        c.userId,
+        c.name,
+        c.description,
+        c.budgetMinor,
+        c.currency,
+        c.createdAt,
+      );
     },
     async video(id) {
       const r = await sql.get<VRow>('SELECT * FROM videos WHERE video_id = ?', id);
@@ -99,10 +124,19 @@ export function campaignRepo(sql: Sql): CampaignRepo {
       return (await sql.all<VRow>('SELECT * FROM videos WHERE campaign_id = ? ORDER BY added_at, video_id', campaignId)).map(toVideo);
     },
     async insertVideo(v) {
-      await sql.run('INSERT INTO videos (video_id, campaign_id, url, title, added_at) VALUES (?, ?, ?, ?, ?)', v.videoId, v.campaignId, v.url, v.title, v.addedAt);
+      await sql.run(
+        'INSERT INTO videos (video_id, campaign_id, url, title, added_at) VALUES (?, ?, ?, ?, ?)',
+        v.videoId,
+        v.campaignId,
+        v.url,
+        v.title,
+        v.addedAt,
+      );
     },
     async counts() {
-      return (await sql.get<{ campaigns: number; videos: number }>('SELECT (SELECT COUNT(*) FROM campaigns) AS campaigns, (SELECT COUNT(*) FROM videos) AS videos'))!;
+      return (await sql.get<{ campaigns: number; videos: number }>(
+        'SELECT (SELECT COUNT(*) FROM campaigns) AS campaigns, (SELECT COUNT(*) FROM videos) AS videos',
+      ))!;
     },
   };
 }
@@ -138,7 +172,12 @@ export function campaignService(): ServiceDefinition<CampaignRepo> {
         requireCurrency(problems, 'currency', p.currency ?? 'USD');
         if (problems.length) throw invalid(problems, p.campaign_id);
         if (await repo.campaign(p.campaign_id)) {
-          throw new CommandRejected('duplicate', `campaign ${p.campaign_id} already exists`, [{ path: 'campaign_id', message: 'already taken' }], p.campaign_id);
+          throw new CommandRejected(
+            'duplicate',
+            `campaign ${p.campaign_id} already exists`,
+            [{ path: 'campaign_id', message: 'already taken' }],
+            p.campaign_id,
+          );
         }
         const c: Campaign = {
           campaignId: p.campaign_id,
@@ -151,10 +190,19 @@ export function campaignService(): ServiceDefinition<CampaignRepo> {
         };
         await repo.insertCampaign(c);
         return {
-          emit: [{
-            type: 'campaign.created.v1',
-            payload: { campaign_id: c.campaignId, user_id: c.userId, name: c.name, description: c.description, budget_minor: c.budgetMinor, currency: c.currency },
-          }],
+          emit: [
+            {
+              type: 'campaign.created.v1',
+              payload: {
+                campaign_id: c.campaignId,
+                user_id: c.userId,
+                name: c.name,
+                description: c.description,
+                budget_minor: c.budgetMinor,
+                currency: c.currency,
+              },
+            },
+          ],
           result: c,
         };
       },
@@ -170,14 +218,24 @@ export function campaignService(): ServiceDefinition<CampaignRepo> {
         // the UNIQUE (campaign_id, url) constraint stays the last word.
         const campaign = await repo.lockCampaign(p.campaign_id);
         if (!campaign) {
-          throw new CommandRejected('not_found', `campaign ${p.campaign_id} does not exist`, [{ path: 'campaign_id', message: 'no such campaign' }], p.campaign_id);
+          throw new CommandRejected(
+            'not_found',
+            `campaign ${p.campaign_id} does not exist`,
+            [{ path: 'campaign_id', message: 'no such campaign' }],
+            p.campaign_id,
+          );
         }
         if (await repo.video(p.video_id)) {
           throw new CommandRejected('duplicate', `video ${p.video_id} already exists`, [{ path: 'video_id', message: 'already taken' }], p.campaign_id);
         }
         const sameUrl = await repo.videoByUrl(p.campaign_id, p.url);
         if (sameUrl) {
-          throw new CommandRejected('duplicate', `campaign ${p.campaign_id} already has a video at ${p.url} (${sameUrl.videoId})`, [{ path: 'url', message: 'already in this campaign' }], p.campaign_id);
+          throw new CommandRejected(
+            'duplicate',
+            `campaign ${p.campaign_id} already has a video at ${p.url} (${sameUrl.videoId})`,
+            [{ path: 'url', message: 'already in this campaign' }],
+            p.campaign_id,
+          );
         }
         const v: Video = { videoId: p.video_id, campaignId: p.campaign_id, url: p.url, title: p.title.trim(), addedAt: now };
         await repo.insertVideo(v);
@@ -189,13 +247,23 @@ export function campaignService(): ServiceDefinition<CampaignRepo> {
     },
     routes: [
       { method: 'POST', path: '/campaigns', command: 'campaign.create.command.v1', summary: 'create a campaign' },
-      { method: 'POST', path: '/campaigns/:campaign_id/videos', command: 'campaign.add_video.command.v1', fromParams: { campaign_id: 'campaign_id' }, summary: 'add a video to a campaign' },
       {
-        method: 'GET', path: '/campaigns', summary: 'list campaigns (newest first, ?limit=)',
+        method: 'POST',
+        path: '/campaigns/:campaign_id/videos',
+        command: 'campaign.add_video.command.v1',
+        fromParams: { campaign_id: 'campaign_id' },
+        summary: 'add a video to a campaign',
+      },
+      {
+        method: 'GET',
+        path: '/campaigns',
+        summary: 'list campaigns (newest first, ?limit=)',
         query: async (repo, _p, url) => ({ status: 200, body: { campaigns: await repo.campaigns(limitOf(url)) } }),
       },
       {
-        method: 'GET', path: '/campaigns/:campaign_id', summary: 'one campaign with its videos',
+        method: 'GET',
+        path: '/campaigns/:campaign_id',
+        summary: 'one campaign with its videos',
         query: async (repo, params) => {
           const c = await repo.campaign(params.campaign_id!);
           if (!c) return { status: 404, body: { error: 'not_found', message: `campaign ${params.campaign_id} does not exist` } };

@@ -10,9 +10,7 @@
 export const TRACKING_EVENT_TYPES = ['view', 'click', 'conversion'] as const;
 export type TrackingEventType = (typeof TRACKING_EVENT_TYPES)[number];
 
-export type CommissionRule =
-  | { kind: 'flat'; amountCents: number }
-  | { kind: 'percent'; basisPoints: number; minCents?: number; maxCents?: number };
+export type CommissionRule = { kind: 'flat'; amountCents: number } | { kind: 'percent'; basisPoints: number; minCents?: number; maxCents?: number };
 
 export type CommissionPlan = Partial<Record<TrackingEventType, CommissionRule>>;
 
@@ -76,10 +74,12 @@ export function validatePlan(value: unknown): { path: string; problem: string }[
     } else if (rule.kind === 'flat') {
       if (!isCents(rule.amountCents)) problems.push({ path: `${k}.amountCents`, problem: 'must be a whole number of cents ≥ 0' });
     } else if (rule.kind === 'percent') {
-      if (!Number.isInteger(rule.basisPoints) || (rule.basisPoints as number) < 0 || (rule.basisPoints as number) > 10_000) problems.push({ path: `${k}.basisPoints`, problem: 'must be a whole number from 0 to 10000' });
+      if (!Number.isInteger(rule.basisPoints) || (rule.basisPoints as number) < 0 || (rule.basisPoints as number) > 10_000)
+        problems.push({ path: `${k}.basisPoints`, problem: 'must be a whole number from 0 to 10000' });
       if (rule.minCents !== undefined && !isCents(rule.minCents)) problems.push({ path: `${k}.minCents`, problem: 'must be a whole number of cents ≥ 0' });
       if (rule.maxCents !== undefined && !isCents(rule.maxCents)) problems.push({ path: `${k}.maxCents`, problem: 'must be a whole number of cents ≥ 0' });
-      if (isCents(rule.minCents) && isCents(rule.maxCents) && (rule.minCents as number) > (rule.maxCents as number)) problems.push({ path: `${k}.minCents`, problem: 'must not exceed maxCents' });
+      if (isCents(rule.minCents) && isCents(rule.maxCents) && (rule.minCents as number) > (rule.maxCents as number))
+        problems.push({ path: `${k}.minCents`, problem: 'must not exceed maxCents' });
     } else {
       problems.push({ path: `${k}.kind`, problem: 'must be "flat" or "percent"' });
     }

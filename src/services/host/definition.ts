@@ -56,7 +56,10 @@ export function invalid(problems: FieldProblem[], aggregateId?: string): Command
  * message has been redelivered fewer than `rejectAfter` times, then rejected.
  */
 export class RetryLater extends Error {
-  constructor(readonly rejection: CommandRejected, readonly rejectAfter = 2) {
+  constructor(
+    readonly rejection: CommandRejected,
+    readonly rejectAfter = 2,
+  ) {
     super(rejection.message);
     this.name = 'RetryLater';
   }

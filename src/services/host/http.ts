@@ -27,7 +27,12 @@ export interface HttpHooks<R> {
 const MAX_BODY = 1 << 20;
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -82,7 +87,8 @@ export class ServiceHttpServer<R> {
       if (matches.length === 0) throw new HttpError(404, 'not_found', `no route ${url.pathname}`, { routes: this.routeList() });
       if (!this.hooks.serveRoutes) throw new HttpError(404, 'not_found', `${url.pathname} is served in http and hybrid modes only; ${this.hooks.modeHint}`);
       const hit = matches.find((m) => m.r.method === method);
-      if (!hit) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; use ${matches.map((m) => m.r.method).join(' or ')}`);
+      if (!hit)
+        throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; use ${matches.map((m) => m.r.method).join(' or ')}`);
       const { r: route, params } = hit as { r: Route<R>; params: Record<string, string> };
 
       if (route.command) return await this.command(route, params, req, res);
@@ -98,7 +104,8 @@ export class ServiceHttpServer<R> {
 
   private async command(route: Route<R>, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readJson(req);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'validation_failed', 'the body must be a JSON object with the command fields');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new HttpError(400, 'validation_failed', 'the body must be a JSON object with the command fields');
     const type = route.command as MessageType;
     const payload: Record<string, unknown> = { ...(body as Record<string, unknown>) };
     for (const [field, param] of Object.entries(route.fromParams ?? {})) {
@@ -110,7 +117,9 @@ export class ServiceHttpServer<R> {
     const complete = withGeneratedIds(type, payload);
     const problems = validate(type, complete);
     if (problems.length > 0) {
-      throw new HttpError(400, 'validation_failed', problems.map((p) => p.message).join('; '), { field_errors: problems.map((p) => ({ path: p.path, message: p.message })) });
+      throw new HttpError(400, 'validation_failed', problems.map((p) => p.message).join('; '), {
+        field_errors: problems.map((p) => ({ path: p.path, message: p.message })),
+      });
     }
     const correlation = header(req, 'x-correlation-id');
     const idemKey = header(req, 'idempotency-key');

@@ -27,7 +27,10 @@ interface Metric {
 
 export class Counter implements Metric {
   private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   inc(labels: Labels = {}, by = 1): void {
     const k = labelKey(labels);
@@ -48,7 +51,10 @@ export class Counter implements Metric {
 
 export class Gauge implements Metric {
   private readonly values = new Map<string, number | (() => number)>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   set(value: number | (() => number), labels: Labels = {}): void {
     this.values.set(labelKey(labels), value);
@@ -64,7 +70,11 @@ export class Gauge implements Metric {
 /** Handler latency and the like, in seconds (Prometheus convention). */
 export class Histogram implements Metric {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number; labels: Labels }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  ) {}
 
   observe(value: number, labels: Labels = {}): void {
     const k = labelKey(labels);
@@ -124,7 +134,11 @@ export class Registry {
     const extra = labelKey(this.constLabels);
     const lines = this.metrics.flatMap((m) => m.render());
     const labelled = extra
-      ? lines.map((l) => (l.startsWith('#') ? l : l.replace(/^([A-Za-z_:][\w:]*)(?:\{(.*)\})? /, (_m, name: string, inner: string | undefined) => `${name}{${inner ? `${inner},` : ''}${extra}} `)))
+      ? lines.map((l) =>
+          l.startsWith('#')
+            ? l
+            : l.replace(/^([A-Za-z_:][\w:]*)(?:\{(.*)\})? /, (_m, name: string, inner: string | undefined) => `${name}{${inner ? `${inner},` : ''}${extra}} `),
+        )
       : lines;
     return labelled.join('\n') + '\n';
   }
@@ -157,7 +171,10 @@ export class ServiceMetrics {
     this.published = r.counter('miso_outbox_published_total', 'Outbox messages persisted by the broker, by topic.');
     this.latency = r.histogram('miso_handler_duration_seconds', 'Time to handle one message, from receipt to commit.');
     this.publishDelay = r.histogram('miso_outbox_publish_delay_seconds', 'Time from the commit that wrote an outbox message to the broker confirming it.');
-    this.deliveryDelay = r.histogram('miso_delivery_delay_seconds', 'Time from a message being published to its handling starting here (broker persistence, dispatch, queueing).');
+    this.deliveryDelay = r.histogram(
+      'miso_delivery_delay_seconds',
+      'Time from a message being published to its handling starting here (broker persistence, dispatch, queueing).',
+    );
     this.outboxDepth = r.gauge('miso_outbox_depth', 'Messages written but not yet published.');
     this.brokerConnected = r.gauge('miso_broker_connected', '1 when the service holds a broker connection.');
     this.instanceInfo = r.gauge('miso_instance_info', 'Always 1; labels name this instance of the service.');

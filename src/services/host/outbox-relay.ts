@@ -68,7 +68,10 @@ export class OutboxRelay {
   private readonly abort = new AbortController();
   private leaseError: string | undefined;
 
-  constructor(private readonly store: ServiceStore<unknown>, private readonly opts: OutboxRelayOptions) {}
+  constructor(
+    private readonly store: ServiceStore<unknown>,
+    private readonly opts: OutboxRelayOptions,
+  ) {}
 
   /** Last publish or lease error, for /health; cleared by the next success. */
   get lastError(): string | undefined {
@@ -149,9 +152,15 @@ export class OutboxRelay {
       if (this.slices.has(n)) continue;
       const lease = await this.store.leaseOutbox(n, this.opts.instanceId, this.ttl);
       if (!lease) continue;
-      const relay = new SliceRelay(this.store, lease, new Publisher(this.opts.client, this.opts.scope, { producerName: () => this.opts.producerName(n) }), this.opts, () => {
-        if (this.slices.get(n) === relay) void this.drop(n, { release: false });
-      });
+      const relay = new SliceRelay(
+        this.store,
+        lease,
+        new Publisher(this.opts.client, this.opts.scope, { producerName: () => this.opts.producerName(n) }),
+        this.opts,
+        () => {
+          if (this.slices.get(n) === relay) void this.drop(n, { release: false });
+        },
+      );
       this.slices.set(n, relay);
       relay.start();
     }
@@ -168,7 +177,12 @@ export class OutboxRelay {
 
 function within(p: Promise<unknown>, ms: number): Promise<unknown> {
   let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise((resolve) => { t = setTimeout(resolve, ms); })]).finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise((resolve) => {
+      t = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(t));
 }
 
 /** One slice, under one lease: the pipelined publisher of its rows. */
@@ -213,7 +227,10 @@ class SliceRelay {
     this.wake?.();
     await within(Promise.allSettled([...this.inflight]), graceMs);
     // Fails what is still pending and frees the producer name at the broker for the next holder.
-    await within(this.publisher.close().catch(() => {}), graceMs);
+    await within(
+      this.publisher.close().catch(() => {}),
+      graceMs,
+    );
     await within(this.loopDone ?? Promise.resolve(), graceMs + 1000);
     await within(this.markConfirmed(), 2000);
   }
@@ -282,16 +299,23 @@ class SliceRelay {
           this.confirm(row.id);
           continue;
         }
-        const sent: Promise<void> = producer.send({
-          payload: row.payload,
-          properties: row.properties,
-          eventTime: row.eventTime,
-          sequenceId: row.seq,
-          ...(row.key !== undefined ? { key: row.key } : {}),
-        }).then(
-          () => this.onConfirmed(row),
-          (err: unknown) => { this.sendFailure ??= err; this.wake?.(); this.dirty = true; },
-        ).finally(() => this.inflight.delete(sent));
+        const sent: Promise<void> = producer
+          .send({
+            payload: row.payload,
+            properties: row.properties,
+            eventTime: row.eventTime,
+            sequenceId: row.seq,
+            ...(row.key !== undefined ? { key: row.key } : {}),
+          })
+          .then(
+            () => this.onConfirmed(row),
+            (err: unknown) => {
+              this.sendFailure ??= err;
+              this.wake?.();
+              this.dirty = true;
+            },
+          )
+          .finally(() => this.inflight.delete(sent));
         this.inflight.add(sent);
         if (this.inflight.size >= maxInFlight) await Promise.race(this.inflight);
       }

@@ -92,10 +92,18 @@ export class MessageProcessor<R> {
         // Claimed first: on a shared database, an instance handling the same message at the
         // same moment waits here until this transaction ends, then finds it handled. Every
         // path below records the real outcome; a throw rolls the claim back with the rest.
-        if (!(await tx.claim({ messageId: envelope.id, type: envelope.type, outcome: 'accepted', processedAt: now }))) return { kind: 'duplicate', envelope } as Outcome;
+        if (!(await tx.claim({ messageId: envelope.id, type: envelope.type, outcome: 'accepted', processedAt: now })))
+          return { kind: 'duplicate', envelope } as Outcome;
         let decision: Decision;
         try {
-          decision = await handler(envelope.payload, { repo: tx.repo, messageId: envelope.id, correlationId: envelope.correlation_id, now, redeliveryCount: src.redeliveryCount, via: src.via });
+          decision = await handler(envelope.payload, {
+            repo: tx.repo,
+            messageId: envelope.id,
+            correlationId: envelope.correlation_id,
+            now,
+            redeliveryCount: src.redeliveryCount,
+            via: src.via,
+          });
         } catch (err) {
           const rejection = asRejection(err, src);
           if (!rejection) throw err;
@@ -143,14 +151,18 @@ export class MessageProcessor<R> {
   }
 
   private rejectionEvent(cmd: AnyEnvelope, r: CommandRejected, now: number): Envelope {
-    return newEnvelope('command.rejected.v1', {
-      command_id: cmd.id,
-      command_type: cmd.type,
-      aggregate_id: r.aggregateId ?? null,
-      reason_code: r.reasonCode,
-      message: r.message,
-      field_errors: r.fieldErrors.map((f) => ({ path: f.path, message: f.message })),
-    }, { causedBy: cmd, timestamp: now });
+    return newEnvelope(
+      'command.rejected.v1',
+      {
+        command_id: cmd.id,
+        command_type: cmd.type,
+        aggregate_id: r.aggregateId ?? null,
+        reason_code: r.reasonCode,
+        message: r.message,
+        field_errors: r.fieldErrors.map((f) => ({ path: f.path, message: f.message })),
+      },
+      { causedBy: cmd, timestamp: now },
+    );
   }
 
   private async enqueue(tx: StoreTx<R>, env: Envelope): Promise<void> {

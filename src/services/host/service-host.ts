@@ -53,7 +53,6 @@ export interface ServiceHostOptions {
   outboxLeaseMs?: number;
 }
 
-
 const PROCESSED_KEEP_MS = 7 * 24 * 3_600_000;
 
 interface Loop {
@@ -173,7 +172,9 @@ export class ServiceHost<R> {
       this.relay.start();
       // Redeliveries come within minutes; ids older than a week (the topics' retention) are forgotten.
       this.pruneTimer = setInterval(() => {
-        this.store.pruneProcessed(Date.now() - PROCESSED_KEEP_MS).catch((err: unknown) => this.log(`${this.def.name}: pruning processed ids failed: ${(err as Error).message}`));
+        this.store
+          .pruneProcessed(Date.now() - PROCESSED_KEEP_MS)
+          .catch((err: unknown) => this.log(`${this.def.name}: pruning processed ids failed: ${(err as Error).message}`));
       }, 3_600_000);
       this.pruneTimer.unref();
       for (const f of this.def.follows ?? []) await this.startLoop(f.topic as TopicShortName);
@@ -258,9 +259,16 @@ export class ServiceHost<R> {
     }
     // Bytes stamped with a version the registry never issued cannot be read safely: decoding
     // them with our own schema would be a guess that may succeed with wrong values.
-    const outcome: Outcome = writerSchema === null
-      ? { kind: 'dead-letter', envelope: undefined, reason: `written with schema version ${m.schemaVersion!.toString('hex')}, which the registry of ${m.topic} never issued as Avro` }
-      : await this.processWhileDatabaseDown(() => this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount }));
+    const outcome: Outcome =
+      writerSchema === null
+        ? {
+            kind: 'dead-letter',
+            envelope: undefined,
+            reason: `written with schema version ${m.schemaVersion!.toString('hex')}, which the registry of ${m.topic} never issued as Avro`,
+          }
+        : await this.processWhileDatabaseDown(() =>
+            this.processor.processBytes({ topic: loop.topic, bytes: m.payload, writerSchema, redeliveryCount: m.redeliveryCount }),
+          );
     // Counted before settling, so whoever sees the effects also sees them in /metrics.
     this.observe(outcome, performance.now() - t0);
     await this.settle(loop, m, outcome);
@@ -290,7 +298,9 @@ export class ServiceHost<R> {
     // Not awaited: the client groups acknowledgements (sent within 10 ms) and closing the
     // consumer flushes them. A lost ack only means a redelivery, which is recognised.
     const ack = (): void => {
-      loop.consumer.ack(m).catch((err: unknown) => this.log(`${this.def.name}: ack failed (${(err as Error).message}); the message will come again and be recognised`));
+      loop.consumer
+        .ack(m)
+        .catch((err: unknown) => this.log(`${this.def.name}: ack failed (${(err as Error).message}); the message will come again and be recognised`));
     };
     switch (outcome.kind) {
       case 'accepted':
@@ -303,7 +313,9 @@ export class ServiceHost<R> {
         ack();
         return;
       case 'retry':
-        this.log(`${this.def.name}: ${outcome.envelope.type} ${outcome.envelope.id} failed (delivery ${m.redeliveryCount + 1}): ${outcome.error.message}; will retry`);
+        this.log(
+          `${this.def.name}: ${outcome.envelope.type} ${outcome.envelope.id} failed (delivery ${m.redeliveryCount + 1}): ${outcome.error.message}; will retry`,
+        );
         loop.consumer.nack(m);
         return;
       case 'dead-letter':
@@ -329,10 +341,14 @@ export class ServiceHost<R> {
       const create = () => this.opts.client.createProducer({ topic: this.deadLetterTopic, schema: topicSchemaInfo(this.commandTopic), batching: false });
       const p = create().catch(async (err: unknown) => {
         if (!(err instanceof TopicNotFoundError) || !this.opts.ensureTopic) throw err;
-        await this.opts.ensureTopic(this.deadLetterTopic).catch(() => { throw err; });
+        await this.opts.ensureTopic(this.deadLetterTopic).catch(() => {
+          throw err;
+        });
         return create();
       });
-      p.catch(() => { if (this.dlqProducer === p) this.dlqProducer = undefined; });
+      p.catch(() => {
+        if (this.dlqProducer === p) this.dlqProducer = undefined;
+      });
       this.dlqProducer = p;
     }
     return this.dlqProducer;
@@ -392,7 +408,10 @@ export class ServiceHost<R> {
 
   async health(): Promise<{ status: 'ok' | 'degraded'; [k: string]: unknown }> {
     let databaseError: string | undefined = this.databaseDown;
-    const depth = await this.store.outboxDepth().catch((err: unknown) => { databaseError = (err as Error).message; return -1; });
+    const depth = await this.store.outboxDepth().catch((err: unknown) => {
+      databaseError = (err as Error).message;
+      return -1;
+    });
     this.outboxDepthCache = depth;
     const broker = this.opts.client.status.current;
     const connected = broker.state === 'connected';

@@ -9,7 +9,11 @@ import { fromRow, newReference, SimulatedProviderBase, type Payout, type PayoutR
  * (`ON CONFLICT DO NOTHING`, then the row that won is read back).
  */
 export class PostgresPayoutProvider extends SimulatedProviderBase {
-  private constructor(private readonly pool: pg.Pool, private readonly url: string, opts: Omit<SimulatedProviderOptions, 'file'>) {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+    opts: Omit<SimulatedProviderOptions, 'file'>,
+  ) {
     super(opts);
   }
 
@@ -53,7 +57,8 @@ export class PostgresPayoutProvider extends SimulatedProviderBase {
     try {
       const inserted = await this.pool.query<Row>(
         'INSERT INTO payouts (idempotency_key, reference, amount_cents, currency, payee, paid_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *',
-        [req.idempotencyKey, newReference(), req.amountCents, req.currency, req.payee, Date.now()]);
+        [req.idempotencyKey, newReference(), req.amountCents, req.currency, req.payee, Date.now()],
+      );
       if (inserted.rows[0]) return { ...fromRow(inserted.rows[0]), created: true };
       const existing = await this.pool.query<Row>('SELECT * FROM payouts WHERE idempotency_key = $1', [req.idempotencyKey]);
       return { ...fromRow(existing.rows[0]!), created: false };

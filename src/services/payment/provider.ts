@@ -96,7 +96,8 @@ export abstract class SimulatedProviderBase implements PayoutProvider {
     if (fail && this.failNext > 0) this.failNext--;
     const kind = fail ? (this.failures++ % 2 === 0 ? 'unavailable' : 'answer-lost') : undefined;
     if (kind === 'unavailable') throw new PayoutUnavailableError('payout provider unavailable (simulated)');
-    if (req.amountCents > this.maxPayoutCents) throw new PayoutRefusedError(`payout of ${req.amountCents} exceeds the provider limit of ${this.maxPayoutCents}`);
+    if (req.amountCents > this.maxPayoutCents)
+      throw new PayoutRefusedError(`payout of ${req.amountCents} exceeds the provider limit of ${this.maxPayoutCents}`);
     const payout = await this.record(req);
     if (kind === 'answer-lost') throw new PayoutUnavailableError('payout provider timed out after accepting the payout (simulated)');
     return payout;
@@ -157,7 +158,14 @@ export class SimulatedPayoutProvider extends SimulatedProviderBase {
   }
 }
 
-export interface Row { idempotency_key: string; reference: string; amount_cents: number; currency: string; payee: string; paid_at: number }
+export interface Row {
+  idempotency_key: string;
+  reference: string;
+  amount_cents: number;
+  currency: string;
+  payee: string;
+  paid_at: number;
+}
 
 export function fromRow(r: Row): Omit<Payout, 'created'> {
   return { reference: r.reference, idempotencyKey: r.idempotency_key, amountCents: r.amount_cents, currency: r.currency, payee: r.payee, paidAt: r.paid_at };

@@ -59,10 +59,29 @@ export const paymentMigrations = [
 
 /** The repository over either store's SQL (see `store/sql.ts`). */
 export function paymentRepo(sql: Sql): PaymentRepo {
-  type Row = { payment_id: string; commission_id: string; user_id: string; amount_minor: number; currency: string; status: 'paid' | 'failed'; provider_reference: string | null; idempotency_key: string; failure_reason: string | null; processed_at: number };
+  type Row = {
+    payment_id: string;
+    commission_id: string;
+    user_id: string;
+    amount_minor: number;
+    currency: string;
+    status: 'paid' | 'failed';
+    provider_reference: string | null;
+    idempotency_key: string;
+    failure_reason: string | null;
+    processed_at: number;
+  };
   const to = (r: Row): Payment => ({
-    paymentId: r.payment_id, commissionId: r.commission_id, userId: r.user_id, amountMinor: r.amount_minor, currency: r.currency, status: r.status,
-    providerReference: r.provider_reference, idempotencyKey: r.idempotency_key, failureReason: r.failure_reason, processedAt: r.processed_at,
+    paymentId: r.payment_id,
+    commissionId: r.commission_id,
+    userId: r.user_id,
+    amountMinor: r.amount_minor,
+    currency: r.currency,
+    status: r.status,
+    providerReference: r.provider_reference,
+    idempotencyKey: r.idempotency_key,
+    failureReason: r.failure_reason,
+    processedAt: r.processed_at,
   });
   return {
     async payment(id) {
@@ -74,15 +93,27 @@ export function paymentRepo(sql: Sql): PaymentRepo {
       return r && to(r);
     },
     async insertPayment(p) {
-      await sql.run('INSERT INTO payments (payment_id, commission_id, user_id, amount_minor, currency, status, provider_reference, idempotency_key, failure_reason, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        p.paymentId, p.commissionId, p.userId, p.amountMinor, p.currency, p.status, p.providerReference, p.idempotencyKey, p.failureReason, p.processedAt);
+      await sql.run(
+        'INSERT INTO payments (payment_id, commission_id, user_id, amount_minor, currency, status, provider_reference, idempotency_key, failure_reason, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        p.paymentId,
+        p.commissionId,
+        p.userId,
+        p.amountMinor,
+        p.currency,
+        p.status,
+        p.providerReference,
+        p.idempotencyKey,
+        p.failureReason,
+        p.processedAt,
+      );
     },
     async payments(limit) {
       return (await sql.all<Row>('SELECT * FROM payments ORDER BY processed_at DESC LIMIT ?', limit)).map(to);
     },
     async totals() {
       return (await sql.get<{ payments: number; paid: number; failed: number; paid_amount_minor: number }>(
-        "SELECT COUNT(*) AS payments, COALESCE(SUM(CASE WHEN status = 'paid' THEN 1 ELSE 0 END), 0) AS paid, COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed, COALESCE(SUM(CASE WHEN status = 'paid' THEN amount_minor ELSE 0 END), 0) AS paid_amount_minor FROM payments"))!;
+        "SELECT COUNT(*) AS payments, COALESCE(SUM(CASE WHEN status = 'paid' THEN 1 ELSE 0 END), 0) AS paid, COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed, COALESCE(SUM(CASE WHEN status = 'paid' THEN amount_minor ELSE 0 END), 0) AS paid_amount_minor FROM payments",
+      ))!;
     },
   };
 }
@@ -123,12 +154,25 @@ export function paymentService(opts: { provider: PayoutProvider & ProviderContro
 
         const paid = await repo.paymentForCommission(p.commission_id);
         if (paid) {
-          throw new CommandRejected('duplicate', `commission ${p.commission_id} already has payment ${paid.paymentId} (${paid.status})`, [{ path: 'commission_id', message: 'already paid' }], p.commission_id);
+          throw new CommandRejected(
+            'duplicate',
+            `commission ${p.commission_id} already has payment ${paid.paymentId} (${paid.status})`,
+            [{ path: 'commission_id', message: 'already paid' }],
+            p.commission_id,
+          );
         }
         if (await repo.payment(p.payment_id)) {
           throw new CommandRejected('duplicate', `payment ${p.payment_id} already exists`, [{ path: 'payment_id', message: 'already taken' }], p.commission_id);
         }
-        const base = { paymentId: p.payment_id, commissionId: p.commission_id, userId: p.user_id, amountMinor: p.amount_minor, currency: p.currency ?? 'USD', idempotencyKey: p.idempotency_key, processedAt: now };
+        const base = {
+          paymentId: p.payment_id,
+          commissionId: p.commission_id,
+          userId: p.user_id,
+          amountMinor: p.amount_minor,
+          currency: p.currency ?? 'USD',
+          idempotencyKey: p.idempotency_key,
+          processedAt: now,
+        };
         let payment: Payment;
         try {
           // Transient provider errors escape from here: the transaction rolls back and the command is retried.
@@ -140,14 +184,22 @@ export function paymentService(opts: { provider: PayoutProvider & ProviderContro
         }
         await repo.insertPayment(payment);
         return {
-          emit: [{
-            type: 'payment.processed.v1',
-            payload: {
-              payment_id: payment.paymentId, commission_id: payment.commissionId, user_id: payment.userId, amount_minor: payment.amountMinor,
-              currency: payment.currency, status: payment.status, provider_reference: payment.providerReference, idempotency_key: payment.idempotencyKey,
-              failure_reason: payment.failureReason,
+          emit: [
+            {
+              type: 'payment.processed.v1',
+              payload: {
+                payment_id: payment.paymentId,
+                commission_id: payment.commissionId,
+                user_id: payment.userId,
+                amount_minor: payment.amountMinor,
+                currency: payment.currency,
+                status: payment.status,
+                provider_reference: payment.providerReference,
+                idempotency_key: payment.idempotencyKey,
+                failure_reason: payment.failureReason,
+              },
             },
-          }],
+          ],
           result: payment,
         };
       },
@@ -155,7 +207,9 @@ export function paymentService(opts: { provider: PayoutProvider & ProviderContro
     routes: [
       { method: 'POST', path: '/payments', command: 'payment.process.command.v1', summary: 'pay a commission out' },
       {
-        method: 'GET', path: '/payments', summary: 'recent payments (?commission_id=, ?limit=)',
+        method: 'GET',
+        path: '/payments',
+        summary: 'recent payments (?commission_id=, ?limit=)',
         query: async (repo, _p, url) => {
           const commissionId = url.searchParams.get('commission_id');
           if (commissionId) {
@@ -166,23 +220,31 @@ export function paymentService(opts: { provider: PayoutProvider & ProviderContro
         },
       },
       {
-        method: 'GET', path: '/payments/:payment_id', summary: 'one payment',
+        method: 'GET',
+        path: '/payments/:payment_id',
+        summary: 'one payment',
         query: async (repo, params) => {
           const p = await repo.payment(params.payment_id!);
           return p ? { status: 200, body: p } : { status: 404, body: { error: 'not_found', message: `payment ${params.payment_id} does not exist` } };
         },
       },
       {
-        method: 'GET', path: '/provider', summary: "the simulated payout provider's books",
+        method: 'GET',
+        path: '/provider',
+        summary: "the simulated payout provider's books",
         query: async () => ({ status: 200, body: provider.ledger ? await provider.ledger() : {} }),
       },
       {
-        method: 'POST', path: '/provider/failures', summary: 'make the simulated provider fail: {"fail_next": 2} or {"failure_rate": 0.3}',
+        method: 'POST',
+        path: '/provider/failures',
+        summary: 'make the simulated provider fail: {"fail_next": 2} or {"failure_rate": 0.3}',
         query: async (_repo, _params, _url, body) => {
           const b = (body ?? {}) as { fail_next?: unknown; failure_rate?: unknown };
           const problems: { path: string; message: string }[] = [];
-          if (b.fail_next !== undefined && (!Number.isInteger(b.fail_next) || (b.fail_next as number) < 0)) problems.push({ path: 'fail_next', message: 'must be a whole number ≥ 0' });
-          if (b.failure_rate !== undefined && (typeof b.failure_rate !== 'number' || b.failure_rate < 0 || b.failure_rate > 1)) problems.push({ path: 'failure_rate', message: 'must be a number from 0 to 1' });
+          if (b.fail_next !== undefined && (!Number.isInteger(b.fail_next) || (b.fail_next as number) < 0))
+            problems.push({ path: 'fail_next', message: 'must be a whole number ≥ 0' });
+          if (b.failure_rate !== undefined && (typeof b.failure_rate !== 'number' || b.failure_rate < 0 || b.failure_rate > 1))
+            problems.push({ path: 'failure_rate', message: 'must be a number from 0 to 1' });
           if (b.fail_next === undefined && b.failure_rate === undefined) problems.push({ path: '', message: 'give fail_next or failure_rate' });
           if (problems.length) return { status: 400, body: { error: 'validation_failed', message: 'invalid failure settings', field_errors: problems } };
           if (b.fail_next !== undefined) provider.injectFailures?.(b.fail_next as number);

@@ -59,7 +59,11 @@ export function findServerBinaries(): string {
   const config = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   if (config.status === 0 && existsSync(join(config.stdout.trim(), 'initdb'))) return config.stdout.trim();
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   if (versions.length) return join(root, versions[0]!, 'bin');
   throw new ConfigError('no PostgreSQL server programs found (initdb, pg_ctl)', {
     hint: 'Install them (Debian/Ubuntu: apt-get install postgresql), or set MISO_PG_BIN to their directory.',
@@ -72,7 +76,9 @@ function layout(port: number, stateDir = paths.stateDir()): Layout {
   const own = join(stateDir, 'postgres');
   if (!root) return { binDir, dataDir: join(own, 'data'), logFile: join(own, 'postgres.log'), runAs: undefined, port };
   if (spawnSync('id', ['-u', 'postgres']).status !== 0) {
-    throw new ConfigError('PostgreSQL does not run as root and there is no `postgres` user to run it as', { hint: 'Install the postgresql package (it creates that user), or run miso as another user.' });
+    throw new ConfigError('PostgreSQL does not run as root and there is no `postgres` user to run it as', {
+      hint: 'Install the postgresql package (it creates that user), or run miso as another user.',
+    });
   }
   mkdirSync(own, { recursive: true });
   const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', own], { stdio: 'ignore' }).status === 0;
@@ -81,7 +87,9 @@ function layout(port: number, stateDir = paths.stateDir()): Layout {
 }
 
 function homeOf(user: string): string {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${user}:`));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${user}:`));
   return line?.split(':')[5] || '/var/lib/postgresql';
 }
 
@@ -138,10 +146,15 @@ export async function dbUp(opts: { port?: number; stateDir?: string } = {}): Pro
   const start = run(l, 'pg_ctl', ['-D', l.dataDir, '-l', l.logFile, '-o', serverOptions(port), '-w', '-t', '60', 'start']);
   // Two `db up` at once (parallel test runs): the one that lost finds the other's server answering.
   if (start.status !== 0 && !(await probe(localDatabaseUrl(port, 'postgres')))) {
-    throw new ProcessError(`PostgreSQL did not start on port ${port}: ${lastLine(start)}`, { hint: `See ${l.logFile}; another server on port ${port}? Choose --port.` });
+    throw new ProcessError(`PostgreSQL did not start on port ${port}: ${lastLine(start)}`, {
+      hint: `See ${l.logFile}; another server on port ${port}? Choose --port.`,
+    });
   }
   await ensureDatabase(port);
-  writeFileSync(join(opts.stateDir ?? paths.stateDir(), 'postgres', 'server.json'), JSON.stringify({ port, dataDir: l.dataDir, logFile: l.logFile, runAs: l.runAs ?? null, url }, null, 2));
+  writeFileSync(
+    join(opts.stateDir ?? paths.stateDir(), 'postgres', 'server.json'),
+    JSON.stringify({ port, dataDir: l.dataDir, logFile: l.logFile, runAs: l.runAs ?? null, url }, null, 2),
+  );
   return status(opts);
 }
 
@@ -174,7 +187,16 @@ export async function status(opts: { port?: number; stateDir?: string } = {}): P
   const l = layout(port, opts.stateDir);
   const url = localDatabaseUrl(port);
   const version = await probe(url);
-  return { running: version !== undefined, url, port, dataDir: l.dataDir, logFile: l.logFile, runAs: l.runAs ?? userInfo().username, binDir: l.binDir, ...(version ? { version } : {}) };
+  return {
+    running: version !== undefined,
+    url,
+    port,
+    dataDir: l.dataDir,
+    logFile: l.logFile,
+    runAs: l.runAs ?? userInfo().username,
+    binDir: l.binDir,
+    ...(version ? { version } : {}),
+  };
 }
 
 function lastLine(r: SpawnSyncReturns<string>): string {

@@ -47,7 +47,8 @@ export class PostgresStore<R> implements ServiceStore<R> {
 
   /** Connect, create the schema if needed and bring it to this miso's version. */
   static async open<R>(opts: PostgresStoreOptions<R>): Promise<PostgresStore<R>> {
-    if (!SCHEMA_NAME.test(opts.schema)) throw new ConfigError(`"${opts.schema}" is not a usable schema name`, { hint: 'Use lower-case letters, digits and _.' });
+    if (!SCHEMA_NAME.test(opts.schema))
+      throw new ConfigError(`"${opts.schema}" is not a usable schema name`, { hint: 'Use lower-case letters, digits and _.' });
     const location = `${redactUrl(opts.url)} (schema ${opts.schema})`;
     const types = new pg.TypeOverrides();
     // Counts and sums come back as numbers (they stay far below 2^53); outbox ids are read as text.
@@ -78,7 +79,9 @@ export class PostgresStore<R> implements ServiceStore<R> {
   }
 
   async transaction<T>(fn: (tx: StoreTx<R>) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect().catch((err: unknown) => { throw databaseError(err, this.opts.url); });
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw databaseError(err, this.opts.url);
+    });
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -86,7 +89,9 @@ export class PostgresStore<R> implements ServiceStore<R> {
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => { broken = true; });
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
       throw databaseError(err, this.opts.url);
     } finally {
       client.release(broken);
@@ -106,16 +111,41 @@ export class PostgresStore<R> implements ServiceStore<R> {
     return {
       repo: this.opts.repo(sql),
       processed: async (messageId) => {
-        const r = await sql.get<{ message_id: string; type: string; outcome: ProcessedRecord['outcome']; processed_at: number }>('SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?', messageId);
+        const r = await sql.get<{ message_id: string; type: string; outcome: ProcessedRecord['outcome']; processed_at: number }>(
+          'SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?',
+          messageId,
+        );
         return r && { messageId: r.message_id, type: r.type, outcome: r.outcome, processedAt: r.processed_at };
       },
-      claim: async (rec) => (await sql.run('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING', rec.messageId, rec.type, rec.outcome, rec.processedAt)) === 1,
+      claim: async (rec) =>
+        (await sql.run(
+          'INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING',
+          rec.messageId,
+          rec.type,
+          rec.outcome,
+          rec.processedAt,
+        )) === 1,
       markProcessed: async (rec) => {
-        await sql.run('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET type = excluded.type, outcome = excluded.outcome, processed_at = excluded.processed_at', rec.messageId, rec.type, rec.outcome, rec.processedAt);
+        await sql.run(
+          'INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET type = excluded.type, outcome = excluded.outcome, processed_at = excluded.processed_at',
+          rec.messageId,
+          rec.type,
+          rec.outcome,
+          rec.processedAt,
+        );
       },
       enqueue: async (e: OutboxEntry) => {
-        const r = await sql.get<{ id: string }>('INSERT INTO outbox (slice, topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id::text AS id',
-          sliceOf(e.key, this.outboxSlices), e.topic, e.type, e.key ?? null, JSON.stringify(e.properties), e.payload, e.eventTime, Date.now());
+        const r = await sql.get<{ id: string }>(
+          'INSERT INTO outbox (slice, topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id::text AS id',
+          sliceOf(e.key, this.outboxSlices),
+          e.topic,
+          e.type,
+          e.key ?? null,
+          JSON.stringify(e.properties),
+          e.payload,
+          e.eventTime,
+          Date.now(),
+        );
         return BigInt(r!.id);
       },
     };
@@ -129,13 +159,19 @@ export class PostgresStore<R> implements ServiceStore<R> {
          holder = $2,
          expires_at = clock_timestamp() + $3 * interval '1 millisecond'
        WHERE slice = $1 AND (holder IS NULL OR holder = $2 OR expires_at <= clock_timestamp())
-       RETURNING epoch::text AS epoch`, [slice, holder, ttlMs]);
+       RETURNING epoch::text AS epoch`,
+      [slice, holder, ttlMs],
+    );
     const row = r.rows[0];
     return row && { slice, holder, epoch: BigInt(row.epoch) };
   }
 
   async releaseOutbox(lease: OutboxLease): Promise<void> {
-    await this.query("UPDATE outbox_leases SET holder = NULL, expires_at = '-infinity' WHERE slice = $1 AND holder = $2 AND epoch = $3", [lease.slice, lease.holder, String(lease.epoch)]);
+    await this.query("UPDATE outbox_leases SET holder = NULL, expires_at = '-infinity' WHERE slice = $1 AND holder = $2 AND epoch = $3", [
+      lease.slice,
+      lease.holder,
+      String(lease.epoch),
+    ]);
   }
 
   /** Number the slice's new rows under the lease, then read the numbered ones after `afterSeq`. */
@@ -144,27 +180,35 @@ export class PostgresStore<R> implements ServiceStore<R> {
     // since a bare name would sort by the text alias ('10' before '4').
     const cols = 'id::text AS id, seq::text AS seq, topic, type, msg_key, properties, payload, event_time, created_at';
     if (!lease) return toRows((await this.query(`SELECT ${cols} FROM outbox ORDER BY outbox.id LIMIT $1`, [limit])).rows);
-    const client = await this.pool.connect().catch((err: unknown) => { throw databaseError(err, this.opts.url); });
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw databaseError(err, this.opts.url);
+    });
     let broken = false;
     try {
       await client.query('BEGIN');
       const held = await client.query<{ next_seq: string }>(
         'SELECT next_seq::text AS next_seq FROM outbox_leases WHERE slice = $1 AND holder = $2 AND epoch = $3 AND expires_at > clock_timestamp() FOR UPDATE',
-        [lease.slice, lease.holder, String(lease.epoch)]);
+        [lease.slice, lease.holder, String(lease.epoch)],
+      );
       if (!held.rows[0]) throw new LeaseLostError(lease.slice);
       const numbered = await client.query(
         `WITH pick AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM outbox WHERE slice = $1 AND seq IS NULL ORDER BY id LIMIT $2)
          UPDATE outbox o SET seq = $3::bigint + pick.n - 1 FROM pick WHERE o.id = pick.id`,
-        [lease.slice, limit, held.rows[0].next_seq]);
+        [lease.slice, limit, held.rows[0].next_seq],
+      );
       if (numbered.rowCount) await client.query('UPDATE outbox_leases SET next_seq = next_seq + $2 WHERE slice = $1', [lease.slice, numbered.rowCount]);
       await client.query('COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => { broken = true; });
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
       throw err instanceof LeaseLostError ? err : databaseError(err, this.opts.url);
     } finally {
       client.release(broken);
     }
-    return toRows((await this.query(`SELECT ${cols} FROM outbox WHERE slice = $1 AND seq > $2 ORDER BY outbox.seq LIMIT $3`, [lease.slice, String(afterSeq), limit])).rows);
+    return toRows(
+      (await this.query(`SELECT ${cols} FROM outbox WHERE slice = $1 AND seq > $2 ORDER BY outbox.seq LIMIT $3`, [lease.slice, String(afterSeq), limit])).rows,
+    );
   }
 
   async markPublished(ids: readonly bigint[], lease?: OutboxLease): Promise<void> {
@@ -179,7 +223,8 @@ export class PostgresStore<R> implements ServiceStore<R> {
       `WITH held AS (SELECT 1 FROM outbox_leases WHERE slice = $2 AND holder = $3 AND epoch = $4),
             gone AS (DELETE FROM outbox WHERE id = ANY($1::bigint[]) AND EXISTS (SELECT 1 FROM held) RETURNING 1)
        SELECT (SELECT count(*) FROM held) AS held, (SELECT count(*) FROM gone) AS gone`,
-      [list, lease.slice, lease.holder, String(lease.epoch)]);
+      [list, lease.slice, lease.holder, String(lease.epoch)],
+    );
     if (!r.rows[0]?.held) throw new LeaseLostError(lease.slice);
   }
 
@@ -193,8 +238,14 @@ export class PostgresStore<R> implements ServiceStore<R> {
 
   /** Note this instance as alive; returns the instances seen within `withinMs` (itself included), sorted. */
   async heartbeat(instanceId: string, withinMs: number): Promise<string[]> {
-    await this.query('INSERT INTO instances (instance_id, seen_at) VALUES ($1, clock_timestamp()) ON CONFLICT (instance_id) DO UPDATE SET seen_at = excluded.seen_at', [instanceId]);
-    const r = await this.query<{ instance_id: string }>("SELECT instance_id FROM instances WHERE seen_at > clock_timestamp() - $1 * interval '1 millisecond' ORDER BY instance_id", [withinMs]);
+    await this.query(
+      'INSERT INTO instances (instance_id, seen_at) VALUES ($1, clock_timestamp()) ON CONFLICT (instance_id) DO UPDATE SET seen_at = excluded.seen_at',
+      [instanceId],
+    );
+    const r = await this.query<{ instance_id: string }>(
+      "SELECT instance_id FROM instances WHERE seen_at > clock_timestamp() - $1 * interval '1 millisecond' ORDER BY instance_id",
+      [withinMs],
+    );
     await this.query("DELETE FROM instances WHERE seen_at < clock_timestamp() - interval '1 hour'");
     const ids = r.rows.map((x) => x.instance_id);
     return ids.includes(instanceId) ? ids : [...ids, instanceId].sort();
@@ -240,8 +291,10 @@ async function migratePostgres<R>(pool: pg.Pool, opts: PostgresStoreOptions<R>, 
         throw new ConfigError(`migration ${m.version} (${m.name}) failed on ${location}: ${(err as Error).message}`, { cause: err });
       }
     }
-    await client.query("INSERT INTO meta (key, value) VALUES ('store_id', $1), ('outbox_slices', $2) ON CONFLICT (key) DO NOTHING",
-      [randomBytes(4).toString('hex'), String(opts.outboxSlices ?? DEFAULT_SLICES)]);
+    await client.query("INSERT INTO meta (key, value) VALUES ('store_id', $1), ('outbox_slices', $2) ON CONFLICT (key) DO NOTHING", [
+      randomBytes(4).toString('hex'),
+      String(opts.outboxSlices ?? DEFAULT_SLICES),
+    ]);
     const meta = Object.fromEntries((await client.query<{ key: string; value: string }>('SELECT key, value FROM meta')).rows.map((r) => [r.key, r.value]));
     const slices = Number(meta.outbox_slices);
     await client.query('INSERT INTO outbox_leases (slice) SELECT generate_series(0, $1::int - 1) ON CONFLICT (slice) DO NOTHING', [slices]);
@@ -279,24 +332,49 @@ export function databaseError(err: unknown, url: string): unknown {
     case '57P01': // admin shutdown
     case '57P02': // crash shutdown
     case '57P03': // cannot connect now (starting up)
-    case '08000': case '08001': case '08003': case '08006': // connection failures
-      return new UnreachableError(`PostgreSQL at ${where} is not reachable (${e.code})`, { hint: 'Start it (`miso db up` runs one on this machine) or fix --database-url.', cause: err });
+    case '08000':
+    case '08001':
+    case '08003':
+    case '08006': // connection failures
+      return new UnreachableError(`PostgreSQL at ${where} is not reachable (${e.code})`, {
+        hint: 'Start it (`miso db up` runs one on this machine) or fix --database-url.',
+        cause: err,
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new ConfigError(`PostgreSQL host of ${where} is unknown (${e.code})`, { hint: 'Fix the host in --database-url (or <SERVICE>_DATABASE_URL, MISO_DATABASE_URL).', cause: err });
+      return new ConfigError(`PostgreSQL host of ${where} is unknown (${e.code})`, {
+        hint: 'Fix the host in --database-url (or <SERVICE>_DATABASE_URL, MISO_DATABASE_URL).',
+        cause: err,
+      });
     case '28P01':
     case '28000':
       return new ConfigError(`PostgreSQL at ${where} refused the login: ${e.message}`, { hint: 'Fix the user or password in the database URL.', cause: err });
     case '3D000':
-      return new ConfigError(`PostgreSQL at ${where}: ${e.message}`, { hint: 'Create the database (createdb), or name an existing one in the URL.', cause: err });
+      return new ConfigError(`PostgreSQL at ${where}: ${e.message}`, {
+        hint: 'Create the database (createdb), or name an existing one in the URL.',
+        cause: err,
+      });
   }
   if (/timeout|terminated|Connection terminated/i.test(e.message) && !e.code) {
-    return new UnreachableError(`PostgreSQL at ${where} is not reachable: ${e.message}`, { hint: 'Start it (`miso db up`) or fix --database-url.', cause: err });
+    return new UnreachableError(`PostgreSQL at ${where} is not reachable: ${e.message}`, {
+      hint: 'Start it (`miso db up`) or fix --database-url.',
+      cause: err,
+    });
   }
   return err;
 }
 
-type PendingRow = { id: string; seq: string | null; topic: string; type: string; msg_key: string | null; properties: string; payload: Buffer; event_time: number; created_at: number };
+type PendingRow = {
+  id: string;
+  seq: string | null;
+  topic: string;
+  type: string;
+  msg_key: string | null;
+  properties: string;
+  payload: Buffer;
+  event_time: number;
+  created_at: number;
+};
 
 function toRows(rows: unknown[]): OutboxRow[] {
   return (rows as PendingRow[]).map((r) => ({

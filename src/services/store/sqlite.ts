@@ -54,7 +54,9 @@ export class SqliteStore<R> implements ServiceStore<R> {
       try {
         mkdirSync(dirname(opts.file), { recursive: true });
       } catch (err) {
-        throw new ConfigError(`cannot create the directory for ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Choose a writable place with --db.' });
+        throw new ConfigError(`cannot create the directory for ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+          hint: 'Choose a writable place with --db.',
+        });
       }
     }
     if (opts.file !== ':memory:') this.lockFile = lockDatabase(opts.file);
@@ -78,8 +80,12 @@ export class SqliteStore<R> implements ServiceStore<R> {
 
       this.stmts = {
         processed: this.db.prepare('SELECT message_id, type, outcome, processed_at FROM processed_messages WHERE message_id = ?'),
-        claim: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING'),
-        markProcessed: this.db.prepare('INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET type = excluded.type, outcome = excluded.outcome, processed_at = excluded.processed_at'),
+        claim: this.db.prepare(
+          'INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING',
+        ),
+        markProcessed: this.db.prepare(
+          'INSERT INTO processed_messages (message_id, type, outcome, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO UPDATE SET type = excluded.type, outcome = excluded.outcome, processed_at = excluded.processed_at',
+        ),
         enqueue: this.db.prepare('INSERT INTO outbox (topic, type, msg_key, properties, payload, event_time, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
         pending: this.db.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
         publish: this.db.prepare('DELETE FROM outbox WHERE id = ?'),
@@ -91,7 +97,9 @@ export class SqliteStore<R> implements ServiceStore<R> {
         this.reader = new DatabaseSync(opts.file, { readOnly: true });
         this.reader.exec('PRAGMA busy_timeout = 5000;');
         this.readerStmts = {
-          pending: this.reader.prepare('SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?'),
+          pending: this.reader.prepare(
+            'SELECT id, topic, type, msg_key, properties, payload, event_time, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
+          ),
           depth: this.reader.prepare('SELECT COUNT(*) AS n FROM outbox'),
         };
         this.readerStmts.pending.setReadBigInts(true);
@@ -214,7 +222,9 @@ function lockDatabase(file: string): string {
       return lock;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new ConfigError(`cannot lock database ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'Choose a writable place with --db.' });
+        throw new ConfigError(`cannot lock database ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+          hint: 'Choose a writable place with --db.',
+        });
       }
       const owner = Number(readFileSync(lock, 'utf8').trim());
       if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
@@ -236,7 +246,16 @@ function openDatabase(file: string): DatabaseSync {
   }
 }
 
-type PendingRow = { id: bigint; topic: string; type: string; msg_key: string | null; properties: string; payload: Uint8Array; event_time: bigint; created_at: bigint };
+type PendingRow = {
+  id: bigint;
+  topic: string;
+  type: string;
+  msg_key: string | null;
+  properties: string;
+  payload: Uint8Array;
+  event_time: bigint;
+  created_at: bigint;
+};
 
 function toRows(rows: unknown[]): OutboxRow[] {
   return (rows as PendingRow[]).map((r) => ({

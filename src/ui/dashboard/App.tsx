@@ -171,9 +171,16 @@ function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size
   );
 
   const keyLine = editingFilter ? (
-    <Text color={t.accent}>{fit(`/${filterText}█   Enter apply · Esc clear  (words match type, correlation id, text; type:… cid:… topic:… kind:…)`, width)}</Text>
+    <Text color={t.accent}>
+      {fit(`/${filterText}█   Enter apply · Esc clear  (words match type, correlation id, text; type:… cid:… topic:… kind:…)`, width)}
+    </Text>
   ) : (
-    <Text dimColor={t.dim}>{fit(view === 'trace' ? 'Esc back · j/k scroll · ? help · q quit' : '↑↓/jk move · Tab panel · Enter open trace · / filter · p pause feed · ? help · q quit', width)}</Text>
+    <Text dimColor={t.dim}>
+      {fit(
+        view === 'trace' ? 'Esc back · j/k scroll · ? help · q quit' : '↑↓/jk move · Tab panel · Enter open trace · / filter · p pause feed · ? help · q quit',
+        width,
+      )}
+    </Text>
   );
 
   let main;
@@ -220,7 +227,9 @@ function Dashboard({ store, onQuit, traceLayout = traceLines, color = true, size
   return (
     <Box flexDirection="column" width={width} height={height}>
       {header}
-      <Box height={body} flexDirection="column">{main}</Box>
+      <Box height={body} flexDirection="column">
+        {main}
+      </Box>
       {keyLine}
     </Box>
   );

@@ -38,7 +38,10 @@ export class DeadLetterGroups {
     }
     g.count++;
     this.total++;
-    if (at >= g.lastSeen) { g.lastSeen = at; g.exampleCorrelationId = m.correlationId; }
+    if (at >= g.lastSeen) {
+      g.lastSeen = at;
+      g.exampleCorrelationId = m.correlationId;
+    }
     g.firstSeen = Math.min(g.firstSeen, at);
   }
 
@@ -47,7 +50,10 @@ export class DeadLetterGroups {
   }
 
   list(n: number): DeadLetterGroupView[] {
-    return [...this.groups.values()].sort((a, b) => b.count - a.count || b.lastSeen - a.lastSeen).slice(0, n).map((g) => ({ ...g }));
+    return [...this.groups.values()]
+      .sort((a, b) => b.count - a.count || b.lastSeen - a.lastSeen)
+      .slice(0, n)
+      .map((g) => ({ ...g }));
   }
 
   private evictOldest(): void {

@@ -14,17 +14,27 @@ export interface MessageFilter {
 export const NO_FILTER: MessageFilter = { text: '', matches: () => true };
 
 export function parseFilter(text: string): MessageFilter {
-  const words = text.trim().toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   if (words.length === 0) return NO_FILTER;
   const tests = words.map((word): ((m: ObservedMessage) => boolean) => {
     const colon = word.indexOf(':');
     const scope = colon > 0 ? word.slice(0, colon) : '';
     const needle = colon > 0 ? word.slice(colon + 1) : word;
     switch (scope) {
-      case 'type': return (m) => m.type.toLowerCase().includes(needle);
-      case 'cid': case 'corr': case 'correlation': return (m) => m.correlationId.toLowerCase().includes(needle);
-      case 'topic': return (m) => m.topic.toLowerCase().includes(needle);
-      case 'kind': return (m) => m.kind.includes(needle);
+      case 'type':
+        return (m) => m.type.toLowerCase().includes(needle);
+      case 'cid':
+      case 'corr':
+      case 'correlation':
+        return (m) => m.correlationId.toLowerCase().includes(needle);
+      case 'topic':
+        return (m) => m.topic.toLowerCase().includes(needle);
+      case 'kind':
+        return (m) => m.kind.includes(needle);
       default:
         return (m) =>
           m.type.toLowerCase().includes(word) ||

@@ -114,8 +114,18 @@ export function reduceKey(s: UiState, input: string, key: KeyFlags, ctx: KeyCont
  * arrive as one string ("/cid:abc\r"); apply them one at a time, as if typed slowly.
  */
 export function reduceInput(s: UiState, input: string, key: KeyFlags, ctx: KeyContext): UiState | 'quit' {
-  const special = key.ctrl || key.meta || key.escape || key.return || key.tab || key.backspace || key.delete
-    || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow;
+  const special =
+    key.ctrl ||
+    key.meta ||
+    key.escape ||
+    key.return ||
+    key.tab ||
+    key.backspace ||
+    key.delete ||
+    key.upArrow ||
+    key.downArrow ||
+    key.leftArrow ||
+    key.rightArrow;
   if (special || input.length <= 1) return reduceKey(s, input, key, ctx);
   let cur: UiState = s;
   for (const ch of input) {

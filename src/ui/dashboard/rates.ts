@@ -23,7 +23,10 @@ export class RateSeries {
 
   advance(nowMs: number): void {
     const sec = Math.floor(nowMs / 1000);
-    if (this.head === 0) { this.head = sec; return; }
+    if (this.head === 0) {
+      this.head = sec;
+      return;
+    }
     const shift = sec - this.head;
     if (shift <= 0) return;
     if (shift >= RATE_WINDOW_S) this.buckets.fill(0);
@@ -44,7 +47,10 @@ export class RateSeries {
   }
 }
 
-export interface BacklogSample { at: number; backlog: number }
+export interface BacklogSample {
+  at: number;
+  backlog: number;
+}
 
 /** The backlog's direction and speed over the recent samples (at most 15 s back). */
 export function backlogTrend(ring: RingBuffer<BacklogSample> | undefined): { trend: BacklogTrend; perSec: number } {

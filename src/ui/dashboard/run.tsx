@@ -14,7 +14,6 @@ export interface RunDashboardOptions {
   maxFps?: number;
 }
 
-
 /**
  * Node flags the dashboard runs with. Under a steady flood V8 grows the young generation to
  * its maximum (over 100 MB on a machine with plenty of memory) and lets the old generation

@@ -9,15 +9,7 @@
  */
 import { SERVICES, type ServiceName } from '../../config/index.js';
 import { serviceSubscription, commandTopicOf } from '../../core/topics.js';
-import type {
-  ConnectionState,
-  MonitorSink,
-  ObservedMessage,
-  SourceInfo,
-  StatsSnapshot,
-  TopicStats,
-  WatchedTopic,
-} from '../../core/monitor.js';
+import type { ConnectionState, MonitorSink, ObservedMessage, SourceInfo, StatsSnapshot, TopicStats, WatchedTopic } from '../../core/monitor.js';
 import { RingBuffer } from './ring.js';
 import { NO_FILTER, type MessageFilter } from './filter.js';
 import { backlogTrend, RateSeries, type BacklogSample, type BacklogTrend } from './rates.js';
@@ -149,7 +141,7 @@ export class DashboardStore implements MonitorSink {
     const next = { ...this.conn, ...c };
     if (c.detail === undefined && (c.broker === 'connected' || c.admin === 'ok')) {
       // A recovered link clears the error line unless the other link is still down.
-      const otherDown = (c.broker === 'connected' ? next.admin === 'unreachable' : next.broker !== 'connected');
+      const otherDown = c.broker === 'connected' ? next.admin === 'unreachable' : next.broker !== 'connected';
       if (!otherDown) delete next.detail;
     }
     if (next.broker !== this.conn.broker || next.admin !== this.conn.admin) this.connSince = this.now();
@@ -194,10 +186,12 @@ export class DashboardStore implements MonitorSink {
         seen: series.total,
         brokerRateIn: st?.msgRateIn,
         exists: st ? st.exists : undefined,
-        subscriptions: (st?.subscriptions ?? []).filter((s) => s.durable).map((s) => {
-          const { trend, perSec } = backlogTrend(this.backlog.get(`${t.short}\u0000${s.name}`));
-          return { name: s.name, backlog: s.backlog, consumers: s.consumers, trend, trendPerSec: perSec };
-        }),
+        subscriptions: (st?.subscriptions ?? [])
+          .filter((s) => s.durable)
+          .map((s) => {
+            const { trend, perSec } = backlogTrend(this.backlog.get(`${t.short}\u0000${s.name}`));
+            return { name: s.name, backlog: s.backlog, consumers: s.consumers, trend, trendPerSec: perSec };
+          }),
       };
     });
   }

@@ -66,7 +66,10 @@ export interface WorkflowLimits {
 export class WorkflowTracker {
   private readonly map = new Map<string, WorkflowState>();
 
-  constructor(private readonly limits: WorkflowLimits, private readonly now: () => number) {}
+  constructor(
+    private readonly limits: WorkflowLimits,
+    private readonly now: () => number,
+  ) {}
 
   get size(): number {
     return this.map.size;

@@ -54,9 +54,12 @@ export function brokerProgressText(p: BrokerProgress): string {
       return p.bytes === 0
         ? `Fetching Pulsar ${p.version} from Maven Central (about 240 MB, once)…`
         : `Fetching Pulsar ${p.version} from Maven Central: ${(p.bytes / 1e6).toFixed(0)} MB (${p.percent}%), ${p.seconds.toFixed(0)} s`;
-    case 'unpack': return `Unpacking Pulsar ${p.version}…`;
-    case 'cached': return `Pulsar ${p.version} cached in ${p.dir} (${p.seconds.toFixed(1)} s)`;
-    case 'start': return `Starting Pulsar ${p.version} on ${p.serviceUrl} (${p.seconds.toFixed(0)} s)…`;
+    case 'unpack':
+      return `Unpacking Pulsar ${p.version}…`;
+    case 'cached':
+      return `Pulsar ${p.version} cached in ${p.dir} (${p.seconds.toFixed(1)} s)`;
+    case 'start':
+      return `Starting Pulsar ${p.version} on ${p.serviceUrl} (${p.seconds.toFixed(0)} s)…`;
   }
 }
 
@@ -85,7 +88,9 @@ export function clusterUpLines(r: ClusterUpResult, c: ChalkInstance): string[] {
 }
 
 function portsText(ports: Record<string, number>): string {
-  return Object.entries(ports).map(([k, v]) => `${k} ${v}`).join(', ');
+  return Object.entries(ports)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 }
 
 export function clusterStatusLines(s: ClusterStatus, owners: TopicOwner[] | undefined, c: ChalkInstance): string[] {
@@ -93,7 +98,10 @@ export function clusterStatusLines(s: ClusterStatus, owners: TopicOwner[] | unde
   const lines = [
     `Cluster ${s.cluster}: ${s.ready ? 'ready' : s.running ? 'degraded' : 'stopped'} — Pulsar ${s.version}, since ${s.startedAt}`,
     `  ${'process'.padEnd(10)} ${'role'.padEnd(9)} ${'pid'.padEnd(7)} ${'state'.padEnd(5)} ${'rss'.padEnd(7)} ports`,
-    ...s.processes.map((p) => `  ${p.name.padEnd(10)} ${p.role.padEnd(9)} ${String(p.pid).padEnd(7)} ${p.up ? c.green('up   ') : c.red('down ')} ${(p.rssMb !== undefined ? `${p.rssMb} MB` : '-').padEnd(7)} ${portsText(p.ports)}`),
+    ...s.processes.map(
+      (p) =>
+        `  ${p.name.padEnd(10)} ${p.role.padEnd(9)} ${String(p.pid).padEnd(7)} ${p.up ? c.green('up   ') : c.red('down ')} ${(p.rssMb !== undefined ? `${p.rssMb} MB` : '-').padEnd(7)} ${portsText(p.ports)}`,
+    ),
     `  active brokers  ${s.activeBrokers.length ? s.activeBrokers.join(', ') : 'none'}`,
     `  service URL     ${s.serviceUrl}`,
     `  data            ${s.dataDir} (${mb(s.dataBytes)})`,
@@ -118,6 +126,7 @@ export function startLine(r: { name: string; pid: number; seconds: number }, c: 
 }
 
 export function unloadLine(r: UnloadResult, c: ChalkInstance): string {
-  if (r.to) return `${c.green('✔')} unloaded ${r.kind} ${r.target} (bundle${r.bundles!.length === 1 ? '' : 's'} ${r.bundles!.join(', ')}) to ${r.to} in ${r.seconds.toFixed(2)} s`;
+  if (r.to)
+    return `${c.green('✔')} unloaded ${r.kind} ${r.target} (bundle${r.bundles!.length === 1 ? '' : 's'} ${r.bundles!.join(', ')}) to ${r.to} in ${r.seconds.toFixed(2)} s`;
   return `${c.green('✔')} unloaded ${r.kind} ${r.target} in ${r.seconds.toFixed(2)} s; its next lookup picks an owner`;
 }

@@ -29,7 +29,10 @@ export class Checklist {
   private lastHint: string | undefined;
 
   /** `width`: the name column (the longest name the list will show). */
-  constructor(private readonly color: ChalkInstance, private readonly width: number) {}
+  constructor(
+    private readonly color: ChalkInstance,
+    private readonly width: number,
+  ) {}
 
   /** The lines for one step (one, or two with a hint). */
   lines(item: ChecklistItem): string[] {
@@ -46,12 +49,19 @@ export class Checklist {
   private mark(status: ChecklistStatus): string {
     const c = this.color;
     switch (status) {
-      case 'ok': case 'created': return c.green('✔');
-      case 'updated': return c.yellow('↻');
-      case 'exists': return c.dim('·');
-      case 'warn': return c.yellow('!');
-      case 'failed': return c.red('✖');
-      case 'skipped': return c.dim('-');
+      case 'ok':
+      case 'created':
+        return c.green('✔');
+      case 'updated':
+        return c.yellow('↻');
+      case 'exists':
+        return c.dim('·');
+      case 'warn':
+        return c.yellow('!');
+      case 'failed':
+        return c.red('✖');
+      case 'skipped':
+        return c.dim('-');
     }
   }
 
@@ -61,9 +71,12 @@ export class Checklist {
     // An action says what it did (the detail in brackets); a verdict says what it found.
     if (ACTIONS.has(item.status)) return c.dim(detail ? `${item.status} (${detail})` : item.status);
     switch (item.status) {
-      case 'failed': return c.red(detail || 'failed');
-      case 'skipped': return c.dim(detail ? `skipped: ${detail}` : 'skipped');
-      default: return detail;
+      case 'failed':
+        return c.red(detail || 'failed');
+      case 'skipped':
+        return c.dim(detail ? `skipped: ${detail}` : 'skipped');
+      default:
+        return detail;
     }
   }
 }

@@ -1,6 +1,10 @@
 /** `miso config list | get` as text. Values arrive masked (tokens) from the commands. */
 
-export interface ProfileListing { name: string; current: boolean; settings: Record<string, unknown> }
+export interface ProfileListing {
+  name: string;
+  current: boolean;
+  settings: Record<string, unknown>;
+}
 
 export function profileListLines(profiles: readonly ProfileListing[]): string[] {
   if (!profiles.length) return ['No profiles yet. `miso broker up` creates "local"; `miso config set serviceUrl <url> --profile <name>` creates any other.'];

@@ -31,12 +31,16 @@ export function demoLines(report: DemoReport, c: ChalkInstance, o: DemoRenderOpt
   );
   const b = report.books;
   if (b.commission && b.payment) {
-    lines.push(c.bold('All demo runs (the services\' own books)'));
-    lines.push(`  campaigns ${b.campaign?.campaigns ?? '?'}, tracking events ${b.tracking?.tracking_events ?? '?'}, commissions ${b.commission.commissions} (${money(b.commission.commission_amount_minor ?? 0)} USD), payouts ${b.payment.paid} (${money(b.payment.paid_amount_minor ?? 0)} USD)`);
+    lines.push(c.bold("All demo runs (the services' own books)"));
+    lines.push(
+      `  campaigns ${b.campaign?.campaigns ?? '?'}, tracking events ${b.tracking?.tracking_events ?? '?'}, commissions ${b.commission.commissions} (${money(b.commission.commission_amount_minor ?? 0)} USD), payouts ${b.payment.paid} (${money(b.payment.paid_amount_minor ?? 0)} USD)`,
+    );
   }
   lines.push('', `Watch it live: ${c.bold(`miso dashboard${o.scopeFlags ? ' ' + o.scopeFlags : ''}`)}   ·   one workflow: miso trace <correlation id>`);
   if (report.kept) {
-    lines.push(`Services still running (logs under ${report.services[0]?.log.replace(/[^/]+$/, '')}); stop them with: kill ${report.services.map((s) => s.pid).join(' ')}`);
+    lines.push(
+      `Services still running (logs under ${report.services[0]?.log.replace(/[^/]+$/, '')}); stop them with: kill ${report.services.map((s) => s.pid).join(' ')}`,
+    );
   }
   return lines;
 }
@@ -44,12 +48,19 @@ export function demoLines(report: DemoReport, c: ChalkInstance, o: DemoRenderOpt
 /** The progress line for one step of the demo. */
 export function demoStepText(s: DemoStep): string {
   switch (s.step) {
-    case 'broker': return 'no broker answers: starting the local one (miso broker up)';
-    case 'init': return `init ${s.tenant}/${s.namespace}`;
-    case 'services': return s.reused ? 'using the services an earlier `miso demo --keep` left running' : 'starting the four services (miso run …)';
-    case 'campaign': return `campaign ${s.campaignId}: create, add two videos`;
-    case 'tracking': return `tracking: ${s.views} views, ${s.clicks} clicks, ${s.conversions} conversions per video`;
-    case 'waiting': return `waiting for ${s.workflows} workflows to reach payment`;
-    case 'stopping': return 'stopping the services';
+    case 'broker':
+      return 'no broker answers: starting the local one (miso broker up)';
+    case 'init':
+      return `init ${s.tenant}/${s.namespace}`;
+    case 'services':
+      return s.reused ? 'using the services an earlier `miso demo --keep` left running' : 'starting the four services (miso run …)';
+    case 'campaign':
+      return `campaign ${s.campaignId}: create, add two videos`;
+    case 'tracking':
+      return `tracking: ${s.views} views, ${s.clicks} clicks, ${s.conversions} conversions per video`;
+    case 'waiting':
+      return `waiting for ${s.workflows} workflows to reach payment`;
+    case 'stopping':
+      return 'stopping the services';
   }
 }

@@ -4,16 +4,25 @@ import type { DeadLetter, DeadLetterGroup, FollowedReplay, ReplayResult, ReplayS
 import { jsonReplacer } from '../output.js';
 
 /** Three lines per dead letter and a closing line; one line when there is none. */
-export function deadLetterListLines(letters: readonly DeadLetter[], c: ChalkInstance, where: { tenant: string; namespace: string; since?: string | undefined }): string[] {
+export function deadLetterListLines(
+  letters: readonly DeadLetter[],
+  c: ChalkInstance,
+  where: { tenant: string; namespace: string; since?: string | undefined },
+): string[] {
   if (letters.length === 0) return [`No dead letters in ${where.tenant}/${where.namespace}${where.since ? ` in the last ${where.since}` : ''}.`];
   const lines: string[] = [];
   for (const d of letters) {
     const type = d.envelope?.type ?? d.properties.type ?? 'undecodable';
     const corr = d.envelope?.correlation_id ?? d.properties.correlation_id;
-    lines.push(`${c.bold(d.id)}  ${c.dim(new Date(d.deadLetteredAt).toISOString())}  ${d.service}  ${d.envelope ? type : c.red(type)}${corr ? c.dim(`  wf ${corr.slice(0, 8)}`) : ''}`);
+    lines.push(
+      `${c.bold(d.id)}  ${c.dim(new Date(d.deadLetteredAt).toISOString())}  ${d.service}  ${d.envelope ? type : c.red(type)}${corr ? c.dim(`  wf ${corr.slice(0, 8)}`) : ''}`,
+    );
     lines.push(`  ${c.dim('from')} ${d.originTopic ?? '?'} ${c.dim(d.originMessageId ?? '')}  ${c.dim('redeliveries')} ${d.redeliveryCount ?? '≥ max'}`);
     lines.push(`  ${c.dim('error')} ${d.lastError}`);
-    if (d.replayed.length) lines.push(`  ${c.yellow('replayed')} ${d.replayed.length}× ${c.dim(`last ${new Date(d.replayed.at(-1)!.at).toISOString()} as ${d.replayed.at(-1)!.messageId}`)}`);
+    if (d.replayed.length)
+      lines.push(
+        `  ${c.yellow('replayed')} ${d.replayed.length}× ${c.dim(`last ${new Date(d.replayed.at(-1)!.at).toISOString()} as ${d.replayed.at(-1)!.messageId}`)}`,
+      );
   }
   lines.push(c.dim(`${letters.length} dead letter(s). \`miso dlq show <id>\` for one, \`miso dlq replay <id>\` or \`--all\` to send back.`));
   return lines;
@@ -22,9 +31,16 @@ export function deadLetterListLines(letters: readonly DeadLetter[], c: ChalkInst
 /** One dead letter: a table of where it came from and why, then the message decoded. `json` is `deadLetterJson(d)`. */
 export function deadLetterLines(d: DeadLetter, json: Record<string, unknown>, c: ChalkInstance): string[] {
   const rows: [string, unknown][] = [
-    ['id', d.id], ['service', d.service], ['dead-lettered', json.dead_lettered_at], ['origin topic', d.originTopic],
-    ['origin message', d.originMessageId], ['redeliveries', d.redeliveryCount ?? '≥ max'], ['last error', d.lastError],
-    ['type', json.type], ['correlation id', json.correlation_id], ['key', d.key],
+    ['id', d.id],
+    ['service', d.service],
+    ['dead-lettered', json.dead_lettered_at],
+    ['origin topic', d.originTopic],
+    ['origin message', d.originMessageId],
+    ['redeliveries', d.redeliveryCount ?? '≥ max'],
+    ['last error', d.lastError],
+    ['type', json.type],
+    ['correlation id', json.correlation_id],
+    ['key', d.key],
     ['replayed', d.replayed.length ? d.replayed.map((r) => `${new Date(r.at).toISOString()} as ${r.messageId}`).join(', ') : 'never'],
   ];
   const lines = rows.map(([k, v]) => `${c.dim(k.padEnd(15))} ${String(v ?? '-')}`);
@@ -34,14 +50,22 @@ export function deadLetterLines(d: DeadLetter, json: Record<string, unknown>, c:
 }
 
 export function replayLines(results: readonly ReplayResult[], dryRun: boolean, c: ChalkInstance): string[] {
-  const lines = results.map((r) => `${dryRun ? c.yellow('would replay') : c.green('✔ replayed')} ${r.id} ${r.type ?? 'undecodable'} → ${r.to}${r.messageId ? c.dim(` as ${r.messageId}`) : ''}${r.correlationId ? c.dim(`  (trace: miso trace ${r.correlationId})`) : ''}`);
+  const lines = results.map(
+    (r) =>
+      `${dryRun ? c.yellow('would replay') : c.green('✔ replayed')} ${r.id} ${r.type ?? 'undecodable'} → ${r.to}${r.messageId ? c.dim(` as ${r.messageId}`) : ''}${r.correlationId ? c.dim(`  (trace: miso trace ${r.correlationId})`) : ''}`,
+  );
   if (results.length === 0) lines.push('Nothing to replay.');
-  else if (!dryRun) lines.push(c.dim(`${results.length} replayed; each service handles a command id once, so a replay of something already handled changes nothing.`));
+  else if (!dryRun)
+    lines.push(c.dim(`${results.length} replayed; each service handles a command id once, so a replay of something already handled changes nothing.`));
   return lines;
 }
 
 /** `miso dlq groups`: one block per group, largest first. */
-export function groupLines(groups: readonly DeadLetterGroup<DeadLetter>[], c: ChalkInstance, where: { tenant: string; namespace: string; since?: string | undefined }): string[] {
+export function groupLines(
+  groups: readonly DeadLetterGroup<DeadLetter>[],
+  c: ChalkInstance,
+  where: { tenant: string; namespace: string; since?: string | undefined },
+): string[] {
   if (groups.length === 0) return [`No dead letters in ${where.tenant}/${where.namespace}${where.since ? ` in the last ${where.since}` : ''}.`];
   const lines: string[] = [];
   for (const g of groups) {
@@ -58,8 +82,15 @@ export function groupLines(groups: readonly DeadLetterGroup<DeadLetter>[], c: Ch
 
 export function groupJson(g: DeadLetterGroup<DeadLetter>): Record<string, unknown> {
   return {
-    id: g.id, service: g.service, type: g.type, schema_version: g.schemaVersion, error: g.error, count: g.count, replayed: g.replayed,
-    first_seen: new Date(g.firstSeen).toISOString(), last_seen: new Date(g.lastSeen).toISOString(),
+    id: g.id,
+    service: g.service,
+    type: g.type,
+    schema_version: g.schemaVersion,
+    error: g.error,
+    count: g.count,
+    replayed: g.replayed,
+    first_seen: new Date(g.firstSeen).toISOString(),
+    last_seen: new Date(g.lastSeen).toISOString(),
     example: { id: g.example.id, last_error: g.example.lastError, correlation_id: g.example.envelope?.correlation_id ?? null },
     dead_letters: g.letters.map((d) => d.id),
   };
@@ -67,7 +98,9 @@ export function groupJson(g: DeadLetterGroup<DeadLetter>): Record<string, unknow
 
 /** The line before a replay: what the frozen snapshot holds. */
 export function snapshotLine(sel: ReplaySelection, c: ChalkInstance): string {
-  const what = sel.group ? `group ${sel.group.id} (${sel.group.service} ${sel.group.type})` : `${sel.chosen.length + sel.alreadyReplayed.length} dead letter(s)`;
+  const what = sel.group
+    ? `group ${sel.group.id} (${sel.group.service} ${sel.group.type})`
+    : `${sel.chosen.length + sel.alreadyReplayed.length} dead letter(s)`;
   const skipped = sel.alreadyReplayed.length ? `; ${sel.alreadyReplayed.length} replayed before left out (--again to include)` : '';
   return c.dim(`snapshot ${new Date(sel.snapshotAt).toISOString()}: ${what}, ${sel.chosen.length} to replay${skipped}`);
 }
@@ -81,7 +114,12 @@ export function replayProgress(p: { sent: number; total: number; elapsedMs: numb
   return `\rreplaying [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.sent}/${p.total}  ${rate.toFixed(1)}/s`;
 }
 
-const OUTCOME_LABEL: Record<FollowedReplay['outcome'], string> = { handled: 'handled', rejected: 'rejected again', 'dead-lettered': 'dead-lettered again', pending: 'still pending' };
+const OUTCOME_LABEL: Record<FollowedReplay['outcome'], string> = {
+  handled: 'handled',
+  rejected: 'rejected again',
+  'dead-lettered': 'dead-lettered again',
+  pending: 'still pending',
+};
 
 /** The outcome table of `replay --wait`: counts, then the ones that did not get handled. */
 export function outcomeLines(outcomes: readonly FollowedReplay[], c: ChalkInstance): string[] {

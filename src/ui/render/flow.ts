@@ -7,7 +7,10 @@ import type { Flow } from '../../core/flow/format.js';
 import type { FlowVerdict } from '../../core/flow/run.js';
 import { ms } from './trace.js';
 
-export interface VerifiedFile { file: string; verdict: FlowVerdict }
+export interface VerifiedFile {
+  file: string;
+  verdict: FlowVerdict;
+}
 
 export function renderRecorded(flow: Flow, file: string, color: ChalkInstance): string[] {
   const roots = flow.roots.map((r) => r.node).join(', ');
@@ -41,16 +44,26 @@ export function verifyJson(results: readonly VerifiedFile[]): unknown {
   return {
     ok: results.every((r) => r.verdict.ok),
     flows: results.map(({ file, verdict: v }) => ({
-      file, name: v.name, ok: v.ok, correlation_id: v.correlationId, expected: v.expected, matched: v.matched,
-      duration_ms: v.durationMs, slowest_hop_ms: v.slowestMs, failures: v.failures,
+      file,
+      name: v.name,
+      ok: v.ok,
+      correlation_id: v.correlationId,
+      expected: v.expected,
+      matched: v.matched,
+      duration_ms: v.durationMs,
+      slowest_hop_ms: v.slowestMs,
+      failures: v.failures,
     })),
   };
 }
 
 function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
-    // Characters XML 1.0 does not allow at all.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return (
+    text
+      .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
+      // Characters XML 1.0 does not allow at all.
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  );
 }
 
 /** JUnit XML: one <testcase> per flow; a failing flow has one <failure> listing every failure. */
@@ -64,11 +77,16 @@ export function junitXml(results: readonly VerifiedFile[]): string {
   ];
   for (const { file, verdict: v } of results) {
     const head = `    <testcase classname="flows" name="${xml(v.name)}" file="${xml(file)}" time="${(v.durationMs / 1000).toFixed(3)}"`;
-    if (v.ok) { out.push(`${head}/>`); continue; }
+    if (v.ok) {
+      out.push(`${head}/>`);
+      continue;
+    }
     const first = v.failures[0]?.message ?? 'failed';
     const summary = v.failures.length > 1 ? `${first} (and ${v.failures.length - 1} more)` : first;
     out.push(`${head}>`);
-    out.push(`      <failure message="${xml(summary)}" type="${xml(v.failures[0]?.kind ?? 'failure')}">${xml([...v.failures.map((f) => f.message), `workflow ${v.correlationId}`].join('\n'))}</failure>`);
+    out.push(
+      `      <failure message="${xml(summary)}" type="${xml(v.failures[0]?.kind ?? 'failure')}">${xml([...v.failures.map((f) => f.message), `workflow ${v.correlationId}`].join('\n'))}</failure>`,
+    );
     out.push('    </testcase>');
   }
   out.push('  </testsuite>', '</testsuites>');

@@ -26,11 +26,16 @@ export function kindOf(m: ShownMessage): MessageKind | 'dead-letter' | 'undecoda
 
 export function paint(color: ChalkInstance, kind: ReturnType<typeof kindOf>, text: string): string {
   switch (kind) {
-    case 'command': return color.cyan(text);
-    case 'event': return color.green(text);
-    case 'rejection': return color.red(text);
-    case 'dead-letter': return color.magenta(text);
-    default: return color.yellow(text);
+    case 'command':
+      return color.cyan(text);
+    case 'event':
+      return color.green(text);
+    case 'rejection':
+      return color.red(text);
+    case 'dead-letter':
+      return color.magenta(text);
+    default:
+      return color.yellow(text);
   }
 }
 
@@ -73,34 +78,58 @@ export function keyFields(type: string, payload: unknown): string {
   const p = payload as Record<string, unknown>;
   const q = (v: unknown): string => (typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v));
   const parts: string[] = [];
-  const add = (name: string, v: unknown): void => { if (v !== undefined && v !== null && v !== '') parts.push(`${name}=${q(v)}`); };
-  const addMoney = (name: string, minor: unknown, currency: unknown): void => { if (minor !== undefined && minor !== null) parts.push(`${name}=${money(minor, currency)}`); };
+  const add = (name: string, v: unknown): void => {
+    if (v !== undefined && v !== null && v !== '') parts.push(`${name}=${q(v)}`);
+  };
+  const addMoney = (name: string, minor: unknown, currency: unknown): void => {
+    if (minor !== undefined && minor !== null) parts.push(`${name}=${money(minor, currency)}`);
+  };
   switch (type) {
-    case 'campaign.create.command.v1': case 'campaign.created.v1':
-      add('campaign', p.campaign_id); add('name', p.name); add('owner', p.user_id);
+    case 'campaign.create.command.v1':
+    case 'campaign.created.v1':
+      add('campaign', p.campaign_id);
+      add('name', p.name);
+      add('owner', p.user_id);
       addMoney('budget', p.budget_minor, p.currency);
       break;
-    case 'campaign.add_video.command.v1': case 'video.added.v1':
-      add('campaign', p.campaign_id); add('video', p.video_id); add('title', p.title);
+    case 'campaign.add_video.command.v1':
+    case 'video.added.v1':
+      add('campaign', p.campaign_id);
+      add('video', p.video_id);
+      add('title', p.title);
       break;
-    case 'tracking.create_event.command.v1': case 'tracking_event.created.v1':
-      add('event', p.tracking_event_id); add('type', p.event_type); add('campaign', p.campaign_id);
+    case 'tracking.create_event.command.v1':
+    case 'tracking_event.created.v1':
+      add('event', p.tracking_event_id);
+      add('type', p.event_type);
+      add('campaign', p.campaign_id);
       addMoney('sale', p.sale_amount_minor, p.currency);
       break;
     case 'commission.calculate.command.v1':
-      add('commission', p.commission_id); add('event', p.tracking_event_id); add('type', p.event_type);
+      add('commission', p.commission_id);
+      add('event', p.tracking_event_id);
+      add('type', p.event_type);
       break;
     case 'commission.calculated.v1':
-      add('commission', p.commission_id); addMoney('amount', p.amount_minor, p.currency); add('rule', p.rule);
+      add('commission', p.commission_id);
+      addMoney('amount', p.amount_minor, p.currency);
+      add('rule', p.rule);
       break;
     case 'payment.process.command.v1':
-      add('payment', p.payment_id); add('commission', p.commission_id); addMoney('amount', p.amount_minor, p.currency);
+      add('payment', p.payment_id);
+      add('commission', p.commission_id);
+      addMoney('amount', p.amount_minor, p.currency);
       break;
     case 'payment.processed.v1':
-      add('payment', p.payment_id); add('status', p.status); addMoney('amount', p.amount_minor, p.currency); add('ref', p.provider_reference);
+      add('payment', p.payment_id);
+      add('status', p.status);
+      addMoney('amount', p.amount_minor, p.currency);
+      add('ref', p.provider_reference);
       break;
     case 'command.rejected.v1':
-      add('command', p.command_type); add('reason', p.reason_code); add('message', p.message);
+      add('command', p.command_type);
+      add('reason', p.reason_code);
+      add('message', p.message);
       break;
     default:
       for (const [k, v] of Object.entries(p).slice(0, 3)) if (typeof v !== 'object') add(k, v);
@@ -119,7 +148,8 @@ export function prettyLine(m: ShownMessage, color: ChalkInstance, opts: { ref?: 
   const env = m.envelope;
   const mark = m.deadLetter ? color.magenta('DLQ ') : m.error ? color.yellow('?? ') : '';
   const fields = m.error ? m.error : keyFields(env.type, env.payload);
-  const line = `${color.dim(clock(m.publishTime))} ${topic.padEnd(18)} ${mark}${paint(color, kind, env.type.padEnd(32))} ${color.dim('wf:' + shortId(env.correlation_id))} ${fields}`.trimEnd();
+  const line =
+    `${color.dim(clock(m.publishTime))} ${topic.padEnd(18)} ${mark}${paint(color, kind, env.type.padEnd(32))} ${color.dim('wf:' + shortId(env.correlation_id))} ${fields}`.trimEnd();
   return opts.ref ? `${line}  ${color.dim(`--from ${env.id}`)}` : line;
 }
 
@@ -138,7 +168,10 @@ let lastIsoMs = NaN;
 let lastIso = '';
 function iso(ms: number): string {
   // Messages of one batch share a publish time: format it once.
-  if (ms !== lastIsoMs) { lastIsoMs = ms; lastIso = new Date(ms).toISOString(); }
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
   return lastIso;
 }
 
@@ -158,7 +191,10 @@ function metaHead(topic: string, ms: number): string {
 let lastKey: string | undefined;
 let lastKeyJson = '';
 function quotedKey(key: string): string {
-  if (key !== lastKey) { lastKey = key; lastKeyJson = JSON.stringify(key); }
+  if (key !== lastKey) {
+    lastKey = key;
+    lastKeyJson = JSON.stringify(key);
+  }
   return lastKeyJson;
 }
 

@@ -20,5 +20,7 @@ export function serviceStartedLines(s: StartedService, c: ChalkInstance): string
 /** `left`: messages still in each service's outbox after the stop. */
 export function servicesStoppedLine(left: Record<string, number>): string {
   const pending = Object.entries(left).filter(([, n]) => n > 0);
-  return pending.length === 0 ? 'Stopped; every outbox is empty.' : `Stopped; unpublished messages are kept and go out on the next start: ${pending.map(([s, n]) => `${s} ${n}`).join(', ')}.`;
+  return pending.length === 0
+    ? 'Stopped; every outbox is empty.'
+    : `Stopped; unpublished messages are kept and go out on the next start: ${pending.map(([s, n]) => `${s} ${n}`).join(', ')}.`;
 }

@@ -3,7 +3,9 @@ import type { ChalkInstance } from 'chalk';
 import type { TrafficReport } from '../../core/schema-traffic.js';
 
 export function trafficLines(report: TrafficReport, c: ChalkInstance, dir: string | undefined): string[] {
-  const lines: string[] = [c.dim(`candidate schemas: ${dir ?? 'the built-in schemas/'} · messages ${report.since ? `since ${new Date(report.since).toISOString()}` : 'all stored'}`)];
+  const lines: string[] = [
+    c.dim(`candidate schemas: ${dir ?? 'the built-in schemas/'} · messages ${report.since ? `since ${new Date(report.since).toISOString()}` : 'all stored'}`),
+  ];
   for (const t of report.topics) {
     const mark = t.messages === 0 ? c.dim('·') : t.failed ? c.red('✖') : c.green('✔');
     const summary = t.messages === 0 ? c.dim('no stored messages') : t.failed ? c.red(`${t.failed} of ${t.messages} would break`) : `${t.messages} decode`;
@@ -17,9 +19,11 @@ export function trafficLines(report: TrafficReport, c: ChalkInstance, dir: strin
     }
   }
   const failed = report.topics.reduce((n, t) => n + t.failed, 0);
-  lines.push(failed
-    ? c.red(`${failed} of ${report.messages} stored message(s) would not read as written with the candidate schemas.`)
-    : c.green(`All ${report.messages} stored message(s) read as written with the candidate schemas.`));
+  lines.push(
+    failed
+      ? c.red(`${failed} of ${report.messages} stored message(s) would not read as written with the candidate schemas.`)
+      : c.green(`All ${report.messages} stored message(s) read as written with the candidate schemas.`),
+  );
   return lines;
 }
 

@@ -4,7 +4,11 @@ import Table from 'cli-table3';
 import type { MessageTypeInfo, SchemaCheckReport, TopicSchemaPush } from '../../core/schemas.js';
 
 function table(head: string[], color: ChalkInstance): Table.Table {
-  return new Table({ head: head.map((h) => color.bold(h)), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  return new Table({
+    head: head.map((h) => color.bold(h)),
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
 }
 
 export function renderTypeList(types: MessageTypeInfo[], color: ChalkInstance): string {
@@ -25,7 +29,10 @@ export function renderTypeDetail(m: MessageTypeInfo, color: ChalkInstance): stri
   }
   lines.push(t.toString());
   if (m.kind === 'command') {
-    const example = m.fields.filter((f) => f.required).map((f) => `${f.flag} <${f.name}>`).join(' ');
+    const example = m.fields
+      .filter((f) => f.required)
+      .map((f) => `${f.flag} <${f.name}>`)
+      .join(' ');
     lines.push('', `Send one: miso send ${m.short} ${example}`);
   }
   return lines.join('\n');
@@ -44,13 +51,16 @@ export function renderCheck(report: SchemaCheckReport, color: ChalkInstance): st
     }[t.status];
     lines.push(`${mark[t.status]} ${t.topic.padEnd(20)} ${what} ${color.dim(`· ${versions}`)}`);
     for (const p of t.problems) lines.push(`    ${color.red('✖')} v${p.version}: ${p.path ? color.bold(p.path) + ' ' : ''}${p.reason}`);
-    if (t.broker && !t.broker.compatible) lines.push(`    ${color.red('broker:')} ${t.broker.reason ?? `refuses it under ${t.broker.strategy ?? 'its compatibility strategy'}`}`);
+    if (t.broker && !t.broker.compatible)
+      lines.push(`    ${color.red('broker:')} ${t.broker.reason ?? `refuses it under ${t.broker.strategy ?? 'its compatibility strategy'}`}`);
   }
   return lines;
 }
 
 export function renderPush(pushed: TopicSchemaPush[], color: ChalkInstance): string[] {
-  return pushed.map((p) => (p.action === 'registered'
-    ? `${color.green('✔')} ${p.topic.padEnd(20)} registered as version ${p.version}`
-    : `${color.dim('·')} ${p.topic.padEnd(20)} unchanged (version ${p.version})`));
+  return pushed.map((p) =>
+    p.action === 'registered'
+      ? `${color.green('✔')} ${p.topic.padEnd(20)} registered as version ${p.version}`
+      : `${color.dim('·')} ${p.topic.padEnd(20)} unchanged (version ${p.version})`,
+  );
 }

@@ -50,11 +50,17 @@ export function sendJson(sent: readonly Published[], wait?: WaitResult): Record<
   if (wait) {
     const sentIds = new Set(sent.map((s) => s.id));
     out.complete = wait.complete;
-    out.events = wait.messages.filter((m) => !sentIds.has(m.envelope!.id)).map((m) => {
-      const trace = wait.traces.find((t) => t.correlationId === m.envelope!.correlation_id);
-      const node = trace?.nodes.find((n) => n.message.id === m.envelope!.id);
-      return { ...jsonRecord(m), latency_ms: node?.latencyMs ?? null, since_start_ms: trace?.startedAt !== undefined ? m.publishTime - trace.startedAt : null };
-    });
+    out.events = wait.messages
+      .filter((m) => !sentIds.has(m.envelope!.id))
+      .map((m) => {
+        const trace = wait.traces.find((t) => t.correlationId === m.envelope!.correlation_id);
+        const node = trace?.nodes.find((n) => n.message.id === m.envelope!.id);
+        return {
+          ...jsonRecord(m),
+          latency_ms: node?.latencyMs ?? null,
+          since_start_ms: trace?.startedAt !== undefined ? m.publishTime - trace.startedAt : null,
+        };
+      });
     out.traces = wait.traces.map(traceJson);
   }
   return out;

@@ -37,7 +37,9 @@ export function renderTrace(trace: Trace, color: ChalkInstance): string[] {
     if (node.copies > 1 && !node.deadLettered) marks.push(color.dim(`×${node.copies}`));
     if (m.id === slow) marks.push(color.yellow('← slowest'));
     const fields = keyFields(m.type, m.payload);
-    lines.push(`${prefix}${branch}${paint(color, kind, m.type)} ${color.dim(shortTopicName(m.topic))} ${color.dim(clock(m.publishTime ?? m.timestamp))}${latency ? ' ' + color.bold(latency) : ''}${fields ? '  ' + fields : ''}${marks.length ? '  ' + marks.join(' ') : ''}`);
+    lines.push(
+      `${prefix}${branch}${paint(color, kind, m.type)} ${color.dim(shortTopicName(m.topic))} ${color.dim(clock(m.publishTime ?? m.timestamp))}${latency ? ' ' + color.bold(latency) : ''}${fields ? '  ' + fields : ''}${marks.length ? '  ' + marks.join(' ') : ''}`,
+    );
     const childPrefix = root ? prefix : prefix + (last ? '   ' : '│  ');
     node.children.forEach((c, i) => walk(c, childPrefix, i === node.children.length - 1, false));
   };
@@ -70,7 +72,15 @@ export function traceJson(trace: Trace): Record<string, unknown> {
     started_at: trace.startedAt ?? null,
     ended_at: trace.endedAt ?? null,
     duration_ms: trace.durationMs,
-    slowest_hop: trace.slowestHop ? { from: trace.slowestHop.from.id, to: trace.slowestHop.to.id, from_type: trace.slowestHop.from.type, to_type: trace.slowestHop.to.type, ms: trace.slowestHop.ms } : null,
+    slowest_hop: trace.slowestHop
+      ? {
+          from: trace.slowestHop.from.id,
+          to: trace.slowestHop.to.id,
+          from_type: trace.slowestHop.from.type,
+          to_type: trace.slowestHop.to.type,
+          ms: trace.slowestHop.ms,
+        }
+      : null,
     rejected: trace.rejectedCount,
     dead_lettered: trace.deadLetteredCount,
     roots: trace.roots.map(node),

@@ -12,7 +12,10 @@ export class LineWriter {
   private pos = 0;
   private scheduled = false;
 
-  constructor(private readonly stream: NodeJS.WritableStream = process.stdout, private readonly chunkBytes = 256 * 1024) {}
+  constructor(
+    private readonly stream: NodeJS.WritableStream = process.stdout,
+    private readonly chunkBytes = 256 * 1024,
+  ) {}
 
   /** Queue one line; returns a promise only when the caller must wait (a chunk is being written). */
   line(text: string): Promise<void> | undefined {
@@ -34,7 +37,10 @@ export class LineWriter {
     if (!this.scheduled) {
       // Live messages trickle in: do not hold them back longer than one tick.
       this.scheduled = true;
-      setImmediate(() => { this.scheduled = false; void this.flush(); });
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
     }
     return undefined;
   }

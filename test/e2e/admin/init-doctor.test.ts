@@ -9,7 +9,12 @@ import { AdminClient } from '../../../src/pulsar/admin.js';
 const tenant = uniqueName('tenant');
 const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-admin-'));
 // No profile, the test broker's URLs through the environment, as a user would set them.
-const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state'), PULSAR_SERVICE_URL: TEST_SERVICE_URL, PULSAR_ADMIN_URL: TEST_ADMIN_URL };
+const env = {
+  MISO_CONFIG_DIR: join(dir, 'config'),
+  MISO_STATE_DIR: join(dir, 'state'),
+  PULSAR_SERVICE_URL: TEST_SERVICE_URL,
+  PULSAR_ADMIN_URL: TEST_ADMIN_URL,
+};
 
 afterAll(async () => {
   await new AdminClient({ adminUrl: TEST_ADMIN_URL }).deleteTenant(tenant, { recursive: true }).catch(() => undefined);
@@ -30,7 +35,12 @@ describe('miso init and miso doctor as a process', () => {
   it('init --json creates everything and prints the report; a second run finds it all', async () => {
     const first = await miso(['init', '--tenant', tenant, '--retention-minutes', '90', '--json'], { env });
     expect(first.code, first.stderr).toBe(0);
-    const report = JSON.parse(first.stdout) as { ok: boolean; tenant: string; steps: { name: string; status: string; detail?: string }[]; counts: Record<string, number> };
+    const report = JSON.parse(first.stdout) as {
+      ok: boolean;
+      tenant: string;
+      steps: { name: string; status: string; detail?: string }[];
+      counts: Record<string, number>;
+    };
     expect(report.ok).toBe(true);
     expect(report.tenant).toBe(tenant);
     expect(report.counts.created).toBe(19);
@@ -47,7 +57,20 @@ describe('miso init and miso doctor as a process', () => {
   it('doctor after init: every check passes, schemas are only warnings, exit 0', async () => {
     const r = await miso(['doctor', '--tenant', tenant], { env });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    for (const name of ['config', 'token', 'admin API', 'binary port', 'broker handshake', 'authentication', 'tenant', 'namespace', 'deduplication', 'schema compatibility', 'auto topic creation', 'topics']) {
+    for (const name of [
+      'config',
+      'token',
+      'admin API',
+      'binary port',
+      'broker handshake',
+      'authentication',
+      'tenant',
+      'namespace',
+      'deduplication',
+      'schema compatibility',
+      'auto topic creation',
+      'topics',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^✔ ${name}\\s`, 'm'));
     }
     expect(r.stdout).toMatch(/^! retention\s+90 min, 1024 MB \(config says 7 d, 1024 MB\)/m);
@@ -64,7 +87,9 @@ describe('miso init and miso doctor as a process', () => {
     const r = await miso(['init', '--tenant', tenant, '--admin-url', 'http://127.0.0.1:1'], { env });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr.trim()).toBe('miso: cannot reach the Pulsar admin API at http://127.0.0.1:1 (connection refused) — Start it with `miso broker up` or check --admin-url.');
+    expect(r.stderr.trim()).toBe(
+      'miso: cannot reach the Pulsar admin API at http://127.0.0.1:1 (connection refused) — Start it with `miso broker up` or check --admin-url.',
+    );
   });
 
   it('init with a bad flag value: a usage error', async () => {

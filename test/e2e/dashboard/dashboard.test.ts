@@ -80,72 +80,82 @@ describe('miso dashboard in a real terminal', () => {
     await scope?.drop();
   });
 
-  it.skipIf(!TMUX)('shows a workflow moving through its stages, opens its trace, filters, resizes and quits cleanly', async () => {
-    term = startDashboard(scope.flags);
-    await term.waitFor((s) => s.includes('● connected') && s.includes('admin ● ok') && s.includes(' Live feed '), 'the dashboard connected');
-    // Readers start at "latest": publish only once every reader has subscribed.
-    await waitUntil(async () => {
-      for (const t of ['tracking-commands', 'tracking-events', 'commission-commands', 'commission-events', 'payment-commands', 'payment-events']) {
-        const stats = await scope.admin.topicStats(`persistent://${scope.cfg.tenant}/${scope.cfg.namespace}/${t}`);
-        if (!Object.keys(stats.subscriptions).some((n) => n.startsWith('miso-reader-'))) return false;
+  it.skipIf(!TMUX)(
+    'shows a workflow moving through its stages, opens its trace, filters, resizes and quits cleanly',
+    async () => {
+      term = startDashboard(scope.flags);
+      await term.waitFor((s) => s.includes('● connected') && s.includes('admin ● ok') && s.includes(' Live feed '), 'the dashboard connected');
+      // Readers start at "latest": publish only once every reader has subscribed.
+      await waitUntil(
+        async () => {
+          for (const t of ['tracking-commands', 'tracking-events', 'commission-commands', 'commission-events', 'payment-commands', 'payment-events']) {
+            const stats = await scope.admin.topicStats(`persistent://${scope.cfg.tenant}/${scope.cfg.namespace}/${t}`);
+            if (!Object.keys(stats.subscriptions).some((n) => n.startsWith('miso-reader-'))) return false;
+          }
+          return true;
+        },
+        { what: 'dashboard readers subscribed' },
+      );
+
+      const steps = trackingChain();
+      const cid = steps[0]!.env.correlation_id;
+      const expected = [
+        /in flight +· campaign → … tracking → · commission → · payment/,
+        /done +· campaign → ✓ tracking → · commission → · payment/,
+        /in flight +· campaign → ✓ tracking → … commission → · payment/,
+        /done +· campaign → ✓ tracking → ✓ commission → · payment/,
+        /in flight +· campaign → ✓ tracking → ✓ commission → … payment/,
+        /done +· campaign → ✓ tracking → ✓ commission → ✓ payment +[\d.]+m?s +6/,
+      ];
+      const captures: string[] = [];
+      for (const [i, step] of steps.entries()) {
+        await publisher.publish(step.env, { topic: step.topic });
+        const screen = await term.waitFor((s) => expected[i]!.test(workflowLine(s, cid) ?? ''), `stage ${i + 1}: ${step.env.type}`);
+        captures.push(`── after ${step.env.type} ──\n${screen}`);
       }
-      return true;
-    }, { what: 'dashboard readers subscribed' });
+      const final = captures.at(-1)!;
+      expect(final).toMatch(/payment\.processed\.v1 +[0-9a-f]{8} payment=/);
+      expect(final).toMatch(/payment-events +\d/);
+      mkdirSync(OUT_DIR, { recursive: true });
+      writeFileSync(join(OUT_DIR, 'dashboard-capture.txt'), captures.join('\n'));
 
-    const steps = trackingChain();
-    const cid = steps[0]!.env.correlation_id;
-    const expected = [
-      /in flight +· campaign → … tracking → · commission → · payment/,
-      /done +· campaign → ✓ tracking → · commission → · payment/,
-      /in flight +· campaign → ✓ tracking → … commission → · payment/,
-      /done +· campaign → ✓ tracking → ✓ commission → · payment/,
-      /in flight +· campaign → ✓ tracking → ✓ commission → … payment/,
-      /done +· campaign → ✓ tracking → ✓ commission → ✓ payment +[\d.]+m?s +6/
-    ];
-    const captures: string[] = [];
-    for (const [i, step] of steps.entries()) {
-      await publisher.publish(step.env, { topic: step.topic });
-      const screen = await term.waitFor((s) => expected[i]!.test(workflowLine(s, cid) ?? ''), `stage ${i + 1}: ${step.env.type}`);
-      captures.push(`── after ${step.env.type} ──\n${screen}`);
-    }
-    const final = captures.at(-1)!;
-    expect(final).toMatch(/payment\.processed\.v1 +[0-9a-f]{8} payment=/);
-    expect(final).toMatch(/payment-events +\d/);
-    mkdirSync(OUT_DIR, { recursive: true });
-    writeFileSync(join(OUT_DIR, 'dashboard-capture.txt'), captures.join('\n'));
+      // Enter opens the causal trace of the selected (newest) workflow; Esc goes back.
+      term.keys('Enter');
+      const trace = await term.waitFor((s) => s.includes(`Workflow ${cid}`) && s.includes('└─ payment.processed.v1'), 'the trace view');
+      expect(trace).toMatch(/^tracking\.create_event\.command\.v1 tracking-commands/m);
+      expect(trace).toMatch(/^ {12}└─ payment\.processed\.v1 payment-events [\d:.]+ \+\d+ ms/m);
+      term.keys('Escape');
+      await term.waitFor((s) => s.includes(' Live feed ') && !s.includes(`Workflow ${cid}`), 'back to the panels');
 
-    // Enter opens the causal trace of the selected (newest) workflow; Esc goes back.
-    term.keys('Enter');
-    const trace = await term.waitFor((s) => s.includes(`Workflow ${cid}`) && s.includes('└─ payment.processed.v1'), 'the trace view');
-    expect(trace).toMatch(/^tracking\.create_event\.command\.v1 tracking-commands/m);
-    expect(trace).toMatch(/^ {12}└─ payment\.processed\.v1 payment-events [\d:.]+ \+\d+ ms/m);
-    term.keys('Escape');
-    await term.waitFor((s) => s.includes(' Live feed ') && !s.includes(`Workflow ${cid}`), 'back to the panels');
+      // The filter hides what does not match, and Esc clears it.
+      term.keys('/');
+      term.type('cid:nomatch');
+      term.keys('Enter');
+      await term.waitFor((s) => s.includes('no message matches "cid:nomatch"') && workflowLine(s, cid) === undefined, 'the filter applied');
+      term.keys('Escape');
+      await term.waitFor((s) => workflowLine(s, cid) !== undefined, 'the filter cleared');
 
-    // The filter hides what does not match, and Esc clears it.
-    term.keys('/');
-    term.type('cid:nomatch');
-    term.keys('Enter');
-    await term.waitFor((s) => s.includes('no message matches "cid:nomatch"') && workflowLine(s, cid) === undefined, 'the filter applied');
-    term.keys('Escape');
-    await term.waitFor((s) => workflowLine(s, cid) !== undefined, 'the filter cleared');
+      // Resizing: too small says so; large again draws the panels again.
+      term.resize(70, 20);
+      await term.waitFor((s) => s.includes('Terminal too small (70×20)'), 'the too-small message');
+      term.resize(160, 50);
+      await term.waitFor((s) => s.includes(' Workflows ') && workflowLine(s, cid) !== undefined, 'the panels after resizing back');
 
-    // Resizing: too small says so; large again draws the panels again.
-    term.resize(70, 20);
-    await term.waitFor((s) => s.includes('Terminal too small (70×20)'), 'the too-small message');
-    term.resize(160, 50);
-    await term.waitFor((s) => s.includes(' Workflows ') && workflowLine(s, cid) !== undefined, 'the panels after resizing back');
-
-    term.keys('q');
-    const after = await term.waitFor((s) => s.includes('miso exited with 0'), 'miso to exit');
-    // The alternate screen is gone: the dashboard's frame is not left on the terminal.
-    expect(after).not.toContain(' Live feed ');
-    // Readers closed on exit: no reader subscription remains.
-    await waitUntil(async () => {
-      const stats = await scope.admin.topicStats(`persistent://${scope.cfg.tenant}/${scope.cfg.namespace}/payment-events`);
-      return !Object.keys(stats.subscriptions).some((n) => n.startsWith('miso-reader-'));
-    }, { what: 'reader subscriptions closed' });
-  }, 120_000);
+      term.keys('q');
+      const after = await term.waitFor((s) => s.includes('miso exited with 0'), 'miso to exit');
+      // The alternate screen is gone: the dashboard's frame is not left on the terminal.
+      expect(after).not.toContain(' Live feed ');
+      // Readers closed on exit: no reader subscription remains.
+      await waitUntil(
+        async () => {
+          const stats = await scope.admin.topicStats(`persistent://${scope.cfg.tenant}/${scope.cfg.namespace}/payment-events`);
+          return !Object.keys(stats.subscriptions).some((n) => n.startsWith('miso-reader-'));
+        },
+        { what: 'reader subscriptions closed' },
+      );
+    },
+    120_000,
+  );
 });
 
 describe('miso dashboard with the four services running', () => {
@@ -177,30 +187,43 @@ describe('miso dashboard with the four services running', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it.skipIf(!TMUX)('shows the services up and a tracking workflow they carry through commission to payment', async () => {
-    term = startDashboard(scope.flags);
-    await term.waitFor((s) => /campaign ● up\(1\) +tracking ● up\(1\) +commission ● up\(1\) +payment ● up\(1\)/.test(s), 'the four services up', 60_000);
-    await waitUntil(async () => {
-      const stats = await scope.admin.topicStats(`persistent://${scope.cfg.tenant}/${scope.cfg.namespace}/payment-events`);
-      return Object.keys(stats.subscriptions).some((n) => n.startsWith('miso-reader-'));
-    }, { what: 'dashboard readers subscribed' });
+  it.skipIf(!TMUX)(
+    'shows the services up and a tracking workflow they carry through commission to payment',
+    async () => {
+      term = startDashboard(scope.flags);
+      await term.waitFor((s) => /campaign ● up\(1\) +tracking ● up\(1\) +commission ● up\(1\) +payment ● up\(1\)/.test(s), 'the four services up', 60_000);
+      await waitUntil(
+        async () => {
+          const stats = await scope.admin.topicStats(`persistent://${scope.cfg.tenant}/${scope.cfg.namespace}/payment-events`);
+          return Object.keys(stats.subscriptions).some((n) => n.startsWith('miso-reader-'));
+        },
+        { what: 'dashboard readers subscribed' },
+      );
 
-    const created = await publisher.sendCommand('campaign.create', { user_id: 'creator-1', name: 'Summer launch' });
-    const campaignId = (created.envelope.payload as { campaign_id: string }).campaign_id;
-    await term.waitFor((s) => /done +✓ campaign → · tracking/.test(workflowLine(s, created.correlationId) ?? ''), 'the campaign created');
-    const video = await publisher.sendCommand('campaign.add_video', { campaign_id: campaignId, url: 'https://videos.example/teaser.mp4', title: 'Teaser' });
-    const videoId = (video.envelope.payload as { video_id: string }).video_id;
-    await term.waitFor((s) => /done +✓ campaign/.test(workflowLine(s, video.correlationId) ?? ''), 'the video added');
-    const tracked = await publisher.sendCommand('tracking.create_event', { event_type: 'conversion', campaign_id: campaignId, video_id: videoId, visitor_id: 'visitor-7', sale_amount_minor: 12_500 });
-    const screen = await term.waitFor(
-      (s) => /done +· campaign → ✓ tracking → ✓ commission → ✓ payment +\d+ms +6/.test(workflowLine(s, tracked.correlationId) ?? ''),
-      'the tracking workflow paid',
-      30_000,
-    );
-    expect(screen).toMatch(/EVT payment\.processed\.v1 +[0-9a-f]{8} payment=.* status=paid/);
-    mkdirSync(OUT_DIR, { recursive: true });
-    writeFileSync(join(OUT_DIR, 'dashboard-capture-services.txt'), screen);
-    term.keys('q');
-    await term.waitFor((s) => s.includes('miso exited with 0'), 'miso to exit');
-  }, 120_000);
+      const created = await publisher.sendCommand('campaign.create', { user_id: 'creator-1', name: 'Summer launch' });
+      const campaignId = (created.envelope.payload as { campaign_id: string }).campaign_id;
+      await term.waitFor((s) => /done +✓ campaign → · tracking/.test(workflowLine(s, created.correlationId) ?? ''), 'the campaign created');
+      const video = await publisher.sendCommand('campaign.add_video', { campaign_id: campaignId, url: 'https://videos.example/teaser.mp4', title: 'Teaser' });
+      const videoId = (video.envelope.payload as { video_id: string }).video_id;
+      await term.waitFor((s) => /done +✓ campaign/.test(workflowLine(s, video.correlationId) ?? ''), 'the video added');
+      const tracked = await publisher.sendCommand('tracking.create_event', {
+        event_type: 'conversion',
+        campaign_id: campaignId,
+        video_id: videoId,
+        visitor_id: 'visitor-7',
+        sale_amount_minor: 12_500,
+      });
+      const screen = await term.waitFor(
+        (s) => /done +· campaign → ✓ tracking → ✓ commission → ✓ payment +\d+ms +6/.test(workflowLine(s, tracked.correlationId) ?? ''),
+        'the tracking workflow paid',
+        30_000,
+      );
+      expect(screen).toMatch(/EVT payment\.processed\.v1 +[0-9a-f]{8} payment=.* status=paid/);
+      mkdirSync(OUT_DIR, { recursive: true });
+      writeFileSync(join(OUT_DIR, 'dashboard-capture-services.txt'), screen);
+      term.keys('q');
+      await term.waitFor((s) => s.includes('miso exited with 0'), 'miso to exit');
+    },
+    120_000,
+  );
 });

@@ -46,10 +46,13 @@ export class TmuxSession {
   async waitFor(check: (screen: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
     let last = '';
     try {
-      return await waitUntil(() => {
-        last = this.capture();
-        return check(last) ? last : undefined;
-      }, { what, timeoutMs, intervalMs: 100 });
+      return await waitUntil(
+        () => {
+          last = this.capture();
+          return check(last) ? last : undefined;
+        },
+        { what, timeoutMs, intervalMs: 100 },
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- last screen ---\n${last}`, { cause: err });
     }

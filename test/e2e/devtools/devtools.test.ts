@@ -11,7 +11,12 @@ import { freshScope, countMessages } from '../../integration/catalog/scope.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-devtools-'));
 // No profile: connection settings from the environment and flags, as a user would give them.
-const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state'), PULSAR_SERVICE_URL: TEST_SERVICE_URL, PULSAR_ADMIN_URL: TEST_ADMIN_URL };
+const env = {
+  MISO_CONFIG_DIR: join(dir, 'config'),
+  MISO_STATE_DIR: join(dir, 'state'),
+  PULSAR_SERVICE_URL: TEST_SERVICE_URL,
+  PULSAR_ADMIN_URL: TEST_ADMIN_URL,
+};
 
 let scope: Awaited<ReturnType<typeof freshScope>>;
 let client: PulsarClient;
@@ -69,7 +74,12 @@ describe('miso send / tail / trace as processes', () => {
   it('send --wait --json gives the events with latencies', async () => {
     const r = await miso(['send', 'campaign.create', '--name', 'Second', '--user-id', 'u2', '--wait', '--json', ...ns], { env });
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { correlation_id: string; complete: boolean; events: { type: string; latency_ms: number; causation_id: string }[]; sent: { id: string }[] };
+    const out = JSON.parse(r.stdout) as {
+      correlation_id: string;
+      complete: boolean;
+      events: { type: string; latency_ms: number; causation_id: string }[];
+      sent: { id: string }[];
+    };
     expect(out.complete).toBe(true);
     expect(out.events.map((e) => e.type)).toEqual(['campaign.created.v1']);
     expect(out.events[0]!.causation_id).toBe(out.sent[0]!.id);
@@ -79,7 +89,10 @@ describe('miso send / tail / trace as processes', () => {
   it('tail --json prints NDJSON envelopes that `miso send` accepts back (replay)', async () => {
     const r = await miso(['tail', '--no-follow', '--commands', '--json', '--correlation-id', correlationId, ...ns], { env });
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as AnyEnvelope & { meta: { topic: string } });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AnyEnvelope & { meta: { topic: string } });
     expect(lines.map((l) => l.type)).toEqual(['campaign.create.command.v1', 'campaign.created.v1']);
     expect(lines.every((l) => l.correlation_id === correlationId)).toBe(true);
     expect(lines[1]!.meta.topic).toBe(topicName(scope.cfg, 'campaign-events'));
@@ -109,13 +122,36 @@ describe('load: send --count --rate', () => {
   it('sends N copies with fresh ids, in order, and reports them', async () => {
     const topic = topicName(scope.cfg, 'tracking-commands');
     const before = await countMessages(client, topic);
-    const r = await miso(['send', 'tracking.create_event', '--event-type', 'view', '--campaign-id', 'c1', '--video-id', 'v1', '--visitor-id', 'x', '--count', '25', '--rate', '200', '--json', ...ns], { env });
+    const r = await miso(
+      [
+        'send',
+        'tracking.create_event',
+        '--event-type',
+        'view',
+        '--campaign-id',
+        'c1',
+        '--video-id',
+        'v1',
+        '--visitor-id',
+        'x',
+        '--count',
+        '25',
+        '--rate',
+        '200',
+        '--json',
+        ...ns,
+      ],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     const sent = (JSON.parse(r.stdout) as { sent: { id: string; correlation_id: string; message_id: string }[] }).sent;
     expect(sent).toHaveLength(25);
     expect(new Set(sent.map((s) => s.id)).size).toBe(25);
     expect(await countMessages(client, topic)).toBe(before + 25);
-    const human = await miso(['send', 'tracking.create_event', '--event-type', 'view', '--campaign-id', 'c1', '--video-id', 'v1', '--visitor-id', 'x', '--count', '3', ...ns], { env });
+    const human = await miso(
+      ['send', 'tracking.create_event', '--event-type', 'view', '--campaign-id', 'c1', '--video-id', 'v1', '--visitor-id', 'x', '--count', '3', ...ns],
+      { env },
+    );
     expect(human.stdout).toMatch(/^✔ sent 3 messages \(3 workflows\)$/m);
   });
 });
@@ -135,7 +171,9 @@ describe('bad input: one line, non-zero exit, nothing sent', () => {
     const before = await commandsOnTopic();
     const missing = await miso(['send', 'campaign.create', '--name', 'x', ...ns], { env });
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe('miso: missing required field "payload.user_id": expected text (string) — Nothing was sent. See the fields with `miso schemas show campaign.create`.');
+    expect(missing.stderr.trim()).toBe(
+      'miso: missing required field "payload.user_id": expected text (string) — Nothing was sent. See the fields with `miso schemas show campaign.create`.',
+    );
     const wrong = await miso(['send', 'campaign.create', '--name', 'x', '--user-id', 'u', '--budget-minor', '12.50', ...ns], { env });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/^miso: --budget-minor must be a whole number \(long\) or null, got "12\.50"/);
@@ -161,16 +199,38 @@ describe('bad input: one line, non-zero exit, nothing sent', () => {
   });
 
   it('--wait with nobody answering: sent, then one line naming the unanswered command and its service, exit 1', async () => {
-    const r = await miso(['send', 'payment.process', '--commission-id', 'co-1', '--user-id', 'u', '--amount-minor', '100', '--idempotency-key', 'co-1', '--wait', '--timeout', '1s', ...ns], { env });
+    const r = await miso(
+      [
+        'send',
+        'payment.process',
+        '--commission-id',
+        'co-1',
+        '--user-id',
+        'u',
+        '--amount-minor',
+        '100',
+        '--idempotency-key',
+        'co-1',
+        '--wait',
+        '--timeout',
+        '1s',
+        ...ns,
+      ],
+      { env },
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^✔ sent payment\.process\.command\.v1 to payment-commands$/m);
-    expect(r.stderr.trim()).toMatch(/^miso: no answer to payment\.process\.command\.v1 [0-9a-f-]{36} within 1s — Is the payment service running\? Start it with `miso run payment`, or wait longer with --timeout 30s\.$/);
+    expect(r.stderr.trim()).toMatch(
+      /^miso: no answer to payment\.process\.command\.v1 [0-9a-f-]{36} within 1s — Is the payment service running\? Start it with `miso run payment`, or wait longer with --timeout 30s\.$/,
+    );
   });
 
   it('unknown correlation id → says so and how to widen the window', async () => {
     const r = await miso(['trace', 'no-such-workflow', ...ns], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toMatch(/^miso: no message of workflow no-such-workflow in the last 1h \(\d+ messages scanned\) — Widen the window with --since 24h/);
+    expect(r.stderr.trim()).toMatch(
+      /^miso: no message of workflow no-such-workflow in the last 1h \(\d+ messages scanned\) — Widen the window with --since 24h/,
+    );
   });
 
   it('broker down → one line naming the broker and the fix', async () => {
@@ -187,6 +247,8 @@ describe('bad input: one line, non-zero exit, nothing sent', () => {
   it('a namespace without topics (init not run) → says to run init, nothing created', async () => {
     const r = await miso(['send', 'campaign.create', '--name', 'x', '--user-id', 'u', '--tenant', scope.cfg.tenant, '--namespace', 'not-initialised'], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe(`miso: topic persistent://${scope.cfg.tenant}/not-initialised/campaign-commands does not exist — Run \`miso init\` (with the same --tenant/--namespace) to create the topics.`);
+    expect(r.stderr.trim()).toBe(
+      `miso: topic persistent://${scope.cfg.tenant}/not-initialised/campaign-commands does not exist — Run \`miso init\` (with the same --tenant/--namespace) to create the topics.`,
+    );
   });
 });

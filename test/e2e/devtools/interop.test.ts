@@ -12,7 +12,12 @@ import { freshScope } from '../../integration/catalog/scope.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-interop-'));
-const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state'), PULSAR_SERVICE_URL: TEST_SERVICE_URL, PULSAR_ADMIN_URL: TEST_ADMIN_URL };
+const env = {
+  MISO_CONFIG_DIR: join(dir, 'config'),
+  MISO_STATE_DIR: join(dir, 'state'),
+  PULSAR_SERVICE_URL: TEST_SERVICE_URL,
+  PULSAR_ADMIN_URL: TEST_ADMIN_URL,
+};
 
 let scope: Awaited<ReturnType<typeof freshScope>>;
 const sent: { correlation_id: string; id: string }[] = [];
@@ -30,27 +35,54 @@ beforeAll(async () => {
     sent.push(JSON.parse(r.stdout) as { correlation_id: string; id: string });
   }
 }, 60_000);
-afterAll(async () => { await scope?.drop(); });
+afterAll(async () => {
+  await scope?.drop();
+});
 
 describe('official clients decode what `miso send` wrote, with the schema the broker registered', () => {
-  it.skipIf(!requirePulsar())('Java: pulsar-client consume --schema-type auto_consume', async () => {
-    const { stdout } = await run(pulsarTool('pulsar-client'), ['--url', TEST_SERVICE_URL, 'consume', '-s', 'interop', '-p', 'Earliest', '-n', '2', '--schema-type', 'auto_consume', topicName(scope.cfg, 'campaign-commands')], { timeout: 90_000, maxBuffer: 10 * 1024 * 1024 });
-    const lines = stdout.split('\n').filter((l) => l.includes('content:'));
-    expect(lines).toHaveLength(2);
-    // GenericRecord.toString of the envelope: header fields and the union payload record.
-    expect(lines[0]).toContain(`id=${sent[0]!.id}`);
-    expect(lines[0]).toContain('type=campaign.create.command.v1');
-    expect(lines[0]).toContain(`correlation_id=${sent[0]!.correlation_id}`);
-    // Fields print in no fixed order.
-    const payload = (l: string): string => /payload=\{([^}]*)\}/.exec(l)![1]!;
-    expect(payload(lines[0]!).split(', ').sort()).toEqual(expect.arrayContaining(['name=Interop Campaign', 'budget_minor=250000', 'currency=EUR', 'user_id=user123', 'description=NULL']));
-    expect(lines[1]).toContain('type=campaign.add_video.command.v1');
-    expect(payload(lines[1]!).split(', ')).toEqual(expect.arrayContaining(['url=https://videos.example/1', 'title=Intro', 'campaign_id=c-42']));
-    expect(lines[1]).toMatch(/properties:\[.*correlation_id=/);
-  }, 120_000);
+  it.skipIf(!requirePulsar())(
+    'Java: pulsar-client consume --schema-type auto_consume',
+    async () => {
+      const { stdout } = await run(
+        pulsarTool('pulsar-client'),
+        [
+          '--url',
+          TEST_SERVICE_URL,
+          'consume',
+          '-s',
+          'interop',
+          '-p',
+          'Earliest',
+          '-n',
+          '2',
+          '--schema-type',
+          'auto_consume',
+          topicName(scope.cfg, 'campaign-commands'),
+        ],
+        { timeout: 90_000, maxBuffer: 10 * 1024 * 1024 },
+      );
+      const lines = stdout.split('\n').filter((l) => l.includes('content:'));
+      expect(lines).toHaveLength(2);
+      // GenericRecord.toString of the envelope: header fields and the union payload record.
+      expect(lines[0]).toContain(`id=${sent[0]!.id}`);
+      expect(lines[0]).toContain('type=campaign.create.command.v1');
+      expect(lines[0]).toContain(`correlation_id=${sent[0]!.correlation_id}`);
+      // Fields print in no fixed order.
+      const payload = (l: string): string => /payload=\{([^}]*)\}/.exec(l)![1]!;
+      expect(payload(lines[0]!).split(', ').sort()).toEqual(
+        expect.arrayContaining(['name=Interop Campaign', 'budget_minor=250000', 'currency=EUR', 'user_id=user123', 'description=NULL']),
+      );
+      expect(lines[1]).toContain('type=campaign.add_video.command.v1');
+      expect(payload(lines[1]!).split(', ')).toEqual(expect.arrayContaining(['url=https://videos.example/1', 'title=Intro', 'campaign_id=c-42']));
+      expect(lines[1]).toMatch(/properties:\[.*correlation_id=/);
+    },
+    120_000,
+  );
 
-  it.skipIf(!requirePythonClient())('Python: pulsar-client reader + fastavro with the registered writer schema', async () => {
-    const script = `
+  it.skipIf(!requirePythonClient())(
+    'Python: pulsar-client reader + fastavro with the registered writer schema',
+    async () => {
+      const script = `
 import json, sys, io, urllib.request, pulsar, fastavro
 topic, admin, url = sys.argv[1], sys.argv[2], sys.argv[3]
 t, ns, name = topic.split('://')[1].split('/')
@@ -67,14 +99,16 @@ while reader.has_message_available():
 client.close()
 print(json.dumps(out, default=str))
 `;
-    const { stdout } = await run(python, ['-c', script, topicName(scope.cfg, 'campaign-commands'), TEST_ADMIN_URL, TEST_SERVICE_URL], { timeout: 60_000 });
-    const got = JSON.parse(stdout.trim().split('\n').at(-1)!) as { rec: Record<string, any>; props: Record<string, string>; key: string }[];
-    expect(got).toHaveLength(2);
-    expect(got[0]!.rec).toMatchObject({ id: sent[0]!.id, type: 'campaign.create.command.v1', correlation_id: sent[0]!.correlation_id, causation_id: null });
-    expect(got[0]!.rec.payload).toMatchObject({ user_id: 'user123', name: 'Interop Campaign', budget_minor: 250000, currency: 'EUR', description: null });
-    expect(got[0]!.key).toBe(got[0]!.rec.payload.campaign_id);
-    expect(got[0]!.props).toMatchObject({ type: 'campaign.create.command.v1', id: sent[0]!.id, correlation_id: sent[0]!.correlation_id });
-    expect(got[1]!.rec.payload).toMatchObject({ campaign_id: 'c-42', url: 'https://videos.example/1', title: 'Intro' });
-    expect(got[1]!.key).toBe('c-42');
-  }, 90_000);
+      const { stdout } = await run(python, ['-c', script, topicName(scope.cfg, 'campaign-commands'), TEST_ADMIN_URL, TEST_SERVICE_URL], { timeout: 60_000 });
+      const got = JSON.parse(stdout.trim().split('\n').at(-1)!) as { rec: Record<string, any>; props: Record<string, string>; key: string }[];
+      expect(got).toHaveLength(2);
+      expect(got[0]!.rec).toMatchObject({ id: sent[0]!.id, type: 'campaign.create.command.v1', correlation_id: sent[0]!.correlation_id, causation_id: null });
+      expect(got[0]!.rec.payload).toMatchObject({ user_id: 'user123', name: 'Interop Campaign', budget_minor: 250000, currency: 'EUR', description: null });
+      expect(got[0]!.key).toBe(got[0]!.rec.payload.campaign_id);
+      expect(got[0]!.props).toMatchObject({ type: 'campaign.create.command.v1', id: sent[0]!.id, correlation_id: sent[0]!.correlation_id });
+      expect(got[1]!.rec.payload).toMatchObject({ campaign_id: 'c-42', url: 'https://videos.example/1', title: 'Intro' });
+      expect(got[1]!.key).toBe('c-42');
+    },
+    90_000,
+  );
 });

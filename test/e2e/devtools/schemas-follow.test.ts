@@ -12,7 +12,12 @@ import { freshScope } from '../../integration/catalog/scope.js';
 import { SAMPLES } from '../../unit/catalog/samples.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'miso-e2e-schemas-'));
-const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state'), PULSAR_SERVICE_URL: TEST_SERVICE_URL, PULSAR_ADMIN_URL: TEST_ADMIN_URL };
+const env = {
+  MISO_CONFIG_DIR: join(dir, 'config'),
+  MISO_STATE_DIR: join(dir, 'state'),
+  PULSAR_SERVICE_URL: TEST_SERVICE_URL,
+  PULSAR_ADMIN_URL: TEST_ADMIN_URL,
+};
 let scope: Awaited<ReturnType<typeof freshScope>>;
 let ns: string[];
 
@@ -20,7 +25,9 @@ beforeAll(async () => {
   scope = await freshScope('e2eschemas');
   ns = ['--tenant', scope.cfg.tenant, '--namespace', scope.cfg.namespace];
 });
-afterAll(async () => { await scope?.drop(); });
+afterAll(async () => {
+  await scope?.drop();
+});
 
 describe('miso schemas as a process', () => {
   it('list and show describe the catalog', async () => {
@@ -77,11 +84,16 @@ describe('miso trace --follow as a process', () => {
     const client = new PulsarClient({ serviceUrl: TEST_SERVICE_URL });
     const pub = new Publisher(client, scope.cfg);
     const root = newEnvelope('payment.process.command.v1', SAMPLES['payment.process.command.v1']);
-    const child = spawn(process.execPath, [MISO_BIN, 'trace', root.correlation_id, '--follow', '--json', ...ns], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MISO_BIN, 'trace', root.correlation_id, '--follow', '--json', ...ns], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const snapshots: { message_count: number }[] = [];
     let buf = '';
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const grew = new Promise<void>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
         buf += d.toString();

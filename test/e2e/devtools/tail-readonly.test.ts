@@ -30,7 +30,9 @@ describe('tail takes nothing from a service subscription', () => {
   async function snapshot() {
     const stats = await admin.topicStats(topic());
     const path = topic().replace('persistent://', '');
-    const internal = (await (await fetch(`${TEST_ADMIN_URL}/admin/v2/persistent/${path}/internalStats`)).json()) as { cursors: Record<string, { markDeletePosition: string; messagesConsumedCounter: number }> };
+    const internal = (await (await fetch(`${TEST_ADMIN_URL}/admin/v2/persistent/${path}/internalStats`)).json()) as {
+      cursors: Record<string, { markDeletePosition: string; messagesConsumedCounter: number }>;
+    };
     const s = stats.subscriptions[sub]!;
     const cursor = internal.cursors[sub]!;
     return {
@@ -73,14 +75,24 @@ describe('tail takes nothing from a service subscription', () => {
 
     const once = await miso(['tail', '--no-follow', '--commands', '--from', 'earliest', '--json', ...scope.flags], { env });
     expect(once.code, once.stderr).toBe(0);
-    expect(once.stdout.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(Array(5).fill('campaign.create.command.v1'));
+    expect(
+      once.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(Array(5).fill('campaign.create.command.v1'));
     expect(await snapshot()).toEqual(before);
     expect(await subscriptions()).toEqual({ [sub]: true });
 
     // Following: while tail is connected the broker shows its subscription, a non-durable one.
-    const child = spawn(process.execPath, [MISO_BIN, 'tail', '--commands', '--from', 'earliest', '--json', ...scope.flags], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MISO_BIN, 'tail', '--commands', '--from', 'earliest', '--json', ...scope.flags], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await waitUntil(() => out.split('\n').filter((l) => l.startsWith('{')).length === 5, { timeoutMs: 30_000, what: 'tail to print the five commands' });

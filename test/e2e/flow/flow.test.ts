@@ -16,7 +16,10 @@ import { countMessages, freshScope, postJson, readUntil, testClient } from '../.
  * flow files and unknown workflows are refused with nothing sent.
  */
 // Every flow shipped in flows/: a new one is verified here without touching this file.
-const FLOWS = readdirSync('flows').filter((f) => f.endsWith('.json')).sort().map((f) => join('flows', f));
+const FLOWS = readdirSync('flows')
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => join('flows', f));
 
 describe('miso flow against the four services', () => {
   let scope: Awaited<ReturnType<typeof freshScope>>;
@@ -61,7 +64,9 @@ describe('miso flow against the four services', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const out = JSON.parse(r.stdout) as { ok: boolean; flows: { name: string; ok: boolean; matched: number; expected: number; failures: unknown[] }[] };
     // The four services' main chains, and a rejected command, are among them.
-    expect(out.flows.map((f) => f.name)).toEqual(expect.arrayContaining(['campaign-create-rejected', 'campaign-video', 'tracking-click', 'tracking-conversion']));
+    expect(out.flows.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['campaign-create-rejected', 'campaign-video', 'tracking-click', 'tracking-conversion']),
+    );
     expect(out.flows.map((f) => [f.name, f.ok, f.failures])).toEqual(out.flows.map((f) => [f.name, true, []]));
     for (const f of out.flows) expect(f.matched).toBe(f.expected);
     const xml = readFileSync(junit, 'utf8');
@@ -70,14 +75,21 @@ describe('miso flow against the four services', () => {
     // The fresh workflow is on the topics: the chain really ran, with fresh ids.
     const click = (out.flows.find((f) => f.name === 'tracking-click') as unknown as { correlation_id: string }).correlation_id;
     const paid = await readUntil(client, scope.cfg, 'payment-events', (s) => s.some((m) => m.env.correlation_id === click));
-    expect(paid.find((m) => m.env.correlation_id === click)!.env).toMatchObject({ type: 'payment.processed.v1', payload: { status: 'paid', amount_minor: 25 } });
+    expect(paid.find((m) => m.env.correlation_id === click)!.env).toMatchObject({
+      type: 'payment.processed.v1',
+      payload: { status: 'paid', amount_minor: 25 },
+    });
   });
 
   it('recording a workflow sent as the shipped flow describes gives that flow back', async () => {
     const created = await pub.sendCommand('campaign.create', { user_id: 'owner-1', name: 'Spring launch' });
     const campaignId = (created.envelope.payload as { campaign_id: string }).campaign_id;
     await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === created.id));
-    const added = await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: 'https://videos.example/spring', title: 'Spring teaser' }, { correlationId: created.correlationId });
+    const added = await pub.sendCommand(
+      'campaign.add_video',
+      { campaign_id: campaignId, url: 'https://videos.example/spring', title: 'Spring teaser' },
+      { correlationId: created.correlationId },
+    );
     await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === added.id));
     const out = join(dir, 'recorded.json');
     const r = await run(['flow', 'record', created.correlationId, '--out', out, '--name', 'campaign-video']);
@@ -116,7 +128,9 @@ describe('miso flow against the four services', () => {
     const r = await run(['flow', 'verify', extraHop, carry, retyped, unexpected, '--timeout', '3s', '--settle', '1500ms', '--junit', junit]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✘ commission.calculated.v1 → payment.process.command.v1#2: missing');
-    expect(r.stdout).toContain('✘ commission.calculate.command.v1 → commission.calculated.v1: amount_minor no longer carries over from sale_amount_minor (cause 12345, effect 1235)');
+    expect(r.stdout).toContain(
+      '✘ commission.calculate.command.v1 → commission.calculated.v1: amount_minor no longer carries over from sale_amount_minor (cause 12345, effect 1235)',
+    );
     expect(r.stdout).toContain('✘ campaign.create.command.v1 → campaign.created.v1: different type: got command.rejected.v1');
     expect(r.stdout).toContain('✘ payment.process.command.v1 → payment.processed.v1: extra hop, not in the flow');
     expect(r.stdout).toContain('4 flows: 0 passed, 4 failed');
@@ -142,8 +156,12 @@ describe('miso flow against the four services', () => {
   it('bad flow files and unknown workflows: one line with a next step, non-zero exit, nothing sent', async () => {
     const notJson = join(dir, 'not-json.json');
     writeFileSync(notJson, 'campaign.create → campaign.created\n');
-    const v2 = edited('flows/campaign-video.json', 'future', (f) => { f.version = 2; });
-    const noHops = edited('flows/campaign-video.json', 'no-hops', (f) => { delete f.hops; });
+    const v2 = edited('flows/campaign-video.json', 'future', (f) => {
+      f.version = 2;
+    });
+    const noHops = edited('flows/campaign-video.json', 'no-hops', (f) => {
+      delete f.hops;
+    });
     const commands = topicName(scope.cfg, 'campaign-commands');
     const before = await countMessages(client, commands);
     const cases: [string[], RegExp][] = [

@@ -19,7 +19,7 @@ describe('miso broker up | status | down', () => {
       expect(up.stdout).toContain(`http://127.0.0.1:${webPort}`);
       // broker up runs init: the tenant's eight topics exist and auto-creation is off there.
       expect(up.stdout).toMatch(/init\s+miso-1-2025\/default: \d+ created/);
-      const topics = await (await fetch(`http://127.0.0.1:${webPort}/admin/v2/persistent/miso-1-2025/default`)).json() as string[];
+      const topics = (await (await fetch(`http://127.0.0.1:${webPort}/admin/v2/persistent/miso-1-2025/default`)).json()) as string[];
       expect(topics).toEqual(expect.arrayContaining(['persistent://miso-1-2025/default/campaign-commands', 'persistent://miso-1-2025/default/payment-events']));
 
       const status = await miso(['broker', 'status', '--json'], { env });
@@ -51,7 +51,25 @@ describe('miso broker up | status | down', () => {
     const env = { MISO_CONFIG_DIR: join(dir, 'config'), MISO_STATE_DIR: join(dir, 'state') };
     const [port, webPort] = (await freePorts(2)) as [number, number];
     const [tlsPort, webTlsPort] = (await freePorts(2)) as [number, number];
-    const up = await miso(['broker', 'up', '--secure', '--port', String(port), '--web-port', String(webPort), '--tls-port', String(tlsPort), '--web-tls-port', String(webTlsPort), '--heap-mb', '256', '--json'], { env, timeoutMs: 240_000 });
+    const up = await miso(
+      [
+        'broker',
+        'up',
+        '--secure',
+        '--port',
+        String(port),
+        '--web-port',
+        String(webPort),
+        '--tls-port',
+        String(tlsPort),
+        '--web-tls-port',
+        String(webTlsPort),
+        '--heap-mb',
+        '256',
+        '--json',
+      ],
+      { env, timeoutMs: 240_000 },
+    );
     try {
       expect(up.code, up.stderr).toBe(0);
       const r = JSON.parse(up.stdout);
@@ -82,7 +100,9 @@ describe('miso broker up | status | down', () => {
   }, 420_000); // a start on a busy machine takes over a minute; `broker up` waits up to 240 s and `down` up to 120 s
 
   it('reports a broker that is not running in one line with a next step', async () => {
-    const r = await miso(['init', '--admin-url', 'http://127.0.0.1:1', '--service-url', 'pulsar://127.0.0.1:1'], { env: { MISO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'miso-e2e-')) } });
+    const r = await miso(['init', '--admin-url', 'http://127.0.0.1:1', '--service-url', 'pulsar://127.0.0.1:1'], {
+      env: { MISO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'miso-e2e-')) },
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/cannot reach the Pulsar admin API at http:\/\/127.0.0.1:1 .*— Start it with `miso broker up`/);

@@ -22,11 +22,14 @@ describe('miso CLI basics', () => {
     expect(bh.stdout).toMatch(/--web-port/);
   });
 
-  it.skipIf(!optionalPeer('system Node at /usr/bin/node', existsSync('/usr/bin/node'), 'the re-launch under the pinned Node is shown from a system Node'))('runs when started by the system Node (20 here) by re-launching itself under the pinned Node', async () => {
-    const r = await miso(['--version'], { node: '/usr/bin/node' });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/node-v(2[2-9]|[3-9]\d)\./);
-  });
+  it.skipIf(!optionalPeer('system Node at /usr/bin/node', existsSync('/usr/bin/node'), 'the re-launch under the pinned Node is shown from a system Node'))(
+    'runs when started by the system Node (20 here) by re-launching itself under the pinned Node',
+    async () => {
+      const r = await miso(['--version'], { node: '/usr/bin/node' });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/node-v(2[2-9]|[3-9]\d)\./);
+    },
+  );
 
   it.each([
     [['brokr', 'up'], /unknown command "brokr up" — Did you mean `miso broker up`\?/],

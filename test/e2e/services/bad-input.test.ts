@@ -41,7 +41,10 @@ describe('bad input to the service commands', () => {
   });
 
   it('a tenant without topics: points to miso init', async () => {
-    const r = await miso(['run', 'payment', '--tenant', uniqueName('noinit'), '--service-url', TEST_SERVICE_URL, '--admin-url', TEST_ADMIN_URL, '--port', '0'], { env });
+    const r = await miso(
+      ['run', 'payment', '--tenant', uniqueName('noinit'), '--service-url', TEST_SERVICE_URL, '--admin-url', TEST_ADMIN_URL, '--port', '0'],
+      { env },
+    );
     expect(r.code).not.toBe(0);
     oneLine(r.stderr);
     expect(r.stderr).toMatch(/does not exist.*miso init/);

@@ -33,7 +33,11 @@ describe('services as separate processes', () => {
     pub = new Publisher(client, scope.cfg);
     await Promise.all(['campaign', 'tracking', 'commission', 'payment'].map(start));
     const c = await pub.sendCommand('campaign.create', { campaign_id: 'camp', user_id: 'owner', name: 'E2E' });
-    await pub.sendCommand('campaign.add_video', { campaign_id: 'camp', video_id: 'vid', url: 'https://videos.example/e2e', title: 'E2E' }, { correlationId: c.correlationId });
+    await pub.sendCommand(
+      'campaign.add_video',
+      { campaign_id: 'camp', video_id: 'vid', url: 'https://videos.example/e2e', title: 'E2E' },
+      { correlationId: c.correlationId },
+    );
     await readUntil(client, scope.cfg, 'campaign-events', (s) => s.length >= 2);
     const tracking = procs.get('tracking')!;
     await waitUntil(async () => (await getJson(`${tracking.url}/health`)).body.stats?.videos === 1, { what: 'tracking to know the video' });
@@ -47,7 +51,13 @@ describe('services as separate processes', () => {
   });
 
   it('tracking → commission → payment across four processes, shown by `miso trace`', async () => {
-    const sent = await pub.sendCommand('tracking.create_event', { event_type: 'conversion', campaign_id: 'camp', video_id: 'vid', visitor_id: 'v', sale_amount_minor: 10_000 });
+    const sent = await pub.sendCommand('tracking.create_event', {
+      event_type: 'conversion',
+      campaign_id: 'camp',
+      video_id: 'vid',
+      visitor_id: 'v',
+      sale_amount_minor: 10_000,
+    });
     await readUntil(client, scope.cfg, 'payment-events', (s) => s.some((m) => m.env.correlation_id === sent.correlationId));
     const r = await miso(['trace', sent.correlationId, '--json', ...scope.flags], { env });
     expect(r.code, r.stderr).toBe(0);
@@ -70,12 +80,15 @@ describe('services as separate processes', () => {
     const raw = await client.createProducer({ topic: `persistent://${scope.cfg.tenant}/ns/campaign-commands` });
     const poison = await raw.send({ payload: Buffer.from('garbage'), properties: { type: 'campaign.create.command.v1' } });
     await raw.close();
-    const dl = await waitUntil(async () => {
-      const r = await miso(['dlq', 'list', '--json', ...scope.flags], { env });
-      expect(r.code, r.stderr).toBe(0);
-      const listed = JSON.parse(r.stdout) as { id: string; origin_message_id: string; last_error: string; service: string }[];
-      return listed.find((d) => d.origin_message_id === poison.toString());
-    }, { intervalMs: 100, what: 'the poison message in `miso dlq list`' });
+    const dl = await waitUntil(
+      async () => {
+        const r = await miso(['dlq', 'list', '--json', ...scope.flags], { env });
+        expect(r.code, r.stderr).toBe(0);
+        const listed = JSON.parse(r.stdout) as { id: string; origin_message_id: string; last_error: string; service: string }[];
+        return listed.find((d) => d.origin_message_id === poison.toString());
+      },
+      { intervalMs: 100, what: 'the poison message in `miso dlq list`' },
+    );
     expect(dl).toMatchObject({ service: 'campaign', last_error: expect.stringMatching(/cannot decode/) });
     const shown = await miso(['dlq', 'show', dl.id, ...scope.flags], { env });
     expect(shown.code, shown.stderr).toBe(0);
@@ -99,7 +112,12 @@ describe('services as separate processes', () => {
       if (i === 40) {
         const victim = procs.get('commission')!;
         code = await victim.stop();
-        stopped = victim.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.event === 'stopped');
+        stopped = victim
+          .stdout()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l))
+          .find((e) => e.event === 'stopped');
         await start('commission');
       }
       await sleep(5); // pacing: workflows arrive over time, not all at once
@@ -122,7 +140,15 @@ describe('services as separate processes', () => {
     const sends: Promise<{ correlationId: string }>[] = [];
     const killed: string[] = [];
     for (let i = 0; i < total; i++) {
-      sends.push(pub.sendCommand('tracking.create_event', { event_type: i % 3 === 0 ? 'conversion' : i % 3 === 1 ? 'click' : 'view', campaign_id: 'camp', video_id: 'vid', visitor_id: `v${i}`, ...(i % 3 === 0 ? { sale_amount_minor: 1000 + i } : {}) }));
+      sends.push(
+        pub.sendCommand('tracking.create_event', {
+          event_type: i % 3 === 0 ? 'conversion' : i % 3 === 1 ? 'click' : 'view',
+          campaign_id: 'camp',
+          video_id: 'vid',
+          visitor_id: `v${i}`,
+          ...(i % 3 === 0 ? { sale_amount_minor: 1000 + i } : {}),
+        }),
+      );
       if (i === 60 || i === 130) {
         // Kill mid-stream with work in flight, then start again on the same database.
         const victim = i === 60 ? 'commission' : 'payment';
@@ -142,7 +168,12 @@ describe('services as separate processes', () => {
     await outboxesDrained([...procs.values()].map((p) => p.url));
     const paid = (await readAllDecoded(client, scope.cfg, 'payment-events')).filter(mine);
     const calculated = (await readAllDecoded(client, scope.cfg, 'commission-events')).filter(mine);
-    expect(onceEach(ids, paid.map((m) => m.env.correlation_id))).toEqual({ missing: [], duplicated: [], unexpected: 0 });
+    expect(
+      onceEach(
+        ids,
+        paid.map((m) => m.env.correlation_id),
+      ),
+    ).toEqual({ missing: [], duplicated: [], unexpected: 0 });
     // Exactly once on the topics: resends after the crashes were dropped by broker deduplication.
     expect(calculated).toHaveLength(total);
     expect(paid).toHaveLength(total);
@@ -153,7 +184,9 @@ describe('services as separate processes', () => {
     const paymentDb = new DatabaseSync(join(scope.dataDir, 'payment.db'), { readOnly: true });
     const ledger = new DatabaseSync(join(scope.dataDir, 'payout-provider.db'), { readOnly: true });
     const placeholders = commissionIds.map(() => '?').join(',');
-    const rows = paymentDb.prepare(`SELECT COUNT(*) AS n, COUNT(DISTINCT commission_id) AS d FROM payments WHERE commission_id IN (${placeholders})`).get(...commissionIds) as { n: number; d: number };
+    const rows = paymentDb
+      .prepare(`SELECT COUNT(*) AS n, COUNT(DISTINCT commission_id) AS d FROM payments WHERE commission_id IN (${placeholders})`)
+      .get(...commissionIds) as { n: number; d: number };
     const payouts = ledger.prepare(`SELECT COUNT(*) AS n FROM payouts WHERE idempotency_key IN (${placeholders})`).get(...commissionIds) as { n: number };
     paymentDb.close();
     ledger.close();

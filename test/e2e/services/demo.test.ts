@@ -20,7 +20,24 @@ describe('miso demo', () => {
   const tenant = uniqueName('demo');
   const dataDir = mkdtempSync(join(tmpdir(), 'miso-demo-'));
   const env = { MISO_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'miso-demo-cfg-')), MISO_STATE_DIR: dataDir };
-  const args = ['demo', '--json', '--tenant', tenant, '--service-url', TEST_SERVICE_URL, '--admin-url', TEST_ADMIN_URL, '--data-dir', dataDir, '--views', '1', '--clicks', '1', '--conversions', '1'];
+  const args = [
+    'demo',
+    '--json',
+    '--tenant',
+    tenant,
+    '--service-url',
+    TEST_SERVICE_URL,
+    '--admin-url',
+    TEST_ADMIN_URL,
+    '--data-dir',
+    dataDir,
+    '--views',
+    '1',
+    '--clicks',
+    '1',
+    '--conversions',
+    '1',
+  ];
   const kept: number[] = [];
 
   afterAll(async () => {

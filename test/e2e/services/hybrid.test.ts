@@ -40,7 +40,11 @@ describe('hybrid mode: one instance, commands from the topic and over REST', () 
 
   it('handles a command from the topic and answers REST, both in the same process', async () => {
     const health = await getJson(`${proc.url}/health`);
-    expect(health.body).toMatchObject({ status: 'ok', mode: 'hybrid', topics_subscribed: [{ topic: topicName(scope.cfg, 'campaign-commands'), subscription: serviceSubscription('campaign') }] });
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      mode: 'hybrid',
+      topics_subscribed: [{ topic: topicName(scope.cfg, 'campaign-commands'), subscription: serviceSubscription('campaign') }],
+    });
     const producer = health.body.producer_name as string;
     expect(await handled()).toBe(0);
 
@@ -68,6 +72,9 @@ describe('hybrid mode: one instance, commands from the topic and over REST', () 
       ['hy-topic', viaTopic.id, producer],
       ['hy-rest', viaRest.body.id, producer],
     ]);
-    expect((await admin.topicStats(topicName(scope.cfg, 'campaign-commands'))).subscriptions[serviceSubscription('campaign')]).toMatchObject({ msgBacklog: 0, unackedMessages: 0 });
+    expect((await admin.topicStats(topicName(scope.cfg, 'campaign-commands'))).subscriptions[serviceSubscription('campaign')]).toMatchObject({
+      msgBacklog: 0,
+      unackedMessages: 0,
+    });
   });
 });

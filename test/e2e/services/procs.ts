@@ -21,7 +21,9 @@ export async function startServiceProcess(service: string, args: string[], env: 
   });
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${service} did not start in ${timeoutMs} ms\n${err}`)), timeoutMs);

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
-import {
-  AdminClient, AdminError, ConflictError, IncompatibleSchemaError, NotFoundError,
-} from '../../../src/pulsar/admin.js';
+import { AdminClient, AdminError, ConflictError, IncompatibleSchemaError, NotFoundError } from '../../../src/pulsar/admin.js';
 import { UnreachableError, TimeoutError } from '../../../src/errors.js';
 import { TEST_ADMIN_URL, TEST_SERVICE_URL, uniqueName } from '../../support/env.js';
 import { requirePulsar, runPulsarTool } from '../../support/peers.js';
@@ -13,7 +11,15 @@ const ns = `${tenant}/ns`;
 const topic = (name: string) => `persistent://${ns}/${name}`;
 
 const V1 = JSON.stringify({ type: 'record', name: 'Thing', namespace: 'test', fields: [{ name: 'a', type: 'string' }] });
-const V2 = JSON.stringify({ type: 'record', name: 'Thing', namespace: 'test', fields: [{ name: 'a', type: 'string' }, { name: 'b', type: ['null', 'long'], default: null }] });
+const V2 = JSON.stringify({
+  type: 'record',
+  name: 'Thing',
+  namespace: 'test',
+  fields: [
+    { name: 'a', type: 'string' },
+    { name: 'b', type: ['null', 'long'], default: null },
+  ],
+});
 const BROKEN = JSON.stringify({ type: 'record', name: 'Thing', namespace: 'test', fields: [{ name: 'c', type: 'int' }] });
 
 beforeAll(async () => {
@@ -175,7 +181,9 @@ describe('AdminClient when the broker is not there', () => {
   const sockets: Socket[] = [];
   beforeAll(async () => {
     // Accepts connections and never answers: a hung broker.
-    silent = createServer((s) => { sockets.push(s); });
+    silent = createServer((s) => {
+      sockets.push(s);
+    });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     silentPort = (silent.address() as { port: number }).port;
   });

@@ -13,9 +13,18 @@ const tenants: string[] = [];
 function configFor(tenant: string, over: Partial<ResolvedConfig> = {}): ResolvedConfig {
   tenants.push(tenant);
   return {
-    profile: undefined, serviceUrl: TEST_SERVICE_URL, adminUrl: TEST_ADMIN_URL, token: undefined,
-    tenant, namespace: 'default', tlsTrustCertsFile: undefined, tlsAllowInsecure: false,
-    retentionMinutes: 60, retentionSizeMb: 10, sources: {}, ...over,
+    profile: undefined,
+    serviceUrl: TEST_SERVICE_URL,
+    adminUrl: TEST_ADMIN_URL,
+    token: undefined,
+    tenant,
+    namespace: 'default',
+    tlsTrustCertsFile: undefined,
+    tlsAllowInsecure: false,
+    retentionMinutes: 60,
+    retentionSizeMb: 10,
+    sources: {},
+    ...over,
   };
 }
 
@@ -30,15 +39,29 @@ describe('runDoctor against the real broker', () => {
     const cfg = configFor(uniqueName('tenant'));
     await initCluster(cfg);
     await admin.postSchema(topicName(cfg, 'campaign-events'), {
-      type: 'AVRO', schema: JSON.stringify({ type: 'record', name: 'E', fields: [{ name: 'a', type: 'string' }] }),
+      type: 'AVRO',
+      schema: JSON.stringify({ type: 'record', name: 'E', fields: [{ name: 'a', type: 'string' }] }),
     });
     const streamed: DoctorCheck[] = [];
     const report = await runDoctor(cfg, { onCheck: (c) => streamed.push(c) });
     expect(streamed).toEqual(report.checks);
     expect(report.ok).toBe(true);
     const c = byName(report.checks);
-    for (const n of ['config', 'token', 'admin API', 'binary port', 'broker handshake', 'authentication', 'tenant', 'namespace',
-      'retention', 'deduplication', 'schema compatibility', 'auto topic creation', 'topics']) {
+    for (const n of [
+      'config',
+      'token',
+      'admin API',
+      'binary port',
+      'broker handshake',
+      'authentication',
+      'tenant',
+      'namespace',
+      'retention',
+      'deduplication',
+      'schema compatibility',
+      'auto topic creation',
+      'topics',
+    ]) {
       expect(c[n]?.status, `${n}: ${c[n]?.detail}`).toBe('ok');
     }
     expect(c['admin API']?.detail).toMatch(/Pulsar \d+\.\d+/);

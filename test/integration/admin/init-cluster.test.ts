@@ -12,9 +12,18 @@ const tenants: string[] = [];
 function configFor(tenant: string, over: Partial<ResolvedConfig> = {}): ResolvedConfig {
   tenants.push(tenant);
   return {
-    profile: undefined, serviceUrl: TEST_SERVICE_URL, adminUrl: TEST_ADMIN_URL, token: undefined,
-    tenant, namespace: 'default', tlsTrustCertsFile: undefined, tlsAllowInsecure: false,
-    retentionMinutes: 120, retentionSizeMb: 50, sources: {}, ...over,
+    profile: undefined,
+    serviceUrl: TEST_SERVICE_URL,
+    adminUrl: TEST_ADMIN_URL,
+    token: undefined,
+    tenant,
+    namespace: 'default',
+    tlsTrustCertsFile: undefined,
+    tlsAllowInsecure: false,
+    retentionMinutes: 120,
+    retentionSizeMb: 50,
+    sources: {},
+    ...over,
   };
 }
 
@@ -23,8 +32,10 @@ afterAll(async () => {
 });
 
 const DLQS = [
-  'campaign-commands-campaign-service-DLQ', 'tracking-commands-tracking-service-DLQ',
-  'commission-commands-commission-service-DLQ', 'payment-commands-payment-service-DLQ',
+  'campaign-commands-campaign-service-DLQ',
+  'tracking-commands-tracking-service-DLQ',
+  'commission-commands-commission-service-DLQ',
+  'payment-commands-payment-service-DLQ',
 ];
 
 describe('initCluster against the real broker', () => {
@@ -36,9 +47,15 @@ describe('initCluster against the real broker', () => {
     expect(first.ok).toBe(true);
     expect(seen).toEqual(first.steps);
     expect(first.steps.map((s) => s.name)).toEqual([
-      `tenant ${cfg.tenant}`, `namespace ${cfg.tenant}/default`,
-      'retention', 'deduplication', 'schema compatibility', 'auto topic creation', 'inactive topic deletion',
-      ...TOPICS.map((t) => `topic ${t}`), ...DLQS.map((t) => `topic ${t}`),
+      `tenant ${cfg.tenant}`,
+      `namespace ${cfg.tenant}/default`,
+      'retention',
+      'deduplication',
+      'schema compatibility',
+      'auto topic creation',
+      'inactive topic deletion',
+      ...TOPICS.map((t) => `topic ${t}`),
+      ...DLQS.map((t) => `topic ${t}`),
     ]);
     expect(first.steps.every((s) => s.status === 'created')).toBe(true);
     expect(first.counts).toEqual({ created: 19, exists: 0, updated: 0, skipped: 0, failed: 0 });

@@ -34,16 +34,32 @@ afterAll(async () => {
 
 function secureConfig(over: Partial<ResolvedConfig> = {}): ResolvedConfig {
   return {
-    profile: 'secure-test', serviceUrl: tlsServiceUrl, adminUrl: httpsUrl, token: material.adminToken,
-    tenant: `secure-${Date.now().toString(36)}`, namespace: 'default', tlsTrustCertsFile: material.caFile, tlsAllowInsecure: false,
-    retentionMinutes: 60, retentionSizeMb: 16, sources: {}, ...over,
+    profile: 'secure-test',
+    serviceUrl: tlsServiceUrl,
+    adminUrl: httpsUrl,
+    token: material.adminToken,
+    tenant: `secure-${Date.now().toString(36)}`,
+    namespace: 'default',
+    tlsTrustCertsFile: material.caFile,
+    tlsAllowInsecure: false,
+    retentionMinutes: 60,
+    retentionSizeMb: 16,
+    sources: {},
+    ...over,
   };
 }
 
 describe.skipIf(!HAS_PULSAR)('prepareSecureBroker material', () => {
   it('keeps keys, the secret and tokens private, and reuses what exists', async () => {
-    for (const f of [material.keyFile, material.caKeyFile, material.secretKeyFile, material.adminTokenFile,
-      material.tokens.expired.file, material.tokens.producerOnly.file, material.tokens.noPermission.file]) {
+    for (const f of [
+      material.keyFile,
+      material.caKeyFile,
+      material.secretKeyFile,
+      material.adminTokenFile,
+      material.tokens.expired.file,
+      material.tokens.producerOnly.file,
+      material.tokens.noPermission.file,
+    ]) {
       expect(statSync(f).mode & 0o777, f).toBe(0o600);
     }
     const again = await prepareSecureBroker(material.dir, { servicePortTls: material.ports.serviceTls, webServicePortTls: material.ports.webTls });
@@ -68,14 +84,18 @@ describe.skipIf(!HAS_PULSAR)('a broker with TLS and token authentication', () =>
   });
 
   it('refuses the expired token → AuthError naming the expiry', async () => {
-    const err = await new AdminClient({ adminUrl: httpsUrl, token: material.tokens.expired.token, tlsTrustCertsFile: material.caFile }).tenants().catch((e: unknown) => e);
+    const err = await new AdminClient({ adminUrl: httpsUrl, token: material.tokens.expired.token, tlsTrustCertsFile: material.caFile })
+      .tenants()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AdminAuthError);
     expect((err as AdminAuthError).status).toBe(401);
     expect((err as AdminAuthError).message).toMatch(/expired at \d{4}-/);
   });
 
   it('tells a token without permission apart from bad credentials', async () => {
-    const err = await new AdminClient({ adminUrl: httpsUrl, token: material.tokens.noPermission.token, tlsTrustCertsFile: material.caFile }).tenant('public').catch((e: unknown) => e);
+    const err = await new AdminClient({ adminUrl: httpsUrl, token: material.tokens.noPermission.token, tlsTrustCertsFile: material.caFile })
+      .tenant('public')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AdminAuthError);
     expect((err as AdminAuthError).kind).toBe('permission');
     expect((err as AdminAuthError).message).toMatch(/lacks permission to read tenant public/);

@@ -21,7 +21,9 @@ function variant(file: string, change: (json: any) => void): string {
   return dir;
 }
 
-beforeAll(async () => { scope = await freshScope('schemas'); });
+beforeAll(async () => {
+  scope = await freshScope('schemas');
+});
 afterAll(async () => {
   await scope?.drop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -46,7 +48,9 @@ describe('schemas check / push against the broker', () => {
   });
 
   it('accepts a new optional field with a default (the broker registers a new version)', async () => {
-    const dir = variant('messages/video.added.v1.avsc', (s) => s.fields.push({ name: 'duration_seconds', type: ['null', 'long'], default: null, doc: 'Length of the video.' }));
+    const dir = variant('messages/video.added.v1.avsc', (s) =>
+      s.fields.push({ name: 'duration_seconds', type: ['null', 'long'], default: null, doc: 'Length of the video.' }),
+    );
     const report = await checkSchemas(scope.admin, scope.cfg, { dir });
     expect(report.ok).toBe(true);
     expect(report.topics.find((t) => t.topic === 'campaign-events')!.status).toBe('compatible');
@@ -57,17 +61,24 @@ describe('schemas check / push against the broker', () => {
   });
 
   it('accepts a new message type at the end of a topic union', async () => {
-    const dir = variant('envelopes/payment-commands.avsc', (s) => s.fields[5].type.push({
-      type: 'record', name: 'CancelPayment', namespace: 'miso.payment', doc: 'Cancel a payment.',
-      fields: [{ name: 'payment_id', type: 'string', doc: 'Payment to cancel.' }],
-    }));
+    const dir = variant('envelopes/payment-commands.avsc', (s) =>
+      s.fields[5].type.push({
+        type: 'record',
+        name: 'CancelPayment',
+        namespace: 'miso.payment',
+        doc: 'Cancel a payment.',
+        fields: [{ name: 'payment_id', type: 'string', doc: 'Payment to cancel.' }],
+      }),
+    );
     const { pushed } = await pushSchemas(scope.admin, scope.cfg, { dir });
     expect(pushed.find((p) => p.topic === 'payment-commands')).toMatchObject({ action: 'registered', version: 1 });
   });
 
   it('refuses a breaking change, names the field, and registers nothing anywhere', async () => {
     // Both a compatible change (tracking) and a breaking one (campaign): all or nothing.
-    const dir = variant('messages/tracking.create_event.command.v1.avsc', (s) => s.fields.push({ name: 'referrer', type: ['null', 'string'], default: null, doc: 'x' }));
+    const dir = variant('messages/tracking.create_event.command.v1.avsc', (s) =>
+      s.fields.push({ name: 'referrer', type: ['null', 'string'], default: null, doc: 'x' }),
+    );
     const second = join(dir, 'messages/campaign.create.command.v1.avsc');
     const json = JSON.parse(readFileSync(second, 'utf8'));
     json.fields.push({ name: 'region', type: 'string', doc: 'Sales region.' });
@@ -82,13 +93,17 @@ describe('schemas check / push against the broker', () => {
 
     const versionsBefore = await Promise.all(TOPICS.map(async (t) => (await scope.admin.getSchemas(topicName(scope.cfg, t))).length));
     await expect(pushSchemas(scope.admin, scope.cfg, { dir })).rejects.toThrow(IncompatibleSchemasError);
-    await expect(pushSchemas(scope.admin, scope.cfg, { dir })).rejects.toThrow(/refused for campaign-commands, payment-commands: payload\[CreateCampaign\]\.region was added without a default/);
+    await expect(pushSchemas(scope.admin, scope.cfg, { dir })).rejects.toThrow(
+      /refused for campaign-commands, payment-commands: payload\[CreateCampaign\]\.region was added without a default/,
+    );
     const versionsAfter = await Promise.all(TOPICS.map(async (t) => (await scope.admin.getSchemas(topicName(scope.cfg, t))).length));
     expect(versionsAfter).toEqual(versionsBefore);
   });
 
   it('the broker itself refuses the breaking schema (BACKWARD_TRANSITIVE is enforced server-side)', async () => {
-    const dir = variant('messages/payment.process.command.v1.avsc', (s) => { s.fields.find((f: any) => f.name === 'amount_minor').type = 'string'; });
+    const dir = variant('messages/payment.process.command.v1.avsc', (s) => {
+      s.fields.find((f: any) => f.name === 'amount_minor').type = 'string';
+    });
     const report = await checkSchemas(scope.admin, scope.cfg, { dir });
     const t = report.topics.find((x) => x.topic === 'payment-commands')!;
     expect(t.broker?.compatible).toBe(false);

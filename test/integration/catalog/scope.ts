@@ -26,7 +26,9 @@ export async function freshScope(prefix = 'cat'): Promise<{ cfg: ResolvedConfig;
       try {
         await admin.deleteNamespace({ tenant, namespace: 'ns' }, { recursive: true });
         await admin.deleteTenant(tenant);
-      } catch { /* best effort: a leftover test tenant harms nothing */ }
+      } catch {
+        /* best effort: a leftover test tenant harms nothing */
+      }
     },
   };
 }

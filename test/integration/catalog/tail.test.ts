@@ -46,9 +46,17 @@ describe('tail: scanning topics', () => {
 
     const wf = await all(scan(client, sources, { start: 'earliest', follow: false, filter: { correlationIds: new Set([cmd.correlationId]) } }));
     expect(wf.map((m) => m.envelope!.type)).toEqual(types.slice(0, 3));
-    const byType = await all(scan(client, tailSources(scope.cfg, { targets: ['commission.calculated'] }).sources, { start: 'earliest', follow: false, filter: { types: new Set(['commission.calculated.v1']) } }));
+    const byType = await all(
+      scan(client, tailSources(scope.cfg, { targets: ['commission.calculated'] }).sources, {
+        start: 'earliest',
+        follow: false,
+        filter: { types: new Set(['commission.calculated.v1']) },
+      }),
+    );
     expect(byType).toHaveLength(1);
-    const where = await all(scan(client, sources, { start: 'earliest', follow: false, filter: { where: [{ path: ['event_type'], value: 'click', text: '' }] } }));
+    const where = await all(
+      scan(client, sources, { start: 'earliest', follow: false, filter: { where: [{ path: ['event_type'], value: 'click', text: '' }] } }),
+    );
     expect(where.map((m) => m.envelope!.type)).toEqual(['tracking.create_event.command.v1', 'tracking_event.created.v1']);
   });
 
@@ -60,15 +68,29 @@ describe('tail: scanning topics', () => {
     created.fields = created.fields!.filter((f) => f.name !== 'budget_minor' && f.name !== 'currency');
     const oldType = avsc.Type.forSchema(old as avsc.Schema);
     const oldProducer = await client.createProducer({ topic, schema: { type: 'AVRO', name: 'campaign-events', schema: JSON.stringify(old) } });
-    const oldEnv = { id: '7b0e4a3c-2d1f-4e5a-8b9c-0d1e2f3a4b5c', type: 'campaign.created.v1' as const, timestamp: Date.now(), correlation_id: 'wf-old', causation_id: null };
-    await oldProducer.send({ payload: oldType.toBuffer({ ...oldEnv, payload: { 'miso.campaign.CampaignCreated': { campaign_id: 'c-old', user_id: 'u', name: 'Old', description: null } } }), properties: messageProperties(oldEnv) });
+    const oldEnv = {
+      id: '7b0e4a3c-2d1f-4e5a-8b9c-0d1e2f3a4b5c',
+      type: 'campaign.created.v1' as const,
+      timestamp: Date.now(),
+      correlation_id: 'wf-old',
+      causation_id: null,
+    };
+    await oldProducer.send({
+      payload: oldType.toBuffer({
+        ...oldEnv,
+        payload: { 'miso.campaign.CampaignCreated': { campaign_id: 'c-old', user_id: 'u', name: 'Old', description: null } },
+      }),
+      properties: messageProperties(oldEnv),
+    });
     await oldProducer.close();
     const garbage = await client.createProducer({ topic });
     await garbage.send({ payload: Buffer.from([0xff, 0xfe, 0x01]), properties: { type: 'campaign.created.v1' } });
     await garbage.close();
     const fresh = await pub.publish(newEnvelope('campaign.created.v1', { ...SAMPLES['campaign.created.v1'], currency: 'EUR' }));
 
-    const got = await all(scan(client, tailSources(scope.cfg, { targets: ['campaign-events'] }).sources, { start: { publishTime: Date.now() - 60_000 }, follow: false }));
+    const got = await all(
+      scan(client, tailSources(scope.cfg, { targets: ['campaign-events'] }).sources, { start: { publishTime: Date.now() - 60_000 }, follow: false }),
+    );
     const oldOne = got.find((m) => m.envelope?.id === oldEnv.id)!;
     expect(oldOne.error).toBeUndefined();
     expect(oldOne.envelope!.payload).toEqual({ campaign_id: 'c-old', user_id: 'u', name: 'Old', description: null, budget_minor: null, currency: 'USD' });
@@ -83,7 +105,14 @@ describe('tail: scanning topics', () => {
     const seen: string[] = [];
     let caughtUp = false;
     const done = (async () => {
-      for await (const m of scan(client, tailSources(scope.cfg, { targets: ['payment-events'] }).sources, { start: 'latest', follow: true, signal: abort.signal, onCaughtUp: () => { caughtUp = true; } })) {
+      for await (const m of scan(client, tailSources(scope.cfg, { targets: ['payment-events'] }).sources, {
+        start: 'latest',
+        follow: true,
+        signal: abort.signal,
+        onCaughtUp: () => {
+          caughtUp = true;
+        },
+      })) {
         seen.push(m.envelope!.id);
         if (seen.length === 2) abort.abort();
       }
@@ -98,20 +127,35 @@ describe('tail: scanning topics', () => {
 
 describe('trace: one workflow out of many', () => {
   it('collects a workflow from command, event and dead-letter topics by correlation property, within the window', async () => {
-    const noise = prepareBatch({ type: 'tracking.create_event.command.v1', fieldTokens: ['--event-type', 'view', '--campaign-id', 'c', '--video-id', 'v', '--visitor-id', 'x'], count: 50 });
+    const noise = prepareBatch({
+      type: 'tracking.create_event.command.v1',
+      fieldTokens: ['--event-type', 'view', '--campaign-id', 'c', '--video-id', 'v', '--visitor-id', 'x'],
+      count: 50,
+    });
     await sendAll(pub, noise.messages);
     const cmd = await pub.sendCommand('payment.process', SAMPLES['payment.process.command.v1']);
     // A consumer gave up on the command: the dead-letter copy, as the client republishes it.
     const dlq = await client.createProducer({ topic: topicName(scope.cfg, 'payment-commands-payment-service-DLQ') });
     const { encode } = await import('../../../src/core/catalog/index.js');
-    await dlq.send({ payload: encode('payment-commands', cmd.envelope), properties: { ...messageProperties(cmd.envelope), REAL_TOPIC: topicName(scope.cfg, 'payment-commands'), ORIGIN_MESSAGE_ID: cmd.messageId } });
+    await dlq.send({
+      payload: encode('payment-commands', cmd.envelope),
+      properties: { ...messageProperties(cmd.envelope), REAL_TOPIC: topicName(scope.cfg, 'payment-commands'), ORIGIN_MESSAGE_ID: cmd.messageId },
+    });
     await dlq.close();
-    await pub.publish(newEnvelope('command.rejected.v1', { ...SAMPLES['command.rejected.v1'], command_id: cmd.id, command_type: cmd.type }, { causedBy: cmd.envelope }), { publisher: 'payment' });
+    await pub.publish(
+      newEnvelope('command.rejected.v1', { ...SAMPLES['command.rejected.v1'], command_id: cmd.id, command_type: cmd.type }, { causedBy: cmd.envelope }),
+      { publisher: 'payment' },
+    );
 
     const scanResult = await collectWorkflow(client, scope.cfg, cmd.correlationId, { fromTime: Date.now() - 60_000 });
     await closeReaders(scanResult.readers);
     expect(scanResult.scanned).toBeGreaterThanOrEqual(53);
-    const trace = buildTrace(cmd.correlationId, scanResult.messages.map((m) => traceMessageOf(m.envelope!, { topic: m.topic, publishTime: m.publishTime, ...(m.deadLetter ? { deadLetter: true } : {}) })));
+    const trace = buildTrace(
+      cmd.correlationId,
+      scanResult.messages.map((m) =>
+        traceMessageOf(m.envelope!, { topic: m.topic, publishTime: m.publishTime, ...(m.deadLetter ? { deadLetter: true } : {}) }),
+      ),
+    );
     expect(trace.messageCount).toBe(2);
     expect(trace.roots[0]!.message.id).toBe(cmd.id);
     expect(trace.roots[0]!.deadLettered).toBe(true);
@@ -129,7 +173,9 @@ describe('send --wait: watching a workflow', () => {
     const watch = await WorkflowWatch.open(client, scope.cfg);
     const [sent] = await sendAll(pub, prepareBatch({ type: 'campaign.create.command.v1', fieldTokens: ['--name', 'Launch', '--user-id', 'u1'] }).messages);
     // Stand-in for the campaign service: answer the command with its event.
-    setTimeout(() => { void pub.publish(newEnvelope('campaign.created.v1', { campaign_id: 'c', user_id: 'u1', name: 'Launch' }, { causedBy: sent!.envelope })); }, 50);
+    setTimeout(() => {
+      void pub.publish(newEnvelope('campaign.created.v1', { campaign_id: 'c', user_id: 'u1', name: 'Launch' }, { causedBy: sent!.envelope }));
+    }, 50);
     const seen: string[] = [];
     const r = await watch.collect([sent!], { timeoutMs: 10_000, onMessage: (m) => seen.push(m.envelope!.type) });
     await watch.close();

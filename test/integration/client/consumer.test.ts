@@ -88,10 +88,15 @@ describe('subscription types', () => {
     expect(await standby.receive(500)).toBeUndefined();
     for (const m of got.slice(0, 5)) await active.ack(m);
     // The acknowledgements (grouped, so a little later) reach the broker before the active consumer leaves.
-    await waitUntil(async () => {
-      const stats = (await (await fetch(`${TEST_ADMIN_URL}/admin/v2/${topic.replace('://', '/')}/stats`)).json()) as { subscriptions: Record<string, { msgBacklog: number }> };
-      return stats.subscriptions.sub?.msgBacklog === 5;
-    }, { what: 'five acknowledgements at the broker' });
+    await waitUntil(
+      async () => {
+        const stats = (await (await fetch(`${TEST_ADMIN_URL}/admin/v2/${topic.replace('://', '/')}/stats`)).json()) as {
+          subscriptions: Record<string, { msgBacklog: number }>;
+        };
+        return stats.subscriptions.sub?.msgBacklog === 5;
+      },
+      { what: 'five acknowledgements at the broker' },
+    );
     await active.close();
     const rest = await take(standby, 5);
     expect(text(rest)).toEqual(['m5', 'm6', 'm7', 'm8', 'm9']);
@@ -223,7 +228,14 @@ describe('acknowledgement and redelivery', () => {
     await p.close();
     const dlqTopic = `${topic}-workers-DLQ`;
     const dlqConsumer = await client.subscribe({ topic: dlqTopic, subscription: 'inspect', initialPosition: 'earliest' });
-    const c = await client.subscribe({ topic, subscription: 'workers', type: 'Shared', initialPosition: 'earliest', nackRedeliveryDelayMs: 50, deadLetter: { maxRedeliverCount: 2 } });
+    const c = await client.subscribe({
+      topic,
+      subscription: 'workers',
+      type: 'Shared',
+      initialPosition: 'earliest',
+      nackRedeliveryDelayMs: 50,
+      deadLetter: { maxRedeliverCount: 2 },
+    });
     const deliveries: number[] = [];
     const deadline = Date.now() + 20_000;
     for (;;) {

@@ -29,10 +29,18 @@ afterAll(async () => {
 });
 
 async function produceWithMiso(topic: string, n: number): Promise<void> {
-  const producer = await client.createProducer({ topic, schema: { type: 'AVRO', schema: JSON.stringify(SCHEMA) }, batching: { maxMessages: 10, maxDelayMs: 5 } });
+  const producer = await client.createProducer({
+    topic,
+    schema: { type: 'AVRO', schema: JSON.stringify(SCHEMA) },
+    batching: { maxMessages: 10, maxDelayMs: 5 },
+  });
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      producer.send({ payload: type.toBuffer({ id: `m${i}`, n: i * 1000, note: i % 2 ? 'odd' : null }), key: 'agg-1', properties: { origin: 'miso', i: String(i) } }),
+      producer.send({
+        payload: type.toBuffer({ id: `m${i}`, n: i * 1000, note: i % 2 ? 'odd' : null }),
+        key: 'agg-1',
+        properties: { origin: 'miso', i: String(i) },
+      }),
     ),
   );
   await producer.close();
@@ -59,10 +67,14 @@ describe.skipIf(!requirePulsar())('interop with the Java client tools', () => {
   it('miso writes Avro, `pulsar-client consume --schema-type auto_consume` decodes it', async () => {
     const topic = uniqueTopic('java-reads');
     await produceWithMiso(topic, 3);
-    const { stdout } = await run(pulsarTool('pulsar-client'), ['--url', javaUrl, 'consume', '-s', 'java', '-p', 'Earliest', '-n', '3', '--schema-type', 'auto_consume', topic], {
-      timeout: 90_000,
-      maxBuffer: 10 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      pulsarTool('pulsar-client'),
+      ['--url', javaUrl, 'consume', '-s', 'java', '-p', 'Earliest', '-n', '3', '--schema-type', 'auto_consume', topic],
+      {
+        timeout: 90_000,
+        maxBuffer: 10 * 1024 * 1024,
+      },
+    );
     const lines = stdout.split('\n').filter((l) => l.includes('content:'));
     expect(lines).toHaveLength(3);
     // The tool prints a decoded GenericRecord as {field=value, ...} in no fixed order.
@@ -91,7 +103,22 @@ describe.skipIf(!requirePulsar())('interop with the Java client tools', () => {
     const javaSchema = { ...SCHEMA, fields: SCHEMA.fields.slice(0, 2) };
     await run(
       pulsarTool('pulsar-client'),
-      ['--url', javaUrl, 'produce', '-s', ';', '-vs', `avro:${JSON.stringify(javaSchema)}`, '-m', msgs.map((m) => JSON.stringify({ id: m.id, n: m.n })).join(';'), '-k', 'from-java', '-p', 'origin=java', topic],
+      [
+        '--url',
+        javaUrl,
+        'produce',
+        '-s',
+        ';',
+        '-vs',
+        `avro:${JSON.stringify(javaSchema)}`,
+        '-m',
+        msgs.map((m) => JSON.stringify({ id: m.id, n: m.n })).join(';'),
+        '-k',
+        'from-java',
+        '-p',
+        'origin=java',
+        topic,
+      ],
       { timeout: 90_000 },
     );
     const got = await readWithMiso(topic, 2);
@@ -121,7 +148,10 @@ for _ in range(int(sys.argv[4])):
 c.close()
 `;
     const { stdout } = await run(PYTHON, ['-c', script, javaUrl, topic, JSON.stringify(SCHEMA), '4'], { timeout: 60_000 });
-    const rows = stdout.split('\n').filter((l) => l.startsWith('ROW ')).map((l) => JSON.parse(l.slice(4)) as { value: unknown; key: string; props: Record<string, string> });
+    const rows = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('ROW '))
+      .map((l) => JSON.parse(l.slice(4)) as { value: unknown; key: string; props: Record<string, string> });
     expect(rows.map((r) => r.value)).toEqual([
       { id: 'm0', n: 0, note: null },
       { id: 'm1', n: 1000, note: 'odd' },
@@ -172,7 +202,8 @@ c.close()
     while (await reader.hasMessageAvailable()) got.push((await reader.readNext(5000))!.payload.toString());
     await reader.close();
     const expected: string[] = [];
-    for (const name of ['LZ4', 'ZLib', 'ZSTD', 'SNAPPY']) for (const b of ['False', 'True']) for (let i = 0; i < 3; i++) expected.push(`${name}-${b}-${i} `.repeat(40));
+    for (const name of ['LZ4', 'ZLib', 'ZSTD', 'SNAPPY'])
+      for (const b of ['False', 'True']) for (let i = 0; i < 3; i++) expected.push(`${name}-${b}-${i} `.repeat(40));
     expect(got).toEqual(expected);
   }, 90_000);
 });

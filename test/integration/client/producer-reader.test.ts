@@ -29,7 +29,9 @@ describe('producer → reader', () => {
     expect(producer.producerName).not.toBe('');
     const ids: MessageId[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push(await producer.send({ payload: Buffer.from(`m${i}`), key: `k${i}`, properties: { n: String(i), kind: 'test' }, eventTime: 1_700_000_000_000 + i }));
+      ids.push(
+        await producer.send({ payload: Buffer.from(`m${i}`), key: `k${i}`, properties: { n: String(i), kind: 'test' }, eventTime: 1_700_000_000_000 + i }),
+      );
     }
     expect(ids.map((id) => id.batchIndex)).toEqual([-1, -1, -1, -1, -1]);
     expect([...ids].sort((a, b) => a.compare(b))).toEqual(ids);
@@ -116,7 +118,11 @@ describe('producer → reader', () => {
     for (const [start, startInclusive, expected] of cases) {
       const reader = await client.createReader({ topic, start, startInclusive });
       const got = await readAll(reader);
-      expect({ start: start.toString(), startInclusive, got: got.map((m) => m.payload.toString()) }).toEqual({ start: start.toString(), startInclusive, got: expected });
+      expect({ start: start.toString(), startInclusive, got: got.map((m) => m.payload.toString()) }).toEqual({
+        start: start.toString(),
+        startInclusive,
+        got: expected,
+      });
       await reader.close();
     }
     // Parsing the printed id gives the same start.

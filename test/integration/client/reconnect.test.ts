@@ -22,7 +22,13 @@ describe.skipIf(!requirePulsar())('reconnect after a broker restart (own standal
     client.status.on('status', (s) => states.push(s.state));
     const topic = uniqueTopic('restart');
     const N = 600;
-    const producer = await client.createProducer({ topic, producerName: 'restart-producer', batching: { maxMessages: 20, maxDelayMs: 5 }, sendTimeoutMs: 120_000, maxPendingMessages: 200 });
+    const producer = await client.createProducer({
+      topic,
+      producerName: 'restart-producer',
+      batching: { maxMessages: 20, maxDelayMs: 5 },
+      sendTimeoutMs: 120_000,
+      maxPendingMessages: 200,
+    });
     const consumer = await client.subscribe({ topic, subscription: 'svc', type: 'Shared', initialPosition: 'earliest' });
     const reader = await client.createReader({ topic, start: 'earliest' });
     const consumed = new Set<string>();
@@ -51,7 +57,10 @@ describe.skipIf(!requirePulsar())('reconnect after a broker restart (own standal
     await restarting;
     const ids = await Promise.all(sends);
     expect(ids).toHaveLength(N);
-    await Promise.race([Promise.all([consuming, reading]), new Promise((_, rej) => setTimeout(() => rej(new Error(`consumed ${consumed.size}, read ${read.length}`)), 60_000))]);
+    await Promise.race([
+      Promise.all([consuming, reading]),
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`consumed ${consumed.size}, read ${read.length}`)), 60_000)),
+    ]);
     expect(consumed.size).toBe(N);
     // The topic itself holds each message once, sequence ids 0..N-1 in order.
     const check = await client.createReader({ topic, start: 'earliest' });

@@ -26,7 +26,10 @@ describe('cluster bad input', () => {
     const taken = (srv.address() as net.AddressInfo).port;
     try {
       // broker-2 would need the taken port (broker-1 gets the one below it).
-      const r = await miso(['broker', 'up', '--brokers', '2', '--port', String(taken - 1), '--web-port', '18590', '--zk-port', '12591', '--bookie-port', '13591', '--no-init'], { env, timeoutMs: 120_000 });
+      const r = await miso(
+        ['broker', 'up', '--brokers', '2', '--port', String(taken - 1), '--web-port', '18590', '--zk-port', '12591', '--bookie-port', '13591', '--no-init'],
+        { env, timeoutMs: 120_000 },
+      );
       expect(r.code).not.toBe(0);
       expect(errorLines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^miso: port ${taken} \\(broker-2 service\\) is taken by another process`))]);
       expect(existsSync(join(root, 'state', 'cluster', 'cluster.json'))).toBe(false);

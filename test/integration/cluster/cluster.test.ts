@@ -61,7 +61,9 @@ describe('the client on a 2-broker cluster', () => {
     const producerStall = longestGap(run.sentAt, unloadedAt);
     const consumerStall = longestGap([...run.deliveredAt.values()], unloadedAt);
     if (process.env.MISO_TEST_CLUSTER_LOG) process.stderr.write(run.log.filter((l) => !/resending/.test(l)).join('\n') + '\n');
-    process.stderr.write(`[cluster] unload: owner ${tc.nameOf(before)} → ${tc.nameOf(after)} (${attempts} unload${attempts === 1 ? '' : 's'}); producer stalled ${producerStall} ms, consumer ${consumerStall} ms; redeliveries ${run.redelivered}\n`);
+    process.stderr.write(
+      `[cluster] unload: owner ${tc.nameOf(before)} → ${tc.nameOf(after)} (${attempts} unload${attempts === 1 ? '' : 's'}); producer stalled ${producerStall} ms, consumer ${consumerStall} ms; redeliveries ${run.redelivered}\n`,
+    );
     // Each index once in the topic, in order: resends after the move were dropped by deduplication.
     expect(await storedIndexes(tc.serviceUrl, topic)).toEqual(Array.from({ length: N }, (_, i) => i));
     expect(tc.nameOf(after)).toBe(target);
@@ -96,7 +98,9 @@ describe('the client on a 2-broker cluster', () => {
       const producerStall = longestGap(run.sentAt, killedAt);
       const consumerStall = longestGap([...run.deliveredAt.values()], killedAt);
       if (process.env.MISO_TEST_CLUSTER_LOG) process.stderr.write(run.log.filter((l) => !/resending/.test(l)).join('\n') + '\n');
-      process.stderr.write(`[cluster] kill -9 ${victim}: topic now on ${tc.nameOf(survivor)}; producer stalled ${producerStall} ms, consumer ${consumerStall} ms; consumer redeliveries ${run.redelivered}\n`);
+      process.stderr.write(
+        `[cluster] kill -9 ${victim}: topic now on ${tc.nameOf(survivor)}; producer stalled ${producerStall} ms, consumer ${consumerStall} ms; consumer redeliveries ${run.redelivered}\n`,
+      );
       expect(survivor).not.toBe(victimUrl);
       expect(run.producer.connectedTo).toBe(survivor);
       expect(run.consumer.connectedTo).toBe(survivor);
@@ -124,11 +128,16 @@ describe('the client on a 2-broker cluster', () => {
     expect(report.steps.find((s) => s.name === 'topic tracking-commands')).toMatchObject({ status: 'created', detail: '3 partitions' });
     // Run again: reported as it is, not re-created.
     const again = await miso(['init', '--partitions', '5', '--json', ...ns], { env, timeoutMs: 120_000 });
-    expect(JSON.parse(again.stdout).steps.find((s: { name: string }) => s.name === 'topic tracking-commands')).toMatchObject({ status: 'exists', detail: '3 partitions (asked for 5); left as it is' });
+    expect(JSON.parse(again.stdout).steps.find((s: { name: string }) => s.name === 'topic tracking-commands')).toMatchObject({
+      status: 'exists',
+      detail: '3 partitions (asked for 5); left as it is',
+    });
 
     // Four videos for each of six campaigns, interleaved, in one send: the key is the campaign id.
     const campaigns = ['c-alpha', 'c-beta', 'c-gamma', 'c-delta', 'c-epsilon', 'c-zeta'];
-    const input = [0, 1, 2, 3].flatMap((i) => campaigns.map((c) => JSON.stringify({ campaign_id: c, url: `https://v.example/${c}/${i}`, title: String(i) }))).join('\n') + '\n';
+    const input =
+      [0, 1, 2, 3].flatMap((i) => campaigns.map((c) => JSON.stringify({ campaign_id: c, url: `https://v.example/${c}/${i}`, title: String(i) }))).join('\n') +
+      '\n';
     const sent = await miso(['send', 'campaign.add_video', '--file', '-', '--json', ...ns], { env, input, timeoutMs: 60_000 });
     expect(sent.code, sent.stderr).toBe(0);
     // Each key sits on the partition Java's default router (JavaStringHash) would choose.
@@ -155,7 +164,10 @@ describe('the client on a 2-broker cluster', () => {
 
     const tail = await miso(['tail', 'campaign-commands', '--no-follow', '--json', ...ns], { env, timeoutMs: 60_000 });
     expect(tail.code, tail.stderr).toBe(0);
-    const lines = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as { payload: { campaign_id: string; title: string } });
+    const lines = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { payload: { campaign_id: string; title: string } });
     expect(lines).toHaveLength(campaigns.length * 4);
     // Per key, tail shows the messages in the order they were sent.
     for (const c of campaigns) expect(lines.filter((l) => l.payload.campaign_id === c).map((l) => l.payload.title)).toEqual(['0', '1', '2', '3']);

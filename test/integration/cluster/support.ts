@@ -19,7 +19,9 @@ export async function ownerOf(tc: TestCluster, topic: string): Promise<string> {
  */
 export async function keepConsumedData(tc: TestCluster): Promise<void> {
   const res = await fetch(`${tc.adminUrls[0]}/admin/v2/namespaces/public/default/retention`, {
-    method: 'POST', redirect: 'follow', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    redirect: 'follow',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ retentionTimeInMinutes: 60, retentionSizeInMB: 512 }),
   });
   if (!res.ok) throw new Error(`setting retention failed: HTTP ${res.status}`);
@@ -58,11 +60,21 @@ export async function steadyRun(serviceUrl: string, topic: string, name: string)
   const sentAt: number[] = [];
   const deliveredAt = new Map<number, number>();
   const run: SteadyRun = {
-    client, producer, consumer, log, sentAt, deliveredAt, redelivered: 0,
+    client,
+    producer,
+    consumer,
+    log,
+    sentAt,
+    deliveredAt,
+    redelivered: 0,
     async send(n, intervalMs, onIndex) {
       const sends: Promise<unknown>[] = [];
       for (let i = 0; i < n; i++) {
-        sends.push(producer.send({ payload: Buffer.from(`m-${i}`), properties: { i: String(i) } }).then(() => { sentAt[i] = Date.now(); }));
+        sends.push(
+          producer.send({ payload: Buffer.from(`m-${i}`), properties: { i: String(i) } }).then(() => {
+            sentAt[i] = Date.now();
+          }),
+        );
         await onIndex?.(i);
         await new Promise((r) => setTimeout(r, intervalMs));
       }

@@ -36,7 +36,12 @@ describe('PulsarMonitor on the real broker', () => {
   it('watches the eight topics and the four dead-letter topics, all present after init', () => {
     expect(monitor.topics.map((t) => t.short)).toHaveLength(12);
     const rows = store.topicRows();
-    expect(rows.filter((r) => r.exists === true).map((r) => r.short).sort()).toEqual(monitor.topics.map((t) => t.short).sort());
+    expect(
+      rows
+        .filter((r) => r.exists === true)
+        .map((r) => r.short)
+        .sort(),
+    ).toEqual(monitor.topics.map((t) => t.short).sort());
   });
 
   it('follows a workflow through its stages as its messages are published', async () => {
@@ -113,20 +118,28 @@ describe('PulsarMonitor on the real broker', () => {
 
   it('closes every reader on close: no reader subscription is left on the broker', async () => {
     await monitor.close();
-    await waitUntil(async () => {
-      for (const t of monitor.topics) {
-        const stats = await scope.admin.topicStats(t.name);
-        if (Object.keys(stats.subscriptions).some((name) => name.startsWith('miso-reader-'))) return false;
-      }
-      return true;
-    }, { what: 'reader subscriptions gone', timeoutMs: 15_000 });
+    await waitUntil(
+      async () => {
+        for (const t of monitor.topics) {
+          const stats = await scope.admin.topicStats(t.name);
+          if (Object.keys(stats.subscriptions).some((name) => name.startsWith('miso-reader-'))) return false;
+        }
+        return true;
+      },
+      { what: 'reader subscriptions gone', timeoutMs: 15_000 },
+    );
   });
 
   function sub(topic: string, name: string) {
-    return store.topicRows().find((r) => r.short === topic)?.subscriptions.find((s) => s.name === name);
+    return store
+      .topicRows()
+      .find((r) => r.short === topic)
+      ?.subscriptions.find((s) => s.name === name);
   }
 
   function readersUp(): Promise<boolean> {
-    return Promise.all(monitor.topics.map(async (t) => Object.keys((await scope.admin.topicStats(t.name)).subscriptions).some((n) => n.startsWith('miso-reader-')))).then((all) => all.every(Boolean));
+    return Promise.all(
+      monitor.topics.map(async (t) => Object.keys((await scope.admin.topicStats(t.name)).subscriptions).some((n) => n.startsWith('miso-reader-'))),
+    ).then((all) => all.every(Boolean));
   }
 });

@@ -63,7 +63,10 @@ describe.skipIf(!requirePulsar())('dashboard while its broker goes away and come
 
     // The broker goes away: the header says so, with how long.
     await broker.stop();
-    await waitUntil(() => /○ (reconnecting|disconnected)/.test(frame()) && frame().includes('admin ○ unreachable'), { what: 'disconnection on screen', timeoutMs: 30_000 });
+    await waitUntil(() => /○ (reconnecting|disconnected)/.test(frame()) && frame().includes('admin ○ unreachable'), {
+      what: 'disconnection on screen',
+      timeoutMs: 30_000,
+    });
     expect(frame()).toMatch(/⚠ broker (reconnecting|disconnected) for [\d.]+m?s/);
     expect(frame()).toContain('retrying by itself');
     // The rest of the screen stays: the workflow seen before the outage is still listed.
@@ -71,14 +74,20 @@ describe.skipIf(!requirePulsar())('dashboard while its broker goes away and come
 
     // It comes back: no action needed on the dashboard's side.
     await broker.start();
-    await waitUntil(() => frame().includes('● connected') && frame().includes('admin ● ok') && !frame().includes('⚠'), { what: 'recovered on screen', timeoutMs: 90_000 });
+    await waitUntil(() => frame().includes('● connected') && frame().includes('admin ● ok') && !frame().includes('⚠'), {
+      what: 'recovered on screen',
+      timeoutMs: 90_000,
+    });
     await waitUntil(readersUp, { what: 'readers subscribed again', timeoutMs: 60_000 });
 
     client = new PulsarClient({ serviceUrl: cfg.serviceUrl });
     publisher = new Publisher(client, cfg);
     const after = trackingChain();
     for (const s of after) await publisher.publish(s.env, { topic: s.topic });
-    await waitUntil(() => store.workflow(after[0]!.env.correlation_id)?.status === 'done', { what: 'workflow after the restart on the dashboard', timeoutMs: 30_000 });
+    await waitUntil(() => store.workflow(after[0]!.env.correlation_id)?.status === 'done', {
+      what: 'workflow after the restart on the dashboard',
+      timeoutMs: 30_000,
+    });
     await waitUntil(() => frame().includes(after[0]!.env.correlation_id.slice(0, 8)), { what: 'new workflow on screen' });
     await publisher.close();
     await client.close();

@@ -30,7 +30,14 @@ describe.skipIf(!requirePulsar())('services across a broker restart', () => {
     cfg = resolveConfig({ serviceUrl: broker.serviceUrl, adminUrl: broker.adminUrl, tenant: 'restart', namespace: 'ns' });
     const report = await initCluster(cfg);
     if (!report.ok) throw new Error('init failed on the private broker');
-    running = await startServices({ cfg, services: ['campaign', 'tracking', 'commission', 'payment'], mode: 'hybrid', dataDir, ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 }, nackDelayMs: 100 });
+    running = await startServices({
+      cfg,
+      services: ['campaign', 'tracking', 'commission', 'payment'],
+      mode: 'hybrid',
+      dataDir,
+      ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
+      nackDelayMs: 100,
+    });
     client = new PulsarClient({ serviceUrl: broker.serviceUrl, reconnect: { initialDelayMs: 100, maxDelayMs: 1000 } });
   }, 180_000);
 
@@ -48,10 +55,13 @@ describe.skipIf(!requirePulsar())('services across a broker restart', () => {
     await waitUntil(async () => (await getJson(`${url('tracking')}/health`)).body.stats.videos === 1, { timeoutMs: 30_000 });
 
     await broker.stop();
-    const down = await waitUntil(async () => {
-      const h = await getJson(`${url('campaign')}/health`);
-      return h.status === 503 ? h : undefined;
-    }, { timeoutMs: 30_000, what: '/health to report the outage' });
+    const down = await waitUntil(
+      async () => {
+        const h = await getJson(`${url('campaign')}/health`);
+        return h.status === 503 ? h : undefined;
+      },
+      { timeoutMs: 30_000, what: '/health to report the outage' },
+    );
     expect(down.body).toMatchObject({ status: 'degraded', broker_connected: false });
 
     // Taken while the broker is down: committed locally, waiting in the outbox.
@@ -62,7 +72,9 @@ describe.skipIf(!requirePulsar())('services across a broker restart', () => {
     await broker.start();
     await waitUntil(async () => (await getJson(`${url('campaign')}/health`)).status === 200, { timeoutMs: 60_000, what: 'the service to reconnect' });
     await waitUntil(async () => (await getJson(`${url('campaign')}/health`)).body.outbox_depth === 0, { timeoutMs: 60_000, what: 'the outbox to drain' });
-    await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => (m.env.payload as { campaign_id?: string }).campaign_id === 'c2'), { timeoutMs: 30_000 });
+    await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => (m.env.payload as { campaign_id?: string }).campaign_id === 'c2'), {
+      timeoutMs: 30_000,
+    });
     // To the topic's end: the outbox published across the outage must not have sent c1 or c2 twice.
     const events = await readAllDecoded(client, cfg, 'campaign-events', { adminUrl: broker.adminUrl });
     expect(events.filter((m) => m.env.type === 'campaign.created.v1').map((m) => (m.env.payload as { campaign_id: string }).campaign_id)).toEqual(['c1', 'c2']);
@@ -72,7 +84,9 @@ describe.skipIf(!requirePulsar())('services across a broker restart', () => {
     try {
       const sent = [];
       for (let i = 0; i < 10; i++) {
-        sent.push(await pub.sendCommand('tracking.create_event', { event_type: 'click', campaign_id: 'c1', video_id: video.body.result.videoId, visitor_id: `v${i}` }));
+        sent.push(
+          await pub.sendCommand('tracking.create_event', { event_type: 'click', campaign_id: 'c1', video_id: video.body.result.videoId, visitor_id: `v${i}` }),
+        );
       }
       const ids = new Set(sent.map((s) => s.correlationId));
       await readUntil(client, cfg, 'payment-events', (s) => s.filter((m) => ids.has(m.env.correlation_id)).length >= 10, { timeoutMs: 60_000 });

@@ -43,7 +43,11 @@ describe('services against the broker', () => {
 
   async function campaignWithVideo(id: string): Promise<string> {
     const created = await pub.sendCommand('campaign.create', { campaign_id: id, user_id: `owner-${id}`, name: `Campaign ${id}` });
-    const video = await pub.sendCommand('campaign.add_video', { campaign_id: id, url: `https://videos.example/${id}`, title: 'Launch' }, { correlationId: created.correlationId });
+    const video = await pub.sendCommand(
+      'campaign.add_video',
+      { campaign_id: id, url: `https://videos.example/${id}`, title: 'Launch' },
+      { correlationId: created.correlationId },
+    );
     await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === video.id));
     // Tracking learns the video from campaign-events on its own subscription.
     await waitUntil(async () => (await getJson(`${url('tracking')}/health`)).body.stats.videos >= 1);
@@ -54,7 +58,11 @@ describe('services against the broker', () => {
     const sent = await pub.sendCommand('campaign.create', { campaign_id: 'camp-1', user_id: 'u-1', name: 'First' });
     const seen = await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === sent.id));
     const ev = seen.find((m) => m.env.causation_id === sent.id)!;
-    expect(ev.env).toMatchObject({ type: 'campaign.created.v1', correlation_id: sent.correlationId, payload: { campaign_id: 'camp-1', name: 'First', user_id: 'u-1' } });
+    expect(ev.env).toMatchObject({
+      type: 'campaign.created.v1',
+      correlation_id: sent.correlationId,
+      payload: { campaign_id: 'camp-1', name: 'First', user_id: 'u-1' },
+    });
     expect(ev.msg.key).toBe('camp-1');
     expect(ev.msg.properties).toMatchObject({ type: 'campaign.created.v1', correlation_id: sent.correlationId, causation_id: sent.id });
     const host = chain.hosts.find((h) => h.def.name === 'campaign')!;
@@ -63,12 +71,20 @@ describe('services against the broker', () => {
 
   it('tracking → commission → payment: the whole chain in one workflow, each message naming its cause', async () => {
     const videoId = await campaignWithVideo('camp-chain');
-    const sent = await pub.sendCommand('tracking.create_event', { event_type: 'conversion', campaign_id: 'camp-chain', video_id: videoId, visitor_id: 'visitor-1', sale_amount_minor: 12_345 });
+    const sent = await pub.sendCommand('tracking.create_event', {
+      event_type: 'conversion',
+      campaign_id: 'camp-chain',
+      video_id: videoId,
+      visitor_id: 'visitor-1',
+      sale_amount_minor: 12_345,
+    });
     await readUntil(client, cfg, 'payment-events', (s) => s.some((m) => m.env.correlation_id === sent.correlationId));
     // Then every topic of the chain to its end: one message of this workflow on each, no late copy.
     await outboxesDrained(allUrls());
     const [paid, trackingEvents, commissionCmds, commissionEvents, paymentCmds] = await Promise.all(
-      (['payment-events', 'tracking-events', 'commission-commands', 'commission-events', 'payment-commands'] as const).map((t) => readAllDecoded(client, cfg, t)),
+      (['payment-events', 'tracking-events', 'commission-commands', 'commission-events', 'payment-commands'] as const).map((t) =>
+        readAllDecoded(client, cfg, t),
+      ),
     );
     const pick = (list: typeof paid | undefined) => list!.filter((m) => m.env.correlation_id === sent.correlationId).map((m) => m.env);
     for (const list of [paid, trackingEvents, commissionCmds, commissionEvents, paymentCmds]) expect(pick(list)).toHaveLength(1);
@@ -91,7 +107,11 @@ describe('services against the broker', () => {
     const sent = await pub.sendCommand('campaign.create', { campaign_id: 'camp-bad', user_id: 'u', name: '   ' });
     const seen = await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === sent.id));
     const rej = seen.find((m) => m.env.causation_id === sent.id)!.env;
-    expect(rej).toMatchObject({ type: 'command.rejected.v1', correlation_id: sent.correlationId, payload: { command_id: sent.id, reason_code: 'validation_failed', field_errors: [{ path: 'name', message: 'must not be empty' }] } });
+    expect(rej).toMatchObject({
+      type: 'command.rejected.v1',
+      correlation_id: sent.correlationId,
+      payload: { command_id: sent.id, reason_code: 'validation_failed', field_errors: [{ path: 'name', message: 'must not be empty' }] },
+    });
     const metrics = (await getJson(`${url('campaign')}/metrics`)).body as string;
     expect(metrics).toMatch(/miso_messages_rejected_total\{reason="validation_failed",service="campaign",type="campaign.create.command.v1"\} 1/);
   });

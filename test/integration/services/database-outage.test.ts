@@ -27,7 +27,14 @@ describe('PostgreSQL going away mid-run', () => {
     await dbUp({ port, stateDir });
     scope = await freshScope('svc-outage');
     client = testClient();
-    running = await startServices({ cfg: scope.cfg, client, services: ['campaign'], databaseUrl: localDatabaseUrl(port), ports: { campaign: 0 }, nackDelayMs: 100 });
+    running = await startServices({
+      cfg: scope.cfg,
+      client,
+      services: ['campaign'],
+      databaseUrl: localDatabaseUrl(port),
+      ports: { campaign: 0 },
+      nackDelayMs: 100,
+    });
   }, 180_000);
 
   afterAll(async () => {

@@ -32,12 +32,25 @@ describe('dlq groups and replay --group --wait (four services, real broker)', ()
     client = testClient();
     pub = new Publisher(client, scope.cfg);
     running = await startServices({
-      cfg: scope.cfg, client, services: ['campaign', 'tracking', 'commission', 'payment'], mode: 'hybrid', dataDir: scope.dataDir,
-      ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 }, nackDelayMs: 50, payoutFailureRate: 1,
+      cfg: scope.cfg,
+      client,
+      services: ['campaign', 'tracking', 'commission', 'payment'],
+      mode: 'hybrid',
+      dataDir: scope.dataDir,
+      ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
+      nackDelayMs: 50,
+      payoutFailureRate: 1,
     });
     // The poison burst: four payouts the provider refuses, and one message that is not Avro at all.
     for (let i = 0; i < 4; i++) {
-      burst.push(await pub.sendCommand('payment.process', { commission_id: `k-burst-${i}`, user_id: `u${i}`, amount_minor: 100 * (i + 1), idempotency_key: `k-burst-${i}` }));
+      burst.push(
+        await pub.sendCommand('payment.process', {
+          commission_id: `k-burst-${i}`,
+          user_id: `u${i}`,
+          amount_minor: 100 * (i + 1),
+          idempotency_key: `k-burst-${i}`,
+        }),
+      );
     }
     const raw = await client.createProducer({ topic: topicName(scope.cfg, 'campaign-commands') });
     await raw.send({ payload: Buffer.from([0xde, 0xad, 0xbe, 0xef]) });
@@ -52,11 +65,14 @@ describe('dlq groups and replay --group --wait (four services, real broker)', ()
   });
 
   it('groups the burst, replays it before and after the fix, and reports what the topics show', async () => {
-    const groups = await waitUntil(async () => {
-      const r = await cli('dlq', 'groups', '--json');
-      const g = JSON.parse(r.stdout) as any[];
-      return g.reduce((n, x) => n + x.count, 0) >= 5 ? g : undefined;
-    }, { timeoutMs: 30_000, what: 'five dead letters in groups' });
+    const groups = await waitUntil(
+      async () => {
+        const r = await cli('dlq', 'groups', '--json');
+        const g = JSON.parse(r.stdout) as any[];
+        return g.reduce((n, x) => n + x.count, 0) >= 5 ? g : undefined;
+      },
+      { timeoutMs: 30_000, what: 'five dead letters in groups' },
+    );
     // The provider fails in two ways (unavailable, timed out): a group per way, whatever the ids and counts.
     const paymentGroups = groups.filter((g) => g.service === 'payment');
     expect(paymentGroups.reduce((n, g) => n + g.count, 0)).toBe(4);
@@ -82,7 +98,11 @@ describe('dlq groups and replay --group --wait (four services, real broker)', ()
     expect(unknown.stderr).toMatch(/miso dlq groups/);
     const dry = await cli('dlq', 'replay', '--group', payments.id, '--dry-run', '--json');
     expect(dry.code).toBe(0);
-    expect(JSON.parse(dry.stdout).replayed.map((r: any) => r.id).sort()).toEqual([...payments.dead_letters].sort());
+    expect(
+      JSON.parse(dry.stdout)
+        .replayed.map((r: any) => r.id)
+        .sort(),
+    ).toEqual([...payments.dead_letters].sort());
     expect(await countMessages(client, paymentCommands)).toBe(before);
 
     // Before the fix: every replay is dead-lettered again. Those new dead letters arrive while

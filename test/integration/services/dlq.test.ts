@@ -20,8 +20,14 @@ describe('dead letters', () => {
     client = testClient();
     pub = new Publisher(client, scope.cfg);
     running = await startServices({
-      cfg: scope.cfg, client, services: ['campaign', 'payment'], mode: 'hybrid', dataDir: scope.dataDir,
-      ports: { campaign: 0, payment: 0 }, nackDelayMs: 50, payoutFailureRate: 1,
+      cfg: scope.cfg,
+      client,
+      services: ['campaign', 'payment'],
+      mode: 'hybrid',
+      dataDir: scope.dataDir,
+      ports: { campaign: 0, payment: 0 },
+      nackDelayMs: 50,
+      payoutFailureRate: 1,
     });
   });
 
@@ -40,10 +46,13 @@ describe('dead letters', () => {
     const poisonId = await raw.send({ payload: Buffer.from([0xde, 0xad, 0xbe, 0xef]) });
     await raw.close();
 
-    const letters = await waitUntil(async () => {
-      const l = await listDeadLetters(client, scope.cfg);
-      return l.length >= 2 ? l : undefined;
-    }, { timeoutMs: 20_000, what: 'two dead letters' });
+    const letters = await waitUntil(
+      async () => {
+        const l = await listDeadLetters(client, scope.cfg);
+        return l.length >= 2 ? l : undefined;
+      },
+      { timeoutMs: 20_000, what: 'two dead letters' },
+    );
     const paymentDl = letters.find((d) => d.service === 'payment')!;
     const poisonDl = letters.find((d) => d.service === 'campaign')!;
     expect(paymentDl).toMatchObject({
@@ -72,7 +81,10 @@ describe('dead letters', () => {
     const [replayed] = await replayDeadLetters(client, scope.cfg, [paymentDl]);
     expect(replayed!.messageId).toBeTruthy();
     const paid = await readUntil(client, scope.cfg, 'payment-events', (s) => s.some((m) => m.env.correlation_id === payment.correlationId));
-    expect(paid.find((m) => m.env.correlation_id === payment.correlationId)!.env).toMatchObject({ causation_id: payment.id, payload: { status: 'paid', commission_id: 'k-dlq' } });
+    expect(paid.find((m) => m.env.correlation_id === payment.correlationId)!.env).toMatchObject({
+      causation_id: payment.id,
+      payload: { status: 'paid', commission_id: 'k-dlq' },
+    });
     const onTopic = await readUntil(client, scope.cfg, 'payment-commands', (s) => s.filter((m) => m.env.id === payment.id).length >= 2);
     const copy = onTopic.filter((m) => m.env.id === payment.id)[1]!;
     expect(copy.msg.properties[DLQ_PROPS.replayedFrom]).toContain(paymentDl.id);
@@ -80,7 +92,9 @@ describe('dead letters', () => {
 
     // A second replay of the same dead letter changes nothing: the command id was handled.
     await replayDeadLetters(client, scope.cfg, [paymentDl]);
-    await waitUntil(async () => /miso_messages_duplicate_total\{service="payment",type="payment.process.command.v1"\} 1/.test((await getJson(`${url('payment')}/metrics`)).body));
+    await waitUntil(async () =>
+      /miso_messages_duplicate_total\{service="payment",type="payment.process.command.v1"\} 1/.test((await getJson(`${url('payment')}/metrics`)).body),
+    );
     expect((await getJson(`${url('payment')}/payments?commission_id=k-dlq`)).body.payments).toHaveLength(1);
     await outboxesDrained([url('payment')]);
     const processed = (await readAllDecoded(client, scope.cfg, 'payment-events')).filter((m) => m.env.correlation_id === payment.correlationId);
@@ -94,13 +108,21 @@ describe('dead letters', () => {
     const dlq = deadLetterTopicOf(scope.cfg, 'commission');
     await admin.deleteTopic(dlq, { force: true });
     expect(await admin.topics({ tenant: scope.cfg.tenant, namespace: 'ns' })).not.toContain(dlq);
-    const commission = await startServices({ cfg: scope.cfg, client, services: ['commission'], db: `${scope.dataDir}/commission-recreate.db`, ports: { commission: 0 } });
+    const commission = await startServices({
+      cfg: scope.cfg,
+      client,
+      services: ['commission'],
+      db: `${scope.dataDir}/commission-recreate.db`,
+      ports: { commission: 0 },
+    });
     try {
       expect(await admin.topics({ tenant: scope.cfg.tenant, namespace: 'ns' })).toContain(dlq);
       const raw = await client.createProducer({ topic: topicName(scope.cfg, 'commission-commands') });
       await raw.send({ payload: Buffer.from('not avro') });
       await raw.close();
-      await waitUntil(async () => (await listDeadLetters(client, scope.cfg, { services: ['commission'] })).length === 1, { what: 'the poison message in the recreated topic' });
+      await waitUntil(async () => (await listDeadLetters(client, scope.cfg, { services: ['commission'] })).length === 1, {
+        what: 'the poison message in the recreated topic',
+      });
     } finally {
       await commission.stop();
     }
@@ -111,7 +133,13 @@ describe('dead letters', () => {
     const admin = new AdminClient(scope.cfg);
     const events = topicName(scope.cfg, 'commission-events');
     await admin.deleteTopic(events, { force: true }).catch(() => {});
-    const commission = await startServices({ cfg: scope.cfg, client, services: ['commission'], db: `${scope.dataDir}/commission-events.db`, ports: { commission: 0 } });
+    const commission = await startServices({
+      cfg: scope.cfg,
+      client,
+      services: ['commission'],
+      db: `${scope.dataDir}/commission-events.db`,
+      ports: { commission: 0 },
+    });
     try {
       expect(await admin.topics({ tenant: scope.cfg.tenant, namespace: 'ns' })).toContain(events);
     } finally {

@@ -28,10 +28,19 @@ describe('two instances of a service on one PostgreSQL database', () => {
     scope = await freshScope('svc-inst');
     client = testClient();
     for (const id of ['inst-a', 'inst-b']) {
-      running.push(await startServices({
-        cfg: scope.cfg, client, services: ['campaign'], databaseUrl: TEST_DATABASE_URL, schemas: { campaign: schema },
-        ports: { campaign: 0 }, instanceId: id, outboxLeaseMs: 1500, nackDelayMs: 100,
-      }));
+      running.push(
+        await startServices({
+          cfg: scope.cfg,
+          client,
+          services: ['campaign'],
+          databaseUrl: TEST_DATABASE_URL,
+          schemas: { campaign: schema },
+          ports: { campaign: 0 },
+          instanceId: id,
+          outboxLeaseMs: 1500,
+          nackDelayMs: 100,
+        }),
+      );
     }
     [a, b] = running.map((r) => r.hosts[0] as unknown as ServiceHost<CampaignRepo>) as [ServiceHost<CampaignRepo>, ServiceHost<CampaignRepo>];
   });
@@ -43,7 +52,15 @@ describe('two instances of a service on one PostgreSQL database', () => {
     await dropSchemas([schema]);
   });
 
-  const create = (id: string): AnyEnvelope => newEnvelope('campaign.create.command.v1', { campaign_id: id, user_id: 'u', name: `c ${id}`, description: null, budget_minor: null, currency: 'USD' }) as AnyEnvelope;
+  const create = (id: string): AnyEnvelope =>
+    newEnvelope('campaign.create.command.v1', {
+      campaign_id: id,
+      user_id: 'u',
+      name: `c ${id}`,
+      description: null,
+      budget_minor: null,
+      currency: 'USD',
+    }) as AnyEnvelope;
   const addVideo = (campaign: string, video: string, url: string): AnyEnvelope =>
     newEnvelope('campaign.add_video.command.v1', { campaign_id: campaign, video_id: video, url, title: 't' }) as AnyEnvelope;
   const race = async (env1: AnyEnvelope, env2: AnyEnvelope) => {
@@ -76,7 +93,8 @@ describe('two instances of a service on one PostgreSQL database', () => {
     const pub = new Publisher(client, scope.cfg);
     const envs = Array.from({ length: 10 }, () => create(`twice-${randomUUID()}`));
     const type = 'campaign.create.command.v1';
-    const before = (h: ServiceHost<CampaignRepo>) => h.metrics.handled.get({ service: 'campaign', type }) + h.metrics.duplicates.get({ service: 'campaign', type });
+    const before = (h: ServiceHost<CampaignRepo>) =>
+      h.metrics.handled.get({ service: 'campaign', type }) + h.metrics.duplicates.get({ service: 'campaign', type });
     const base = before(a) + before(b);
     try {
       for (const env of envs) {
@@ -97,9 +115,15 @@ describe('two instances of a service on one PostgreSQL database', () => {
     expect(await race(create(campaign), create(`other-${randomUUID()}`))).toEqual(['accepted', 'accepted']);
     for (let i = 0; i < 10; i++) {
       // The same URL from both sides: the row lock makes the second see the first's video.
-      expect(await race(addVideo(campaign, `v-${i}-a`, `https://x.test/same-${i}`), addVideo(campaign, `v-${i}-b`, `https://x.test/same-${i}`))).toEqual(['accepted', 'rejected']);
+      expect(await race(addVideo(campaign, `v-${i}-a`, `https://x.test/same-${i}`), addVideo(campaign, `v-${i}-b`, `https://x.test/same-${i}`))).toEqual([
+        'accepted',
+        'rejected',
+      ]);
       // Different URLs from both sides: both land.
-      expect(await race(addVideo(campaign, `w-${i}-a`, `https://x.test/a-${i}`), addVideo(campaign, `w-${i}-b`, `https://x.test/b-${i}`))).toEqual(['accepted', 'accepted']);
+      expect(await race(addVideo(campaign, `w-${i}-a`, `https://x.test/a-${i}`), addVideo(campaign, `w-${i}-b`, `https://x.test/b-${i}`))).toEqual([
+        'accepted',
+        'accepted',
+      ]);
     }
     const videos = await a.store.read((r) => r.videos(campaign));
     expect(videos).toHaveLength(30);

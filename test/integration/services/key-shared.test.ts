@@ -14,7 +14,16 @@ describe('scaling a service with --key-shared', () => {
     scope = await freshScope('svc-keyshared');
     client = testClient();
     for (const n of [1, 2]) {
-      instances.push(await startServices({ cfg: scope.cfg, client, services: ['commission'], keyShared: true, db: `${scope.dataDir}/commission-${n}.db`, ports: { commission: 0 } }));
+      instances.push(
+        await startServices({
+          cfg: scope.cfg,
+          client,
+          services: ['commission'],
+          keyShared: true,
+          db: `${scope.dataDir}/commission-${n}.db`,
+          ports: { commission: 0 },
+        }),
+      );
     }
   });
 
@@ -32,7 +41,9 @@ describe('scaling a service with --key-shared', () => {
     const sent = [];
     try {
       for (let i = 0; i < total; i++) {
-        sent.push(await pub.sendCommand('commission.calculate', { tracking_event_id: `te-${i}`, campaign_id: 'c', video_id: 'v', user_id: 'u', event_type: 'click' }));
+        sent.push(
+          await pub.sendCommand('commission.calculate', { tracking_event_id: `te-${i}`, campaign_id: 'c', video_id: 'v', user_id: 'u', event_type: 'click' }),
+        );
       }
     } finally {
       await pub.close();

@@ -17,7 +17,14 @@ describe('service modes', () => {
     client = testClient();
     // Three campaign services, one per mode, each with its own database (and so its own outbox producer).
     for (const mode of ['event', 'http', 'hybrid'] as const) {
-      running[mode] = await startServices({ cfg: scope.cfg, client, services: ['campaign'], mode, ports: { campaign: 0 }, db: `${scope.dataDir}/campaign-${mode}.db` });
+      running[mode] = await startServices({
+        cfg: scope.cfg,
+        client,
+        services: ['campaign'],
+        mode,
+        ports: { campaign: 0 },
+        db: `${scope.dataDir}/campaign-${mode}.db`,
+      });
     }
   });
 
@@ -49,7 +56,12 @@ describe('service modes', () => {
   it('http mode: a valid POST creates the campaign, answers 201 and publishes the event through the outbox', async () => {
     const r = await postJson(`${base('http')}/campaigns`, { campaign_id: 'http-1', user_id: 'u-1', name: 'Over HTTP' }, { 'x-correlation-id': 'wf-http-1' });
     expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ type: 'campaign.create.command.v1', correlation_id: 'wf-http-1', result: { campaignId: 'http-1', name: 'Over HTTP' }, emitted: [{ type: 'campaign.created.v1' }] });
+    expect(r.body).toMatchObject({
+      type: 'campaign.create.command.v1',
+      correlation_id: 'wf-http-1',
+      result: { campaignId: 'http-1', name: 'Over HTTP' },
+      emitted: [{ type: 'campaign.created.v1' }],
+    });
     const seen = await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.correlation_id === 'wf-http-1'));
     expect(seen.find((m) => m.env.correlation_id === 'wf-http-1')!.env).toMatchObject({ type: 'campaign.created.v1', causation_id: r.body.id });
     const got = await getJson(`${base('http')}/campaigns/http-1`);
@@ -83,7 +95,10 @@ describe('service modes', () => {
     const empty = await postJson(`${base('http')}/campaigns`, { user_id: 'u', name: '  ' });
     expect(empty).toMatchObject({ status: 422, body: { error: 'validation_failed', field_errors: [{ path: 'name', message: 'must not be empty' }] } });
     const seen = await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.id === empty.body.rejection_event_id));
-    expect(seen.find((m) => m.env.id === empty.body.rejection_event_id)!.env).toMatchObject({ type: 'command.rejected.v1', payload: { command_id: empty.body.id } });
+    expect(seen.find((m) => m.env.id === empty.body.rejection_event_id)!.env).toMatchObject({
+      type: 'command.rejected.v1',
+      payload: { command_id: empty.body.id },
+    });
     const noCampaign = await postJson(`${base('http')}/campaigns/missing/videos`, { url: 'https://x.example/a', title: 't' });
     expect(noCampaign).toMatchObject({ status: 404, body: { error: 'not_found' } });
     await postJson(`${base('http')}/campaigns`, { campaign_id: 'dup', user_id: 'u', name: 'n' });

@@ -33,7 +33,11 @@ describe('REST routes of the four services', () => {
     scope = await freshScope('svc-rest');
     client = testClient();
     running = await startServices({
-      cfg: scope.cfg, client, services: ['campaign', 'tracking', 'commission', 'payment'], mode: 'http', dataDir: scope.dataDir,
+      cfg: scope.cfg,
+      client,
+      services: ['campaign', 'tracking', 'commission', 'payment'],
+      mode: 'http',
+      dataDir: scope.dataDir,
       ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
     });
   });
@@ -54,10 +58,18 @@ describe('REST routes of the four services', () => {
 
   it.each(commandRoutes)('%s: wrong route, method, media type or body → 4xx JSON, nothing sent', async (svc, path, required) => {
     const base = url(svc);
-    expect((await getJson(`${base}/health`)).body).toMatchObject({ status: 'ok', service: svc, mode: 'http', topics_subscribed: svc === 'tracking' ? [expect.objectContaining({ topic: topicName(scope.cfg, 'campaign-events') })] : [] });
+    expect((await getJson(`${base}/health`)).body).toMatchObject({
+      status: 'ok',
+      service: svc,
+      mode: 'http',
+      topics_subscribed: svc === 'tracking' ? [expect.objectContaining({ topic: topicName(scope.cfg, 'campaign-events') })] : [],
+    });
 
     const noRoute = await getJson(`${base}/nothing-here`);
-    expect(noRoute).toMatchObject({ status: 404, body: { error: 'not_found', routes: expect.arrayContaining([`POST ${path}`, 'GET /health', 'GET /metrics']) } });
+    expect(noRoute).toMatchObject({
+      status: 404,
+      body: { error: 'not_found', routes: expect.arrayContaining([`POST ${path}`, 'GET /health', 'GET /metrics']) },
+    });
     const wrongMethod = await postJson(`${base}${path}`, {}, {}, 'DELETE');
     expect(wrongMethod).toMatchObject({ status: 405, body: { error: 'method_not_allowed', message: expect.stringMatching(/POST/) } });
     const healthByPost = await postJson(`${base}/health`, {});
@@ -86,9 +98,13 @@ describe('REST routes of the four services', () => {
 
   it('campaign: POST /campaigns/:id/videos, GET /campaigns[/:id], and its refusals', async () => {
     const base = url('campaign');
-    for (const id of ['rest-1', 'rest-2']) expect((await postJson(`${base}/campaigns`, { campaign_id: id, user_id: `owner-${id}`, name: `Campaign ${id}` })).status).toBe(201);
+    for (const id of ['rest-1', 'rest-2'])
+      expect((await postJson(`${base}/campaigns`, { campaign_id: id, user_id: `owner-${id}`, name: `Campaign ${id}` })).status).toBe(201);
     const video = await postJson(`${base}/campaigns/rest-1/videos`, { video_id: 'vid-1', url: 'https://videos.example/1', title: 'One' });
-    expect(video).toMatchObject({ status: 201, body: { type: 'campaign.add_video.command.v1', result: { videoId: 'vid-1', campaignId: 'rest-1' }, emitted: [{ type: 'video.added.v1' }] } });
+    expect(video).toMatchObject({
+      status: 201,
+      body: { type: 'campaign.add_video.command.v1', result: { videoId: 'vid-1', campaignId: 'rest-1' }, emitted: [{ type: 'video.added.v1' }] },
+    });
     expect((await postJson(`${base}/campaigns/rest-2/videos`, { video_id: 'vid-2', url: 'https://videos.example/2', title: 'Two' })).status).toBe(201);
 
     await refused('campaign', '/campaigns/rest-1/videos', { url: 'https://videos.example/1', title: 'Same URL' }, 409, 'duplicate');
@@ -101,7 +117,10 @@ describe('REST routes of the four services', () => {
     const mismatch = await postJson(`${base}/campaigns/rest-1/videos`, { campaign_id: 'rest-2', url: 'https://videos.example/m', title: 'M' });
     expect(mismatch).toMatchObject({ status: 400, body: { error: 'validation_failed', message: expect.stringMatching(/differs from the path/) } });
 
-    expect(await getJson(`${base}/campaigns/rest-1`)).toMatchObject({ status: 200, body: { campaignId: 'rest-1', userId: 'owner-rest-1', videos: [expect.objectContaining({ videoId: 'vid-1' })] } });
+    expect(await getJson(`${base}/campaigns/rest-1`)).toMatchObject({
+      status: 200,
+      body: { campaignId: 'rest-1', userId: 'owner-rest-1', videos: [expect.objectContaining({ videoId: 'vid-1' })] },
+    });
     expect(await getJson(`${base}/campaigns/none`)).toMatchObject({ status: 404, body: { error: 'not_found' } });
     expect((await getJson(`${base}/campaigns`)).body.campaigns.map((c: { campaignId: string }) => c.campaignId).sort()).toEqual(['rest-1', 'rest-2']);
     expect((await getJson(`${base}/campaigns?limit=1`)).body.campaigns).toHaveLength(1);
@@ -112,20 +131,46 @@ describe('REST routes of the four services', () => {
     // Tracking learns campaigns and videos from campaign-events, also in http mode.
     await waitUntil(async () => (await getJson(`${base}/health`)).body.stats.videos === 2, { what: 'tracking to learn both videos' });
 
-    const click = await postJson(`${base}/tracking-events`, { tracking_event_id: 'te-1', event_type: 'click', campaign_id: 'rest-1', video_id: 'vid-1', visitor_id: 'v-1' });
+    const click = await postJson(`${base}/tracking-events`, {
+      tracking_event_id: 'te-1',
+      event_type: 'click',
+      campaign_id: 'rest-1',
+      video_id: 'vid-1',
+      visitor_id: 'v-1',
+    });
     expect(click).toMatchObject({ status: 201, body: { result: { trackingEventId: 'te-1', eventType: 'click' } } });
     expect(click.body.emitted.map((e: { type: string }) => e.type)).toEqual(['tracking_event.created.v1', 'commission.calculate.command.v1']);
     expect(await getJson(`${base}/tracking-events/te-1`)).toMatchObject({ status: 200, body: { trackingEventId: 'te-1', campaignId: 'rest-1' } });
     expect(await getJson(`${base}/tracking-events/none`)).toMatchObject({ status: 404, body: { error: 'not_found' } });
-    expect((await getJson(`${base}/tracking-events?campaign_id=rest-1`)).body.tracking_events.map((e: { trackingEventId: string }) => e.trackingEventId)).toEqual(['te-1']);
+    expect(
+      (await getJson(`${base}/tracking-events?campaign_id=rest-1`)).body.tracking_events.map((e: { trackingEventId: string }) => e.trackingEventId),
+    ).toEqual(['te-1']);
     expect((await getJson(`${base}/tracking-events?campaign_id=rest-2`)).body.tracking_events).toEqual([]);
 
     const enumWrong = await postJson(`${base}/tracking-events`, { event_type: 'purchase', campaign_id: 'rest-1', video_id: 'vid-1', visitor_id: 'v' });
     expect(enumWrong).toMatchObject({ status: 400, body: { field_errors: [expect.objectContaining({ path: 'event_type' })] } });
-    await refused('tracking', '/tracking-events', { tracking_event_id: 'te-1', event_type: 'view', campaign_id: 'rest-1', video_id: 'vid-1', visitor_id: 'v' }, 409, 'duplicate');
-    const noSale = await refused('tracking', '/tracking-events', { event_type: 'conversion', campaign_id: 'rest-1', video_id: 'vid-1', visitor_id: 'v' }, 422, 'validation_failed');
+    await refused(
+      'tracking',
+      '/tracking-events',
+      { tracking_event_id: 'te-1', event_type: 'view', campaign_id: 'rest-1', video_id: 'vid-1', visitor_id: 'v' },
+      409,
+      'duplicate',
+    );
+    const noSale = await refused(
+      'tracking',
+      '/tracking-events',
+      { event_type: 'conversion', campaign_id: 'rest-1', video_id: 'vid-1', visitor_id: 'v' },
+      422,
+      'validation_failed',
+    );
     expect(noSale.field_errors.map((f: { path: string }) => f.path)).toContain('sale_amount_minor');
-    await refused('tracking', '/tracking-events', { event_type: 'view', campaign_id: 'rest-1', video_id: 'vid-1', visitor_id: 'v', sale_amount_minor: 100 }, 422, 'validation_failed');
+    await refused(
+      'tracking',
+      '/tracking-events',
+      { event_type: 'view', campaign_id: 'rest-1', video_id: 'vid-1', visitor_id: 'v', sale_amount_minor: 100 },
+      422,
+      'validation_failed',
+    );
     const t0 = Date.now();
     await refused('tracking', '/tracking-events', { event_type: 'view', campaign_id: 'rest-unknown', video_id: 'vid-1', visitor_id: 'v' }, 404, 'not_found');
     // Rejected at once, not after the topic's two redeliveries.
@@ -136,7 +181,10 @@ describe('REST routes of the four services', () => {
   it('commission: GET|PUT /plans/:campaign_id, POST /commissions, GET /commissions[/:id], and its refusals', async () => {
     const base = url('commission');
     const before = await getJson(`${base}/plans/rest-1`);
-    expect(before).toMatchObject({ status: 200, body: { campaign_id: 'rest-1', own: {}, effective: { click: expect.any(Object), view: expect.any(Object), conversion: expect.any(Object) } } });
+    expect(before).toMatchObject({
+      status: 200,
+      body: { campaign_id: 'rest-1', own: {}, effective: { click: expect.any(Object), view: expect.any(Object), conversion: expect.any(Object) } },
+    });
     const plan = { click: { kind: 'flat', amountCents: 40 } };
     expect(await postJson(`${base}/plans/rest-1`, plan, {}, 'PUT')).toMatchObject({ status: 200, body: { own: plan } });
     expect(await getJson(`${base}/plans/rest-1`)).toMatchObject({ status: 200, body: { own: plan, effective: { click: plan.click } } });
@@ -144,7 +192,10 @@ describe('REST routes of the four services', () => {
     expect(badPlan.status).toBe(400);
     expect(badPlan.body.field_errors.map((f: { path: string }) => f.path).sort()).toEqual(['click.amountCents', 'tip']);
     expect(await postJson(`${base}/plans/rest-1`, '{"click":', {}, 'PUT')).toMatchObject({ status: 400, body: { error: 'invalid_json' } });
-    expect(await postJson(`${base}/plans/rest-1`, plan)).toMatchObject({ status: 405, body: { error: 'method_not_allowed', message: expect.stringMatching(/GET or PUT|PUT or GET/) } });
+    expect(await postJson(`${base}/plans/rest-1`, plan)).toMatchObject({
+      status: 405,
+      body: { error: 'method_not_allowed', message: expect.stringMatching(/GET or PUT|PUT or GET/) },
+    });
     // The refused plan did not replace the good one.
     expect((await getJson(`${base}/plans/rest-1`)).body.own).toEqual(plan);
 
@@ -155,7 +206,9 @@ describe('REST routes of the four services', () => {
     const commissionId = made.body.result.commissionId as string;
     expect(await getJson(`${base}/commissions/${commissionId}`)).toMatchObject({ status: 200, body: { commissionId, amountMinor: 40 } });
     expect(await getJson(`${base}/commissions/none`)).toMatchObject({ status: 404, body: { error: 'not_found' } });
-    expect((await getJson(`${base}/commissions?campaign_id=rest-1`)).body.commissions.map((c: { commissionId: string }) => c.commissionId)).toEqual([commissionId]);
+    expect((await getJson(`${base}/commissions?campaign_id=rest-1`)).body.commissions.map((c: { commissionId: string }) => c.commissionId)).toEqual([
+      commissionId,
+    ]);
 
     await refused('commission', '/commissions', calc, 409, 'duplicate');
     await refused('commission', '/commissions', { ...calc, tracking_event_id: 'te-c2', event_type: 'conversion' }, 422, 'validation_failed');
@@ -165,15 +218,24 @@ describe('REST routes of the four services', () => {
     const base = url('payment');
     const pay = { commission_id: 'k-1', user_id: 'u-1', amount_minor: 500, idempotency_key: 'k-1' };
     const paid = await postJson(`${base}/payments`, pay);
-    expect(paid).toMatchObject({ status: 201, body: { result: { status: 'paid', commissionId: 'k-1', amountMinor: 500 }, emitted: [{ type: 'payment.processed.v1' }] } });
+    expect(paid).toMatchObject({
+      status: 201,
+      body: { result: { status: 'paid', commissionId: 'k-1', amountMinor: 500 }, emitted: [{ type: 'payment.processed.v1' }] },
+    });
     expect(await getJson(`${base}/payments/${paid.body.result.paymentId}`)).toMatchObject({ status: 200, body: { commissionId: 'k-1' } });
     expect(await getJson(`${base}/payments/none`)).toMatchObject({ status: 404, body: { error: 'not_found' } });
     await refused('payment', '/payments', { ...pay, idempotency_key: 'k-1b' }, 409, 'duplicate');
     const zero = await refused('payment', '/payments', { ...pay, commission_id: 'k-0', idempotency_key: 'k-0', amount_minor: 0 }, 422, 'validation_failed');
     expect(zero.field_errors).toEqual([expect.objectContaining({ path: 'amount_minor' })]);
-    expect(await postJson(`${base}/payments`, { ...pay, amount_minor: 'lots' })).toMatchObject({ status: 400, body: { field_errors: [expect.objectContaining({ path: 'amount_minor' })] } });
+    expect(await postJson(`${base}/payments`, { ...pay, amount_minor: 'lots' })).toMatchObject({
+      status: 400,
+      body: { field_errors: [expect.objectContaining({ path: 'amount_minor' })] },
+    });
     // Over the provider's limit: refused for good, reported as a failed payment (not a 4xx).
-    expect(await postJson(`${base}/payments`, { ...pay, commission_id: 'k-big', idempotency_key: 'k-big', amount_minor: 100_000_001 })).toMatchObject({ status: 201, body: { result: { status: 'failed' } } });
+    expect(await postJson(`${base}/payments`, { ...pay, commission_id: 'k-big', idempotency_key: 'k-big', amount_minor: 100_000_001 })).toMatchObject({
+      status: 201,
+      body: { result: { status: 'failed' } },
+    });
 
     for (const bad of [{}, { fail_next: -1 }, { fail_next: 1.5 }, { failure_rate: 2 }]) {
       expect(await postJson(`${base}/provider/failures`, bad), JSON.stringify(bad)).toMatchObject({ status: 400, body: { error: 'validation_failed' } });

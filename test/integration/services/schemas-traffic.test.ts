@@ -42,7 +42,11 @@ describe('schemas check --against-traffic (services running, real broker)', () =
     client = testClient();
     pub = new Publisher(client, scope.cfg);
     running = await startServices({
-      cfg: scope.cfg, client, services: ['campaign', 'tracking', 'commission', 'payment'], mode: 'hybrid', dataDir: scope.dataDir,
+      cfg: scope.cfg,
+      client,
+      services: ['campaign', 'tracking', 'commission', 'payment'],
+      mode: 'hybrid',
+      dataDir: scope.dataDir,
       ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
     });
     const campaign = await pub.sendCommand('campaign.create', { user_id: 'u-st', name: 'Traffic' });
@@ -52,7 +56,13 @@ describe('schemas check --against-traffic (services running, real broker)', () =
     const videoId = (video.envelope.payload as { video_id: string }).video_id;
     await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === video.id));
     await pub.sendCommand('tracking.create_event', { event_type: 'view', campaign_id: campaignId, video_id: videoId, visitor_id: 'v1', currency: 'EUR' });
-    click = await pub.sendCommand('tracking.create_event', { event_type: 'click', campaign_id: campaignId, video_id: videoId, visitor_id: 'v2', currency: 'EUR' });
+    click = await pub.sendCommand('tracking.create_event', {
+      event_type: 'click',
+      campaign_id: campaignId,
+      video_id: videoId,
+      visitor_id: 'v2',
+      currency: 'EUR',
+    });
     await readUntil(client, scope.cfg, 'tracking-events', (s) => s.some((m) => m.env.correlation_id === click.correlationId));
   }, 60_000);
 

@@ -29,7 +29,11 @@ describe('send --from … --set (four services, real broker)', () => {
     client = testClient();
     pub = new Publisher(client, scope.cfg);
     running = await startServices({
-      cfg: scope.cfg, client, services: ['campaign', 'tracking', 'commission', 'payment'], mode: 'hybrid', dataDir: scope.dataDir,
+      cfg: scope.cfg,
+      client,
+      services: ['campaign', 'tracking', 'commission', 'payment'],
+      mode: 'hybrid',
+      dataDir: scope.dataDir,
       ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
     });
     const campaign = await pub.sendCommand('campaign.create', { user_id: 'u-from', name: 'From' });
@@ -38,7 +42,14 @@ describe('send --from … --set (four services, real broker)', () => {
     const video = await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: 'https://v.example/from', title: 'From' });
     const videoId = (video.envelope.payload as { video_id: string }).video_id;
     await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === video.id));
-    const conversion = await pub.sendCommand('tracking.create_event', { event_type: 'conversion', campaign_id: campaignId, video_id: videoId, visitor_id: 'v1', sale_amount_minor: 1999, currency: 'EUR' });
+    const conversion = await pub.sendCommand('tracking.create_event', {
+      event_type: 'conversion',
+      campaign_id: campaignId,
+      video_id: videoId,
+      visitor_id: 'v1',
+      sale_amount_minor: 1999,
+      currency: 'EUR',
+    });
     conversionCorrelation = conversion.correlationId;
     await readUntil(client, scope.cfg, 'commission-events', (s) => s.some((m) => m.env.correlation_id === conversion.correlationId));
   }, 60_000);
@@ -88,7 +99,9 @@ describe('send --from … --set (four services, real broker)', () => {
     const root = JSON.parse(trace.stdout).roots[0];
     expect(root).toMatchObject({ type: 'tracking.create_event.command.v1', id: out.id, payload: { sale_amount_minor: 5000, visitor_id: 'v1' } });
     const flat = (n: any): any[] => [n, ...n.children.flatMap(flat)];
-    expect(flat(root).map((n) => n.type)).toEqual(expect.arrayContaining(['tracking_event.created.v1', 'commission.calculate.command.v1', 'commission.calculated.v1']));
+    expect(flat(root).map((n) => n.type)).toEqual(
+      expect.arrayContaining(['tracking_event.created.v1', 'commission.calculate.command.v1', 'commission.calculated.v1']),
+    );
     const commission = await readUntil(client, scope.cfg, 'commission-events', (s) => s.some((m) => m.env.correlation_id === out.correlation_id));
     const calc = commission.find((m) => m.env.correlation_id === out.correlation_id)!.env;
     expect(calc).toMatchObject({ type: 'commission.calculated.v1', payload: { amount_minor: 500 } });

@@ -25,7 +25,9 @@ export async function freshScope(prefix = 'svc'): Promise<{ cfg: ResolvedConfig;
       rmSync(dataDir, { recursive: true, force: true });
       try {
         await admin.deleteTenant(tenant, { recursive: true });
-      } catch { /* best effort: a leftover test tenant harms nothing */ }
+      } catch {
+        /* best effort: a leftover test tenant harms nothing */
+      }
     },
   };
 }
@@ -34,13 +36,22 @@ export function testClient(): PulsarClient {
   return new PulsarClient({ serviceUrl: TEST_SERVICE_URL });
 }
 
-export interface Seen { env: AnyEnvelope; msg: Message }
+export interface Seen {
+  env: AnyEnvelope;
+  msg: Message;
+}
 
 /**
  * Everything on a topic from the start, decoded, read until `until` holds for the whole list
  * (or the timeout passes, which fails with what was seen).
  */
-export async function readUntil(client: PulsarClient, cfg: ResolvedConfig, short: TopicShortName, until: (seen: Seen[]) => boolean, opts: { timeoutMs?: number; topic?: string; decodeAs?: TopicShortName } = {}): Promise<Seen[]> {
+export async function readUntil(
+  client: PulsarClient,
+  cfg: ResolvedConfig,
+  short: TopicShortName,
+  until: (seen: Seen[]) => boolean,
+  opts: { timeoutMs?: number; topic?: string; decodeAs?: TopicShortName } = {},
+): Promise<Seen[]> {
   const reader = await client.createReader({ topic: opts.topic ?? topicName(cfg, short), start: 'earliest' });
   const seen: Seen[] = [];
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
@@ -81,7 +92,11 @@ export async function getJson(url: string): Promise<{ status: number; body: any 
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}, method = 'POST'): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
@@ -126,7 +141,10 @@ export async function readToEnd(client: PulsarClient, topic: string, opts: { adm
   try {
     while (!reached() || (await reader.hasMessageAvailable())) {
       const m = await reader.readNext(Math.max(1, deadline - Date.now()));
-      if (!m) throw new Error(`${topic}: read ${seen.length} messages, stopped at ${seen.at(-1)?.messageId.toString() ?? 'the start'}; the broker's last message is ${end.ledgerId}:${end.entryId}`);
+      if (!m)
+        throw new Error(
+          `${topic}: read ${seen.length} messages, stopped at ${seen.at(-1)?.messageId.toString() ?? 'the start'}; the broker's last message is ${end.ledgerId}:${end.entryId}`,
+        );
       seen.push(m);
     }
   } finally {
@@ -157,8 +175,11 @@ export function onceEach(expected: Iterable<string>, keys: readonly string[]): {
 
 /** Until every service behind these URLs has published its outbox: after that a topic's end is final. */
 export async function outboxesDrained(urls: readonly string[], timeoutMs = 30_000): Promise<void> {
-  await waitUntil(async () => {
-    for (const u of urls) if ((await getJson(`${u}/health`)).body.outbox_depth !== 0) return false;
-    return true;
-  }, { timeoutMs, what: 'the outboxes to drain' });
+  await waitUntil(
+    async () => {
+      for (const u of urls) if ((await getJson(`${u}/health`)).body.outbox_depth !== 0) return false;
+      return true;
+    },
+    { timeoutMs, what: 'the outboxes to drain' },
+  );
 }

@@ -16,7 +16,11 @@ import { freshScope, getJson, testClient } from './support.js';
  * (SIGSTOP) past its lease and woken: every event reaches the topic exactly once.
  */
 
-interface Instance { id: string; child: ChildProcess; url: string }
+interface Instance {
+  id: string;
+  child: ChildProcess;
+  url: string;
+}
 
 async function startInstance(id: string, url: string, flags: string[]): Promise<Instance> {
   const child = spawn(process.execPath, [MISO_BIN, 'run', 'campaign', '--database-url', url, '--port', '0', '--instance-id', id, '--json', ...flags], {
@@ -25,7 +29,9 @@ async function startInstance(id: string, url: string, flags: string[]): Promise<
   });
   let out = '';
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const started = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`instance ${id} did not start: ${err}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
@@ -119,10 +125,13 @@ describe('outbox hand-over between instances (PostgreSQL, real processes)', () =
   };
 
   it('spreads the four outbox slices over the three instances', async () => {
-    await waitUntil(async () => {
-      const all = (await Promise.all(instances.map(held))).map((h) => h.length);
-      return all.reduce((a, b) => a + b, 0) === 4 && all.every((n) => n >= 1 && n <= 2);
-    }, { timeoutMs: 30_000, what: 'slices spread over three instances' });
+    await waitUntil(
+      async () => {
+        const all = (await Promise.all(instances.map(held))).map((h) => h.length);
+        return all.reduce((a, b) => a + b, 0) === 4 && all.every((n) => n >= 1 && n <= 2);
+      },
+      { timeoutMs: 30_000, what: 'slices spread over three instances' },
+    );
   });
 
   it('takes over the slices of an instance killed with -9 within seconds, with no event lost or doubled', async () => {
@@ -152,7 +161,9 @@ describe('outbox hand-over between instances (PostgreSQL, real processes)', () =
     const other = instances.find((i) => i !== paused)!;
     await send(60, 5, {
       at: 20,
-      then: async () => { paused.child.kill('SIGSTOP'); },
+      then: async () => {
+        paused.child.kill('SIGSTOP');
+      },
     });
     await waitUntil(async () => (await held(other)).length === 4, { timeoutMs: 20_000, what: 'the other instance holding every slice' });
     paused.child.kill('SIGCONT');

@@ -10,7 +10,10 @@ describe('brokerReason', () => {
   });
 
   it('keeps the message of a server exception and drops its stack', () => {
-    const body = JSON.stringify({ reason: '\n --- An unexpected error occurred in the server ---\n\nMessage: Error during schema compatibility check with strategy BACKWARD_TRANSITIVE: boom\n\nStacktrace:\n\nat a.b.C(C.java:1)\n' });
+    const body = JSON.stringify({
+      reason:
+        '\n --- An unexpected error occurred in the server ---\n\nMessage: Error during schema compatibility check with strategy BACKWARD_TRANSITIVE: boom\n\nStacktrace:\n\nat a.b.C(C.java:1)\n',
+    });
     expect(brokerReason(body, 'application/json')).toBe('Error during schema compatibility check with strategy BACKWARD_TRANSITIVE: boom');
   });
 
@@ -60,7 +63,11 @@ describe('networkError', () => {
     expect(untrusted.hint).toMatch(/--tls-trust-certs/);
     const expired = networkError(err('CERT_HAS_EXPIRED', 'certificate has expired'), 'https://h:8443', 'x');
     expect(expired.message).toMatch(/expired/);
-    const wrongHost = networkError(err('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames: Host: other."), 'https://other:8443', 'x');
+    const wrongHost = networkError(
+      err('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames: Host: other."),
+      'https://other:8443',
+      'x',
+    );
     expect(wrongHost.message).toMatch(/does not name this host/);
   });
 });

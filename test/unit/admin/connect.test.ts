@@ -14,7 +14,7 @@ describe('openPulsar: the one place connections come from', () => {
     expect(() => pulsar.client).toThrow(/closed/);
   });
 
-  it('gives the admin client the settings\' URL', async () => {
+  it("gives the admin client the settings' URL", async () => {
     const pulsar = openPulsar(settings);
     expect(pulsar.admin.adminUrl).toBe('http://127.0.0.1:1');
     expect(pulsar.admin).toBe(pulsar.admin);

@@ -32,7 +32,9 @@ describe('token signing', () => {
   it('matches the well-known HS256 example token', async () => {
     const { signToken } = await import('../../../src/broker/secure.js');
     const token = signToken(Buffer.from('your-256-bit-secret'), { sub: '1234567890', name: 'John Doe', iat: 1516239022 });
-    expect(token).toBe('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c');
+    expect(token).toBe(
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c',
+    );
     expect(decodeJwtClaims(token)).toEqual({ sub: '1234567890', name: 'John Doe', iat: 1516239022 });
   });
 

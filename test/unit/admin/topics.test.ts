@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
-  TOPICS, COMMAND_TOPICS, EVENT_TOPICS, TOPIC_INFO, topicName, shortTopicName, topicOwner,
-  serviceSubscription, deadLetterTopic, deadLetterTopics, commandTopicOf, eventTopicOf, isTopicShortName,
+  TOPICS,
+  COMMAND_TOPICS,
+  EVENT_TOPICS,
+  TOPIC_INFO,
+  topicName,
+  shortTopicName,
+  topicOwner,
+  serviceSubscription,
+  deadLetterTopic,
+  deadLetterTopics,
+  commandTopicOf,
+  eventTopicOf,
+  isTopicShortName,
 } from '../../../src/core/topics.js';
 
 describe('topic naming', () => {

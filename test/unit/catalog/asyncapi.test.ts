@@ -21,7 +21,13 @@ async function avroErrors(doc: any): Promise<string[]> {
   const avro = AvroSchemaParser();
   const out: string[] = [];
   for (const [key, msg] of Object.entries<any>(doc.components.messages)) {
-    const res = await avro.validate({ data: msg.payload.schema, meta: {}, path: ['components', 'messages', key, 'payload'], schemaFormat: msg.payload.schemaFormat, defaultSchemaFormat: AVRO_SCHEMA_FORMAT } as any);
+    const res = await avro.validate({
+      data: msg.payload.schema,
+      meta: {},
+      path: ['components', 'messages', key, 'payload'],
+      schemaFormat: msg.payload.schemaFormat,
+      defaultSchemaFormat: AVRO_SCHEMA_FORMAT,
+    } as any);
     for (const r of res ?? []) out.push(`${key}: ${r.message}`);
   }
   return out;
@@ -35,7 +41,12 @@ describe('AsyncAPI 3.0 document', () => {
     expect(errors.map((e) => `${e.path.join('.')}: ${e.message}`)).toEqual([]);
     expect(await avroErrors(doc)).toEqual([]);
     expect(document!.version()).toBe('3.0.0');
-    expect(document!.channels().all().map((c) => c.address())).toEqual(expect.arrayContaining(TOPICS.map((t) => `persistent://acme/dev/${t}`)));
+    expect(
+      document!
+        .channels()
+        .all()
+        .map((c) => c.address()),
+    ).toEqual(expect.arrayContaining(TOPICS.map((t) => `persistent://acme/dev/${t}`)));
     const messages = document!.allMessages().all();
     for (const type of MESSAGE_TYPES) expect(messages.map((m) => m.name())).toContain(type);
     // The parser turned the Avro envelope into a schema it understands: the header fields are there.

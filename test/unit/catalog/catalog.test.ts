@@ -1,16 +1,37 @@
 import { describe, it, expect } from 'vitest';
 import avsc from 'avsc';
 import {
-  MESSAGE_TYPES, TOPICS, allSpecs, typesOnTopic, findSpec, topicOf, specOf,
-  newEnvelope, encode, decode, messageProperties, messageKey, PROPERTY,
-  envelopeSchema, payloadBranches, topicSchemaInfo, loadSchemaSources, DecodeError, ValidationError,
-  type MessageType, type AvroDefinition, type AnyEnvelope,
+  MESSAGE_TYPES,
+  TOPICS,
+  allSpecs,
+  typesOnTopic,
+  findSpec,
+  topicOf,
+  specOf,
+  newEnvelope,
+  encode,
+  decode,
+  messageProperties,
+  messageKey,
+  PROPERTY,
+  envelopeSchema,
+  payloadBranches,
+  topicSchemaInfo,
+  loadSchemaSources,
+  DecodeError,
+  ValidationError,
+  type MessageType,
+  type AvroDefinition,
+  type AnyEnvelope,
 } from '../../../src/core/catalog/index.js';
 import { SAMPLES } from './samples.js';
 
 function allFieldsDocumented(def: unknown, where: string, missing: string[]): void {
   if (typeof def !== 'object' || def === null) return;
-  if (Array.isArray(def)) { def.forEach((d) => allFieldsDocumented(d, where, missing)); return; }
+  if (Array.isArray(def)) {
+    def.forEach((d) => allFieldsDocumented(d, where, missing));
+    return;
+  }
   const d = def as AvroDefinition;
   if ((d.type === 'record' || d.type === 'enum') && !d.doc) missing.push(`${where}: type ${d.name}`);
   for (const f of d.fields ?? []) {
@@ -154,7 +175,11 @@ describe('decoding with another writer schema', () => {
     });
     const oldType = avsc.Type.forSchema(old as avsc.Schema);
     const bytes = oldType.toBuffer({
-      id: '4c1b0e5a-7d2f-4e8a-9b3c-5d6e7f8a9b0c', type: 'campaign.created.v1', timestamp: 1_700_000_000_000, correlation_id: 'wf', causation_id: null,
+      id: '4c1b0e5a-7d2f-4e8a-9b3c-5d6e7f8a9b0c',
+      type: 'campaign.created.v1',
+      timestamp: 1_700_000_000_000,
+      correlation_id: 'wf',
+      causation_id: null,
       payload: { 'miso.campaign.CampaignCreated': { campaign_id: 'c', user_id: 'u', name: 'n', description: null } },
     });
     const env = decode(topic, bytes, JSON.stringify(old));
@@ -163,14 +188,27 @@ describe('decoding with another writer schema', () => {
 
   it('shows a message of a type this catalog does not know (newer writer) as a DecodeError with the decoded content', () => {
     const newer = variant((s) => {
-      (s.fields![5]!.type as unknown[]).push({ type: 'record', name: 'CampaignArchived', namespace: 'miso.campaign', fields: [{ name: 'campaign_id', type: 'string' }] });
+      (s.fields![5]!.type as unknown[]).push({
+        type: 'record',
+        name: 'CampaignArchived',
+        namespace: 'miso.campaign',
+        fields: [{ name: 'campaign_id', type: 'string' }],
+      });
     });
     const bytes = avsc.Type.forSchema(newer as avsc.Schema).toBuffer({
-      id: '4c1b0e5a-7d2f-4e8a-9b3c-5d6e7f8a9b0c', type: 'campaign.archived.v1', timestamp: 1, correlation_id: 'wf', causation_id: null,
+      id: '4c1b0e5a-7d2f-4e8a-9b3c-5d6e7f8a9b0c',
+      type: 'campaign.archived.v1',
+      timestamp: 1,
+      correlation_id: 'wf',
+      causation_id: null,
       payload: { 'miso.campaign.CampaignArchived': { campaign_id: 'c9' } },
     });
     let err: unknown;
-    try { decode(topic, bytes, JSON.stringify(newer)); } catch (e) { err = e; }
+    try {
+      decode(topic, bytes, JSON.stringify(newer));
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(DecodeError);
     expect((err as DecodeError).message).toMatch(/campaign\.archived\.v1.*not in this catalog/);
     expect((err as DecodeError).partial?.payload).toEqual({ campaign_id: 'c9' });
@@ -178,7 +216,12 @@ describe('decoding with another writer schema', () => {
 
   it('decodes a known type written by a newer writer whose union has an extra branch', () => {
     const newer = variant((s) => {
-      (s.fields![5]!.type as unknown[]).push({ type: 'record', name: 'CampaignArchived', namespace: 'miso.campaign', fields: [{ name: 'campaign_id', type: 'string' }] });
+      (s.fields![5]!.type as unknown[]).push({
+        type: 'record',
+        name: 'CampaignArchived',
+        namespace: 'miso.campaign',
+        fields: [{ name: 'campaign_id', type: 'string' }],
+      });
     });
     const env = newEnvelope('video.added.v1', SAMPLES['video.added.v1']);
     const bytes = avsc.Type.forSchema(newer as avsc.Schema).toBuffer({ ...env, payload: { 'miso.campaign.VideoAdded': env.payload } });

@@ -20,13 +20,24 @@ describe('schema compatibility (new reader vs registered writer)', () => {
   });
 
   it('accepts a new message type at the end of the union', () => {
-    const next = edit((s) => (s.fields![5]!.type as unknown[]).push({ type: 'record', name: 'ArchiveCampaign', namespace: 'miso.campaign', fields: [{ name: 'campaign_id', type: 'string' }] }));
+    const next = edit((s) =>
+      (s.fields![5]!.type as unknown[]).push({
+        type: 'record',
+        name: 'ArchiveCampaign',
+        namespace: 'miso.campaign',
+        fields: [{ name: 'campaign_id', type: 'string' }],
+      }),
+    );
     expect(compatibility(next, base).compatible).toBe(true);
   });
 
   it('accepts a removed field (the reader skips it) and a promoted type (int → long)', () => {
-    const older = edit((_s, c) => { c.fields!.push({ name: 'priority', type: 'int', default: 0 }); });
-    const next = edit((_s, c) => { c.fields!.push({ name: 'priority', type: 'long', default: 0 }); });
+    const older = edit((_s, c) => {
+      c.fields!.push({ name: 'priority', type: 'int', default: 0 });
+    });
+    const next = edit((_s, c) => {
+      c.fields!.push({ name: 'priority', type: 'long', default: 0 });
+    });
     expect(compatibility(next, older).compatible).toBe(true);
     expect(compatibility(base, older).compatible).toBe(true);
   });
@@ -39,12 +50,16 @@ describe('schema compatibility (new reader vs registered writer)', () => {
   });
 
   it('names a field whose type changed', () => {
-    const next = edit((_s, c) => { c.fields!.find((f) => f.name === 'user_id')!.type = 'long'; });
+    const next = edit((_s, c) => {
+      c.fields!.find((f) => f.name === 'user_id')!.type = 'long';
+    });
     expect(compatibility(next, base).problems).toEqual([{ path: 'payload[CreateCampaign].user_id', reason: 'changed type from string to long' }]);
   });
 
   it('names a message type removed from the union', () => {
-    const next = edit((s) => { s.fields![5]!.type = [(s.fields![5]!.type as unknown[])[0]] as AvroDefinition[]; });
+    const next = edit((s) => {
+      s.fields![5]!.type = [(s.fields![5]!.type as unknown[])[0]] as AvroDefinition[];
+    });
     const r = compatibility(next, base);
     expect(r.compatible).toBe(false);
     expect(r.problems).toEqual([{ path: 'payload', reason: 'AddVideo was removed from the union; messages written with it can no longer be read' }]);

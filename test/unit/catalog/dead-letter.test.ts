@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DEAD_LETTER_BOOKKEEPING, DLQ_PROPS, commandTopicOfDeadLetterTopic, deadLetterOrigin, deadLetterOriginTopic, deadLetterReason } from '../../../src/core/read/dead-letter.js';
+import {
+  DEAD_LETTER_BOOKKEEPING,
+  DLQ_PROPS,
+  commandTopicOfDeadLetterTopic,
+  deadLetterOrigin,
+  deadLetterOriginTopic,
+  deadLetterReason,
+} from '../../../src/core/read/dead-letter.js';
 
 const DLQ = 'persistent://t/ns/tracking-commands-tracking-service-DLQ';
 
 describe('the origin of a dead letter', () => {
-  it('uses the names the client stamps (Pulsar\'s own)', () => {
+  it("uses the names the client stamps (Pulsar's own)", () => {
     expect(DLQ_PROPS).toMatchObject({ realTopic: 'REAL_TOPIC', originMessageId: 'ORIGIN_MESSAGE_ID' });
     expect(DEAD_LETTER_BOOKKEEPING).toContain('MISO_DEAD_LETTER_REASON');
     expect(DEAD_LETTER_BOOKKEEPING).not.toContain(DLQ_PROPS.replayedFrom);
@@ -16,7 +23,7 @@ describe('the origin of a dead letter', () => {
     expect(deadLetterOriginTopic({ REAL_TOPIC: 'persistent://t/ns/payment-commands-partition-3' })).toBe('persistent://t/ns/payment-commands');
   });
 
-  it('falls back to the dead-letter topic\'s name when the property is missing or not a catalog topic', () => {
+  it("falls back to the dead-letter topic's name when the property is missing or not a catalog topic", () => {
     expect(deadLetterOrigin({}, DLQ)).toBe('tracking-commands');
     expect(deadLetterOrigin({ REAL_TOPIC: 'persistent://t/ns/somebody-elses-topic' }, DLQ)).toBe('tracking-commands');
     // The property wins over the name: a message dead-lettered from another topic into this DLQ.

@@ -3,8 +3,16 @@ import { answerOf, outcomeOf, unansweredCommands, workflowAnswered } from '../..
 import { buildTrace, type TraceMessage } from '../../../src/core/trace.js';
 
 const WF = 'wf';
-const msg = (id: string, type: string, cause: string | null, t: number, extra: Partial<TraceMessage> = {}): TraceMessage =>
-  ({ id, type, correlationId: WF, causationId: cause, timestamp: t, publishTime: t, topic: 't', ...extra });
+const msg = (id: string, type: string, cause: string | null, t: number, extra: Partial<TraceMessage> = {}): TraceMessage => ({
+  id,
+  type,
+  correlationId: WF,
+  causationId: cause,
+  timestamp: t,
+  publishTime: t,
+  topic: 't',
+  ...extra,
+});
 const node = (trace: ReturnType<typeof buildTrace>, id: string) => trace.nodes.find((n) => n.message.id === id)!;
 
 describe('the "command answered" rule', () => {
@@ -17,7 +25,11 @@ describe('the "command answered" rule', () => {
   it('a rejection answers it too, and says rejected even next to an event', () => {
     const rejected = buildTrace(WF, [msg('c1', 'campaign.create.command.v1', null, 1), msg('r1', 'command.rejected.v1', 'c1', 2)]);
     expect(outcomeOf(node(rejected, 'c1'))).toBe('rejected');
-    const both = buildTrace(WF, [msg('c1', 'campaign.create.command.v1', null, 1), msg('e1', 'campaign.created.v1', 'c1', 2), msg('r1', 'command.rejected.v1', 'c1', 3)]);
+    const both = buildTrace(WF, [
+      msg('c1', 'campaign.create.command.v1', null, 1),
+      msg('e1', 'campaign.created.v1', 'c1', 2),
+      msg('r1', 'command.rejected.v1', 'c1', 3),
+    ]);
     expect(outcomeOf(node(both, 'c1'))).toBe('rejected');
   });
 
@@ -40,7 +52,7 @@ describe('the "command answered" rule', () => {
     expect(workflowAnswered(trace)).toBe(false);
   });
 
-  it('reads the dashboard\'s observed kinds the same way', () => {
+  it("reads the dashboard's observed kinds the same way", () => {
     expect(answerOf({ kind: 'event', id: 'e', causationId: 'c' })).toEqual({ commandId: 'c', outcome: 'done' });
     expect(answerOf({ kind: 'rejection', id: 'r', causationId: 'c' })).toEqual({ commandId: 'c', outcome: 'rejected' });
     expect(answerOf({ kind: 'dead-letter', id: 'c', causationId: null })).toEqual({ commandId: 'c', outcome: 'dead-lettered' });

@@ -9,7 +9,16 @@ import { SAMPLES } from './samples.js';
 const plain = new Chalk({ level: 0 });
 
 function m(id: string, type: string, cause: string | null, t: number, payload: unknown = {}): TraceMessage {
-  return { id, type, correlationId: 'wf-abcdef123', causationId: cause, timestamp: t, publishTime: t, topic: `persistent://t/ns/${type.split('.')[0]}-x`, payload };
+  return {
+    id,
+    type,
+    correlationId: 'wf-abcdef123',
+    causationId: cause,
+    timestamp: t,
+    publishTime: t,
+    topic: `persistent://t/ns/${type.split('.')[0]}-x`,
+    payload,
+  };
 }
 
 describe('trace rendering', () => {
@@ -21,11 +30,17 @@ describe('trace rendering', () => {
       m('d', 'command.rejected.v1', 'c', 1025, SAMPLES['command.rejected.v1']),
     ]);
     const lines = renderTrace(trace, plain);
-    expect(lines[0]).toBe('workflow wf-abcdef123 · 4 messages · total 25 ms · slowest hop campaign.create.command.v1 → campaign.add_video.command.v1 20 ms · 1 rejected');
-    expect(lines[1]).toMatch(/^campaign\.create\.command\.v1 campaign-x \d\d:\d\d:\d\d\.\d{3}  campaign=a3c4f7e2-1b7d-4c1e-9a51-0b6f3f1d2e01 name="My Campaign" owner=user123 budget=5000\.00 EUR$/);
+    expect(lines[0]).toBe(
+      'workflow wf-abcdef123 · 4 messages · total 25 ms · slowest hop campaign.create.command.v1 → campaign.add_video.command.v1 20 ms · 1 rejected',
+    );
+    expect(lines[1]).toMatch(
+      /^campaign\.create\.command\.v1 campaign-x \d\d:\d\d:\d\d\.\d{3}  campaign=a3c4f7e2-1b7d-4c1e-9a51-0b6f3f1d2e01 name="My Campaign" owner=user123 budget=5000\.00 EUR$/,
+    );
     expect(lines[2]).toMatch(/^├─ campaign\.created\.v1 .* \+12 ms /);
     expect(lines[3]).toMatch(/^└─ campaign\.add_video\.command\.v1 .* \+20 ms .*✖ rejected ← slowest$/);
-    expect(lines[4]).toMatch(/^   └─ command\.rejected\.v1 .* \+5 ms  command=campaign\.create\.command\.v1 reason=validation_failed message="name must not be empty"$/);
+    expect(lines[4]).toMatch(
+      /^   └─ command\.rejected\.v1 .* \+5 ms  command=campaign\.create\.command\.v1 reason=validation_failed message="name must not be empty"$/,
+    );
   });
 
   it('gives a JSON tree', () => {
@@ -51,8 +66,12 @@ describe('message rendering', () => {
   });
 
   it('picks the key fields of each type', () => {
-    expect(keyFields('payment.processed.v1', newEnvelope('payment.processed.v1', SAMPLES['payment.processed.v1']).payload)).toBe('payment=p-1 status=paid amount=13.00 USD ref=prov-77');
-    expect(keyFields('tracking.create_event.command.v1', { ...SAMPLES['tracking.create_event.command.v1'], currency: 'USD' })).toBe('event=te-1 type=conversion campaign=c-1 sale=129.99 USD');
+    expect(keyFields('payment.processed.v1', newEnvelope('payment.processed.v1', SAMPLES['payment.processed.v1']).payload)).toBe(
+      'payment=p-1 status=paid amount=13.00 USD ref=prov-77',
+    );
+    expect(keyFields('tracking.create_event.command.v1', { ...SAMPLES['tracking.create_event.command.v1'], currency: 'USD' })).toBe(
+      'event=te-1 type=conversion campaign=c-1 sale=129.99 USD',
+    );
   });
 
   it('renders a pretty line, a JSON record that carries the envelope, a table row, and undecodable messages', () => {
@@ -63,7 +82,9 @@ describe('message rendering', () => {
     expect(tableRow(shown).slice(1, 5)).toEqual(['campaign-events', 'video.added.v1', '01234567', 'c-1']);
     const bad = { topic: 'persistent://t/ns/campaign-events', publishTime: 0, messageId: '1:3:-1:-1', error: 'cannot decode: truncated' };
     expect(prettyLine(bad, plain)).toMatch(/UNDECODABLE +1:3:-1:-1 cannot decode: truncated$/);
-    expect(jsonRecord(bad)).toEqual({ meta: { topic: bad.topic, publish_time: '1970-01-01T00:00:00.000Z', message_id: '1:3:-1:-1', error: 'cannot decode: truncated' } });
+    expect(jsonRecord(bad)).toEqual({
+      meta: { topic: bad.topic, publish_time: '1970-01-01T00:00:00.000Z', message_id: '1:3:-1:-1', error: 'cannot decode: truncated' },
+    });
   });
 });
 

@@ -3,12 +3,25 @@ import { fieldTokensOf, prepareBatch, newEnvelope } from '../../../src/core/cata
 import { UsageError } from '../../../src/errors.js';
 import { SAMPLES } from './samples.js';
 
-const known = new Map<string, boolean>([['data', true], ['file', true], ['wait', false], ['timeout', true], ['count', true], ['json', false], ['tenant', true], ['verbose', false]]);
+const known = new Map<string, boolean>([
+  ['data', true],
+  ['file', true],
+  ['wait', false],
+  ['timeout', true],
+  ['count', true],
+  ['json', false],
+  ['tenant', true],
+  ['verbose', false],
+]);
 const chars = new Map<string, boolean>([['v', false]]);
 
 describe('fieldTokensOf (payload fields among the command line)', () => {
   it('separates the type, the command flags and the payload fields', () => {
-    const r = fieldTokensOf(['campaign.create', '--name', 'My Campaign', '--wait', '--user-id=u1', '--timeout', '5s', '-v', '--tenant', 't', '--budget-minor', '-5'], known, chars);
+    const r = fieldTokensOf(
+      ['campaign.create', '--name', 'My Campaign', '--wait', '--user-id=u1', '--timeout', '5s', '-v', '--tenant', 't', '--budget-minor', '-5'],
+      known,
+      chars,
+    );
     expect(r.type).toBe('campaign.create');
     expect(r.tokens).toEqual(['--name', 'My Campaign', '--user-id=u1', '--budget-minor', '-5']);
   });
@@ -63,7 +76,14 @@ describe('prepareBatch', () => {
   it('needs a type for a bare payload, refuses flags mixed with JSON, and one --id for many', () => {
     expect(prepareBatch({ jsonText: '{"name":"x"}' }).errors[0]!.message).toMatch(/no message type/);
     expect(() => prepareBatch({ type: 'campaign.create.command.v1', fieldTokens: ['--name', 'x'], jsonText: '{}' })).toThrow(UsageError);
-    expect(() => prepareBatch({ type: 'campaign.create.command.v1', fieldTokens: ['--name', 'x', '--user-id', 'u'], count: 2, id: '0d9c8a7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d' })).toThrow(/--id names one message/);
+    expect(() =>
+      prepareBatch({
+        type: 'campaign.create.command.v1',
+        fieldTokens: ['--name', 'x', '--user-id', 'u'],
+        count: 2,
+        id: '0d9c8a7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d',
+      }),
+    ).toThrow(/--id names one message/);
     expect(() => prepareBatch({ fieldTokens: ['--name', 'x'] })).toThrow(/which message type/);
   });
 

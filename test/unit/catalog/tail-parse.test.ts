@@ -32,7 +32,9 @@ describe('--where', () => {
 
 describe('what tail reads', () => {
   it('reads the event topics by default, with command and dead-letter topics on request', () => {
-    expect(tailSources(scope, {}).sources.map((s) => s.topic)).toEqual(['campaign', 'tracking', 'commission', 'payment'].map((s) => `persistent://t/ns/${s}-events`));
+    expect(tailSources(scope, {}).sources.map((s) => s.topic)).toEqual(
+      ['campaign', 'tracking', 'commission', 'payment'].map((s) => `persistent://t/ns/${s}-events`),
+    );
     const all = tailSources(scope, { commands: true, dlq: true }).sources;
     expect(all).toHaveLength(12);
     const dlq = all.find((s) => s.topic === 'persistent://t/ns/payment-commands-payment-service-DLQ')!;
@@ -44,10 +46,17 @@ describe('what tail reads', () => {
     expect(r.sources.map((s) => s.topic)).toEqual(['persistent://t/ns/payment-events']);
     expect([...r.types!]).toEqual(['payment.processed.v1']);
     const t = tailSources(scope, { targets: ['campaign-commands', 'persistent://other/ns/tracking-events'] });
-    expect(t.sources.map((s) => [s.topic, s.decodeAs])).toEqual([['persistent://t/ns/campaign-commands', 'campaign-commands'], ['persistent://other/ns/tracking-events', 'tracking-events']]);
+    expect(t.sources.map((s) => [s.topic, s.decodeAs])).toEqual([
+      ['persistent://t/ns/campaign-commands', 'campaign-commands'],
+      ['persistent://other/ns/tracking-events', 'tracking-events'],
+    ]);
     expect(t.types).toBeUndefined();
     let err: UsageError | undefined;
-    try { tailSources(scope, { targets: ['paymnt.processed'] }); } catch (e) { err = e as UsageError; }
+    try {
+      tailSources(scope, { targets: ['paymnt.processed'] });
+    } catch (e) {
+      err = e as UsageError;
+    }
     expect(err?.message).toBe('unknown message type "paymnt.processed"');
     expect(err?.hint).toMatch(/Did you mean "payment.processed"\?/);
   });

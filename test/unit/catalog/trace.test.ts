@@ -49,10 +49,7 @@ describe('buildTrace', () => {
   });
 
   it('marks a rejected command and counts the rejection', () => {
-    const trace = buildTrace(WF, [
-      msg('c1', 'campaign.create.command.v1', null, 0),
-      msg('r1', 'command.rejected.v1', 'c1', 5),
-    ]);
+    const trace = buildTrace(WF, [msg('c1', 'campaign.create.command.v1', null, 0), msg('r1', 'command.rejected.v1', 'c1', 5)]);
     const root = trace.roots[0]!;
     expect(root.rejected).toBe(true);
     expect(root.children[0]!.kind).toBe('rejection');
@@ -81,7 +78,10 @@ describe('buildTrace', () => {
 
   it('makes a message whose cause is outside the window a root flagged missingCause', () => {
     const trace = buildTrace(WF, [msg('e1', 'campaign.created.v1', 'not-read', 10), msg('e2', 'video.added.v1', 'not-read-either', 5)]);
-    expect(trace.roots.map((r) => [r.message.id, r.missingCause])).toEqual([['e2', true], ['e1', true]]);
+    expect(trace.roots.map((r) => [r.message.id, r.missingCause])).toEqual([
+      ['e2', true],
+      ['e1', true],
+    ]);
     expect(trace.slowestHop).toBeUndefined();
   });
 

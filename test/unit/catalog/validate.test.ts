@@ -1,7 +1,15 @@
 import { describe, it, expect } from 'vitest';
 import {
-  validate, validateEnvelope, resolveMessageType, parseFieldFlags, parseNdjson, parseJsonInput, prepareMessage,
-  newEnvelope, MESSAGE_TYPES, type MessageType,
+  validate,
+  validateEnvelope,
+  resolveMessageType,
+  parseFieldFlags,
+  parseNdjson,
+  parseJsonInput,
+  prepareMessage,
+  newEnvelope,
+  MESSAGE_TYPES,
+  type MessageType,
 } from '../../../src/core/catalog/index.js';
 import { UsageError } from '../../../src/errors.js';
 import { SAMPLES } from './samples.js';
@@ -68,7 +76,9 @@ describe('resolveMessageType', () => {
 
   it('suggests the nearest name for a typo', () => {
     expect(() => resolveMessageType('campain.create')).toThrow(UsageError);
-    try { resolveMessageType('campain.create'); } catch (e) {
+    try {
+      resolveMessageType('campain.create');
+    } catch (e) {
       expect((e as UsageError).message).toBe('unknown message type "campain.create"');
       expect((e as UsageError).hint).toMatch(/Did you mean "campaign\.create"\?/);
     }
@@ -82,15 +92,25 @@ describe('resolveMessageType', () => {
 describe('parseFieldFlags', () => {
   it('maps kebab-case flags to schema fields and coerces by Avro type', () => {
     const { payload, problems } = parseFieldFlags('tracking.create_event.command.v1', [
-      '--event-type', 'conversion', '--campaign-id=c1', '--video-id', 'v1', '--visitor-id', 'u9', '--sale-amount-minor', '12_999',
+      '--event-type',
+      'conversion',
+      '--campaign-id=c1',
+      '--video-id',
+      'v1',
+      '--visitor-id',
+      'u9',
+      '--sale-amount-minor',
+      '12_999',
     ]);
     expect(problems).toEqual([]);
     expect(payload).toEqual({ event_type: 'conversion', campaign_id: 'c1', video_id: 'v1', visitor_id: 'u9', sale_amount_minor: 12999 });
   });
 
   it('takes "null" for an optional number but keeps it as text for an optional string', () => {
-    expect(parseFieldFlags('campaign.create.command.v1', ['--budget-minor', 'null', '--description', 'null']).payload)
-      .toEqual({ budget_minor: null, description: 'null' });
+    expect(parseFieldFlags('campaign.create.command.v1', ['--budget-minor', 'null', '--description', 'null']).payload).toEqual({
+      budget_minor: null,
+      description: 'null',
+    });
   });
 
   it('keeps values that start with a dash', () => {

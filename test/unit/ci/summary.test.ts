@@ -23,8 +23,12 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Pro
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...base, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, out }));
   });

@@ -43,7 +43,10 @@ function setup(opts: { columns?: number; rows?: number; workflows?: number } = {
 
 /** The line of the workflows panel that carries the selection mark. */
 function selectedWorkflow(frame: string): string | undefined {
-  return frame.split('\n').find((l) => l.startsWith('›'))?.slice(1, 9);
+  return frame
+    .split('\n')
+    .find((l) => l.startsWith('›'))
+    ?.slice(1, 9);
 }
 
 describe('DashboardApp keys', () => {

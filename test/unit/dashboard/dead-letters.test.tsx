@@ -5,10 +5,17 @@ import { DashboardStore } from '../../../src/ui/dashboard/store.js';
 import { waitUntil } from '../../support/env.js';
 import { INFO, TOPICS, msg, trackingWorkflow } from './fixtures.js';
 
-const dead = (cid: string, reason: string, at: number) => msg({
-  type: 'payment.process.command.v1', correlationId: cid, kind: 'dead-letter', role: 'dead-letter', service: 'payment',
-  topic: 'payment-commands-payment-service-DLQ', reason: `dead-lettered from payment-commands: ${reason}`, publishTime: at,
-});
+const dead = (cid: string, reason: string, at: number) =>
+  msg({
+    type: 'payment.process.command.v1',
+    correlationId: cid,
+    kind: 'dead-letter',
+    role: 'dead-letter',
+    service: 'payment',
+    topic: 'payment-commands-payment-service-DLQ',
+    reason: `dead-lettered from payment-commands: ${reason}`,
+    publishTime: at,
+  });
 
 describe('dashboard dead-letter groups', () => {
   it('groups what it sees by service, type and the error without its particulars', () => {
@@ -20,7 +27,14 @@ describe('dashboard dead-letter groups', () => {
     const groups = store.deadLetterGroups(10);
     expect(store.deadLetterCount).toBe(3);
     expect(groups).toEqual([
-      expect.objectContaining({ count: 2, service: 'payment', error: 'failed <n> times; last error: payout <id> refused', firstSeen: 1000, lastSeen: 3000, exampleCorrelationId: 'wf-b' }),
+      expect.objectContaining({
+        count: 2,
+        service: 'payment',
+        error: 'failed <n> times; last error: payout <id> refused',
+        firstSeen: 1000,
+        lastSeen: 3000,
+        exampleCorrelationId: 'wf-b',
+      }),
       expect.objectContaining({ count: 1, error: 'failed <n> times; last error: payout provider unavailable (simulated)' }),
     ]);
   });

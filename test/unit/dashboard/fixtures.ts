@@ -46,10 +46,26 @@ export function trackingWorkflow(cid: string, t0: number, opts: { stopAfter?: nu
   const c1 = msg({ type: 'tracking.create_event.command.v1', correlationId: cid, id: `${cid}-c1`, timestamp: t0, payload: { event_type: 'conversion' } });
   const e1 = msg({ type: 'tracking_event.created.v1', correlationId: cid, id: `${cid}-e1`, causationId: c1.id, timestamp: t0 + 4 });
   const c2 = msg({ type: 'commission.calculate.command.v1', correlationId: cid, id: `${cid}-c2`, causationId: e1.id, timestamp: t0 + 5 });
-  const e2 = msg({ type: 'commission.calculated.v1', correlationId: cid, id: `${cid}-e2`, causationId: c2.id, timestamp: t0 + 9, payload: { amount_minor: 15000, currency: 'EUR' } });
+  const e2 = msg({
+    type: 'commission.calculated.v1',
+    correlationId: cid,
+    id: `${cid}-e2`,
+    causationId: c2.id,
+    timestamp: t0 + 9,
+    payload: { amount_minor: 15000, currency: 'EUR' },
+  });
   const c3 = msg({ type: 'payment.process.command.v1', correlationId: cid, id: `${cid}-c3`, causationId: e2.id, timestamp: t0 + 10 });
   const e3 = opts.rejectPayment
-    ? msg({ type: 'command.rejected.v1', topic: 'payment-events', service: 'payment', correlationId: cid, id: `${cid}-r3`, causationId: c3.id, timestamp: t0 + 12, reason: 'INVALID_AMOUNT: amount must be positive' })
+    ? msg({
+        type: 'command.rejected.v1',
+        topic: 'payment-events',
+        service: 'payment',
+        correlationId: cid,
+        id: `${cid}-r3`,
+        causationId: c3.id,
+        timestamp: t0 + 12,
+        reason: 'INVALID_AMOUNT: amount must be positive',
+      })
     : msg({ type: 'payment.processed.v1', correlationId: cid, id: `${cid}-e3`, causationId: c3.id, timestamp: t0 + 14 });
   steps.push(c1, e1, c2, e2, c3, e3);
   return steps.slice(0, opts.stopAfter ?? steps.length);

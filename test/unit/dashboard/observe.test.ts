@@ -3,12 +3,26 @@ import { observe, watchClientStatus, watchedTopics, type WatchedTopic } from '..
 import { StatusStream } from '../../../src/pulsar/status.js';
 import { encode, newEnvelope, messageProperties, envelopeSchemaText } from '../../../src/core/catalog/index.js';
 
-const topic = (short: string, role: WatchedTopic['role'], service: WatchedTopic['service']): WatchedTopic => ({ short, name: `persistent://t/ns/${short}`, role, service });
-const raw = (payload: Buffer, properties: Record<string, string> = {}) => ({ messageId: { toString: () => '7:3:-1:-1' }, payload, properties, publishTime: 1_700_000_000_500 });
+const topic = (short: string, role: WatchedTopic['role'], service: WatchedTopic['service']): WatchedTopic => ({
+  short,
+  name: `persistent://t/ns/${short}`,
+  role,
+  service,
+});
+const raw = (payload: Buffer, properties: Record<string, string> = {}) => ({
+  messageId: { toString: () => '7:3:-1:-1' },
+  payload,
+  properties,
+  publishTime: 1_700_000_000_500,
+});
 
 describe('observe', () => {
   it('decodes a command through the catalog', () => {
-    const env = newEnvelope('campaign.create.command.v1', { campaign_id: 'c-1', user_id: 'u-1', name: 'Summer sale', budget_minor: 250000, currency: 'EUR' }, { timestamp: 1_700_000_000_000 });
+    const env = newEnvelope(
+      'campaign.create.command.v1',
+      { campaign_id: 'c-1', user_id: 'u-1', name: 'Summer sale', budget_minor: 250000, currency: 'EUR' },
+      { timestamp: 1_700_000_000_000 },
+    );
     const m = observe(topic('campaign-commands', 'commands', 'campaign'), raw(encode('campaign-commands', env), messageProperties(env)));
     expect(m).toMatchObject({
       topic: 'campaign-commands',
@@ -26,8 +40,19 @@ describe('observe', () => {
   });
 
   it('marks a rejection and gives its reason', () => {
-    const cmd = newEnvelope('payment.process.command.v1', { payment_id: 'p', commission_id: 'c', user_id: 'u', amount_minor: -5, currency: 'USD', idempotency_key: 'k' } as never);
-    const env = newEnvelope('command.rejected.v1', { command_id: cmd.id, command_type: cmd.type, reason_code: 'validation_failed', message: 'amount must be positive' }, { causedBy: cmd });
+    const cmd = newEnvelope('payment.process.command.v1', {
+      payment_id: 'p',
+      commission_id: 'c',
+      user_id: 'u',
+      amount_minor: -5,
+      currency: 'USD',
+      idempotency_key: 'k',
+    } as never);
+    const env = newEnvelope(
+      'command.rejected.v1',
+      { command_id: cmd.id, command_type: cmd.type, reason_code: 'validation_failed', message: 'amount must be positive' },
+      { causedBy: cmd },
+    );
     const m = observe(topic('payment-events', 'events', 'payment'), raw(encode('payment-events', env)));
     expect(m.kind).toBe('rejection');
     expect(m.causationId).toBe(cmd.id);
@@ -36,10 +61,21 @@ describe('observe', () => {
   });
 
   it('decodes a dead letter as the command it carries, from its origin topic', () => {
-    const env = newEnvelope('tracking.create_event.command.v1', { tracking_event_id: 'te', event_type: 'view', campaign_id: 'c', video_id: 'v', visitor_id: 'x' } as never);
+    const env = newEnvelope('tracking.create_event.command.v1', {
+      tracking_event_id: 'te',
+      event_type: 'view',
+      campaign_id: 'c',
+      video_id: 'v',
+      visitor_id: 'x',
+    } as never);
     const m = observe(
       topic('tracking-commands-tracking-service-DLQ', 'dead-letter', 'tracking'),
-      raw(encode('tracking-commands', env), { ...messageProperties(env), REAL_TOPIC: 'persistent://t/ns/tracking-commands', ORIGIN_MESSAGE_ID: '5:1:-1:-1', last_error: 'database locked' }),
+      raw(encode('tracking-commands', env), {
+        ...messageProperties(env),
+        REAL_TOPIC: 'persistent://t/ns/tracking-commands',
+        ORIGIN_MESSAGE_ID: '5:1:-1:-1',
+        last_error: 'database locked',
+      }),
     );
     expect(m).toMatchObject({ kind: 'dead-letter', type: 'tracking.create_event.command.v1', id: env.id, role: 'dead-letter' });
     expect(m.reason).toBe('dead-lettered from tracking-commands: database locked');
@@ -54,7 +90,10 @@ describe('observe', () => {
   });
 
   it('turns bytes that do not decode into an undecodable message, keeping what the properties say', () => {
-    const m = observe(topic('campaign-commands', 'commands', 'campaign'), raw(Buffer.from('not avro at all'), { type: 'campaign.create.command.v1', id: 'i-1', correlation_id: 'wf-9' }));
+    const m = observe(
+      topic('campaign-commands', 'commands', 'campaign'),
+      raw(Buffer.from('not avro at all'), { type: 'campaign.create.command.v1', id: 'i-1', correlation_id: 'wf-9' }),
+    );
     expect(m.kind).toBe('undecodable');
     expect(m.type).toBe('campaign.create.command.v1');
     expect(m.correlationId).toBe('wf-9');
@@ -63,7 +102,6 @@ describe('observe', () => {
     expect(bare).toMatchObject({ kind: 'undecodable', type: '?', correlationId: '', id: '7:3:-1:-1' });
   });
 });
-
 
 describe('monitor helpers', () => {
   it('watches the eight topics and the four dead-letter topics of a namespace', () => {

@@ -20,7 +20,12 @@ const plain = (el: ReactElement) => render(<ThemeContext.Provider value={makeThe
 function storeAt(now = 1_700_000_000_000) {
   let t = now;
   const store = new DashboardStore(INFO, TOPICS, { now: () => t });
-  return { store, advance: (ms: number) => { t += ms; } };
+  return {
+    store,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 describe('format helpers', () => {
@@ -40,7 +45,18 @@ describe('format helpers', () => {
 describe('Header', () => {
   it('shows broker, profile, tenant/namespace and connection state', () => {
     const { lastFrame } = plain(
-      <Header info={INFO} connection={{ broker: 'connected', admin: 'ok', sinceMs: 0 }} services={[{ service: 'campaign', consumers: 1 }, { service: 'payment', consumers: 0 }]} width={100} paused={false} filter="" clock="12:00:01" />,
+      <Header
+        info={INFO}
+        connection={{ broker: 'connected', admin: 'ok', sinceMs: 0 }}
+        services={[
+          { service: 'campaign', consumers: 1 },
+          { service: 'payment', consumers: 0 },
+        ]}
+        width={100}
+        paused={false}
+        filter=""
+        clock="12:00:01"
+      />,
     );
     const f = lastFrame()!;
     expect(f).toContain('pulsar://127.0.0.1:6650');
@@ -54,7 +70,15 @@ describe('Header', () => {
 
   it('says plainly when the broker is gone', () => {
     const { lastFrame } = plain(
-      <Header info={INFO} connection={{ broker: 'reconnecting', admin: 'unreachable', detail: 'connect ECONNREFUSED 127.0.0.1:6650', sinceMs: 4200 }} services={[]} width={100} paused filter="type:payment" clock="12:00:01" />,
+      <Header
+        info={INFO}
+        connection={{ broker: 'reconnecting', admin: 'unreachable', detail: 'connect ECONNREFUSED 127.0.0.1:6650', sinceMs: 4200 }}
+        services={[]}
+        width={100}
+        paused
+        filter="type:payment"
+        clock="12:00:01"
+      />,
     );
     const f = lastFrame()!;
     expect(f).toContain('○ reconnecting');
@@ -105,10 +129,14 @@ describe('FeedPanel', () => {
     const { store } = storeAt();
     const steps = trackingWorkflow('0123456789abcdef', 1_700_000_000_000, { rejectPayment: true });
     for (const m of steps) store.message(m);
-    store.message(msg({ ...steps[0]!, kind: 'dead-letter', role: 'dead-letter', topic: 'tracking-commands-tracking-service-DLQ', reason: 'redelivered 3 times' }));
+    store.message(
+      msg({ ...steps[0]!, kind: 'dead-letter', role: 'dead-letter', topic: 'tracking-commands-tracking-service-DLQ', reason: 'redelivered 3 times' }),
+    );
     store.message(msg({ type: '?', kind: 'undecodable', correlationId: '', reason: 'not Avro for tracking-commands: truncated' }));
     const feed = store.feed(20);
-    const { lastFrame } = plain(<FeedPanel rows={feed.rows} width={100} height={12} focused={false} selected={0} paused={false} newSincePause={0} total={feed.total} filter="" />);
+    const { lastFrame } = plain(
+      <FeedPanel rows={feed.rows} width={100} height={12} focused={false} selected={0} paused={false} newSincePause={0} total={feed.total} filter="" />,
+    );
     const lines = lastFrame()!.split('\n');
     expect(lines[0]).toContain('Live feed');
     expect(lines[0]).toContain('8 seen');
@@ -127,7 +155,9 @@ describe('FeedPanel', () => {
   });
 
   it('says when the filter hides everything', () => {
-    const { lastFrame } = plain(<FeedPanel rows={[]} width={100} height={4} focused={false} selected={0} paused={false} newSincePause={0} total={3} filter="zzz" />);
+    const { lastFrame } = plain(
+      <FeedPanel rows={[]} width={100} height={4} focused={false} selected={0} paused={false} newSincePause={0} total={3} filter="zzz" />,
+    );
     expect(lastFrame()).toContain('no message matches "zzz"');
   });
 });

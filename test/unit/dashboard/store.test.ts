@@ -7,7 +7,12 @@ import { INFO, TOPICS, msg, trackingWorkflow } from './fixtures.js';
 
 function clock(start = 1_700_000_000_000) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => { now += ms; } };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe('RingBuffer', () => {
@@ -40,14 +45,7 @@ describe('DashboardStore workflows', () => {
       statuses.push(`${w.status}:${w.stages.map((s) => s.status[0]).join('')}`);
     }
     // n=none p=pending d=done f=failed for campaign, tracking, commission, payment
-    expect(statuses).toEqual([
-      'in-flight:npnn',
-      'done:ndnn',
-      'in-flight:ndpn',
-      'done:nddn',
-      'in-flight:nddp',
-      'done:nddd',
-    ]);
+    expect(statuses).toEqual(['in-flight:npnn', 'done:ndnn', 'in-flight:ndpn', 'done:nddn', 'in-flight:nddp', 'done:nddd']);
     const w = store.workflow('wf-1')!;
     expect(w.durationMs).toBe(14);
     expect(w.messages).toBe(6);

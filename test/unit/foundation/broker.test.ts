@@ -65,8 +65,14 @@ describe('CLI helpers', () => {
 
 describe('oclif parse errors in one line', () => {
   it.each([
-    ['Parsing --port \n\tExpected an integer less than or equal to 65535 but received: 99999\nSee more help with --help', '--port: Expected an integer less than or equal to 65535 but received: 99999'],
-    ['Missing 2 required args:\nkey    the setting, one of a list that is long,\n       so long it wraps\nvalue  the value\nSee more help with --help', 'Missing 2 required args: key, value'],
+    [
+      'Parsing --port \n\tExpected an integer less than or equal to 65535 but received: 99999\nSee more help with --help',
+      '--port: Expected an integer less than or equal to 65535 but received: 99999',
+    ],
+    [
+      'Missing 2 required args:\nkey    the setting, one of a list that is long,\n       so long it wraps\nvalue  the value\nSee more help with --help',
+      'Missing 2 required args: key, value',
+    ],
     ['Nonexistent flag: --bogus\nSee more help with --help', 'Nonexistent flag: --bogus'],
   ])('%j', async (message, line) => {
     const { oneLineOclifMessage } = await import('../../../src/ui/errors.js');

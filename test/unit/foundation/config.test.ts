@@ -6,7 +6,16 @@ import { resolveConfig, resolveServiceMode, ProfileStore, DEFAULTS, mask, redact
 import { profileKey, parseSetting } from '../../../src/config/edit.js';
 import { ConfigError, UsageError } from '../../../src/errors.js';
 
-const ENV_KEYS = ['PULSAR_SERVICE_URL', 'PULSAR_ADMIN_URL', 'PULSAR_TOKEN', 'PULSAR_TOKEN_FILE', 'PULSAR_TENANT', 'PULSAR_NAMESPACE', 'MISO_PROFILE', 'CAMPAIGN_SERVICE_MODE'];
+const ENV_KEYS = [
+  'PULSAR_SERVICE_URL',
+  'PULSAR_ADMIN_URL',
+  'PULSAR_TOKEN',
+  'PULSAR_TOKEN_FILE',
+  'PULSAR_TENANT',
+  'PULSAR_NAMESPACE',
+  'MISO_PROFILE',
+  'CAMPAIGN_SERVICE_MODE',
+];
 
 describe('configuration resolver', () => {
   let store: ProfileStore;
@@ -16,10 +25,16 @@ describe('configuration resolver', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'miso-config-'));
     store = new ProfileStore(dir);
-    for (const k of ENV_KEYS) { saved[k] = process.env[k]; delete process.env[k]; }
+    for (const k of ENV_KEYS) {
+      saved[k] = process.env[k];
+      delete process.env[k];
+    }
   });
   afterEach(() => {
-    for (const k of ENV_KEYS) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; }
+    for (const k of ENV_KEYS) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
   });
 
   it('falls back to the local broker defaults', () => {

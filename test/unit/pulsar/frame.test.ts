@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ChecksumMismatchError, FrameTooLargeError, MalformedFrameError, type ProtocolError, UnknownCommandError } from '../../../src/pulsar/errors.js';
 import { CommandType, type BaseCommand } from '../../../src/pulsar/protocol/commands.js';
 import { crc32c } from '../../../src/pulsar/protocol/crc32c.js';
-import { decodeBatchPayload, decodeEntryProperties, encodeBatchPayload, findEntryProperty, readBatchEntries, type BatchMessage } from '../../../src/pulsar/protocol/batch.js';
+import {
+  decodeBatchPayload,
+  decodeEntryProperties,
+  encodeBatchPayload,
+  findEntryProperty,
+  readBatchEntries,
+  type BatchMessage,
+} from '../../../src/pulsar/protocol/batch.js';
 import { decodeFrame, encodeBatchFrame, encodeCommandFrame, encodePayloadFrame, FrameParser, type Frame } from '../../../src/pulsar/protocol/frame.js';
 import { BrokerEntryMetadataDef, MessageMetadataDef } from '../../../src/pulsar/protocol/definitions.js';
 import { encodeMessage } from '../../../src/pulsar/protocol/protobuf.js';
@@ -94,13 +101,21 @@ describe('frame decoding', () => {
 
   it('round-trips a batch of entries', () => {
     const entries = [
-      { payload: Buffer.from('one'), key: 'k1', properties: { a: '1', 'ключ': 'значение' }, sequenceId: 7 },
+      { payload: Buffer.from('one'), key: 'k1', properties: { a: '1', ключ: 'значение' }, sequenceId: 7 },
       { payload: Buffer.alloc(300, 0x41), eventTime: 1_732_000_000_000 },
       { payload: Buffer.alloc(0) },
     ];
     const back = decodeBatchPayload(encodeBatchPayload(entries), 3);
     expect(back.map((e) => e.metadata)).toEqual([
-      { payload_size: 3, partition_key: 'k1', properties: [{ key: 'a', value: '1' }, { key: 'ключ', value: 'значение' }], sequence_id: 7n },
+      {
+        payload_size: 3,
+        partition_key: 'k1',
+        properties: [
+          { key: 'a', value: '1' },
+          { key: 'ключ', value: 'значение' },
+        ],
+        sequence_id: 7n,
+      },
       { payload_size: 300, event_time: 1_732_000_000_000 },
       { payload_size: 0 },
     ]);
@@ -109,7 +124,9 @@ describe('frame decoding', () => {
 
   it('writes a batch entry byte for byte', () => {
     // [size 00000008] SingleMessageMetadata{partition_key "k" (12 01 6b), payload_size 2 (18 02), sequence_id 5 (40 05)} [payload "hi"]
-    expect(encodeBatchPayload([{ payload: Buffer.from('hi'), key: 'k', sequenceId: 5 }]).toString('hex')).toBe('00000007' + '12016b' + '1802' + '4005' + '6869');
+    expect(encodeBatchPayload([{ payload: Buffer.from('hi'), key: 'k', sequenceId: 5 }]).toString('hex')).toBe(
+      '00000007' + '12016b' + '1802' + '4005' + '6869',
+    );
   });
 
   it('a batch frame decodes to the same messages as its parts', () => {
@@ -140,7 +157,7 @@ describe('frame decoding', () => {
 
 describe('batch entries read lazily', () => {
   const entries: BatchMessage[] = [
-    { payload: Buffer.from('one'), key: 'k1', properties: { a: '1', 'ключ': 'значение' }, sequenceId: 7 },
+    { payload: Buffer.from('one'), key: 'k1', properties: { a: '1', ключ: 'значение' }, sequenceId: 7 },
     { payload: Buffer.alloc(300, 0x41), eventTime: 1_732_000_000_000 },
     { payload: Buffer.alloc(0), properties: { type: 'x.v1' } },
   ];
@@ -155,7 +172,7 @@ describe('batch entries read lazily', () => {
       [undefined, undefined, undefined, false, true],
     ]);
     expect(lazy.map((e) => e.payload.toString('hex'))).toEqual(full.map((e) => Buffer.from(e.payload).toString('hex')));
-    expect(lazy.map((e) => decodeEntryProperties(batch, e.metaStart, e.metaEnd))).toEqual([{ a: '1', 'ключ': 'значение' }, {}, { type: 'x.v1' }]);
+    expect(lazy.map((e) => decodeEntryProperties(batch, e.metaStart, e.metaEnd))).toEqual([{ a: '1', ключ: 'значение' }, {}, { type: 'x.v1' }]);
   });
 
   it('looks up one property by key without decoding the rest', () => {
@@ -236,7 +253,10 @@ describe('streaming parser', () => {
   });
 
   it('ignores known commands it does not use (TOPIC_MIGRATED) without error', () => {
-    const migrated = encodeCommandFrame({ type: CommandType.TOPIC_MIGRATED, topicMigrated: { resource_id: 3, resource_type: 0, brokerServiceUrl: 'pulsar://b:6650' } });
+    const migrated = encodeCommandFrame({
+      type: CommandType.TOPIC_MIGRATED,
+      topicMigrated: { resource_id: 3, resource_type: 0, brokerServiceUrl: 'pulsar://b:6650' },
+    });
     const { parser, frames, errors } = collect();
     parser.push(migrated);
     expect(errors).toEqual([]);
@@ -257,7 +277,7 @@ describe('streaming parser', () => {
   it('turns garbage into typed errors without crashing or hanging', () => {
     // Deterministic pseudo-random garbage; every outcome must be a typed error or a wait for more bytes.
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     for (let round = 0; round < 200; round++) {
       const len = 1 + Math.floor(rand() * 64);
       const junk = Buffer.from(Array.from({ length: len }, () => Math.floor(rand() * 256)));
@@ -283,7 +303,11 @@ describe('streaming parser', () => {
   });
 
   it('checksum covers the metadata size, metadata and payload', () => {
-    const f = encodePayloadFrame({ type: CommandType.SEND, send: { producer_id: 9, sequence_id: 5 } }, { producer_name: 'x', sequence_id: 5n, publish_time: 2 }, Buffer.alloc(1000, 7));
+    const f = encodePayloadFrame(
+      { type: CommandType.SEND, send: { producer_id: 9, sequence_id: 5 } },
+      { producer_name: 'x', sequence_id: 5n, publish_time: 2 },
+      Buffer.alloc(1000, 7),
+    );
     const cmdSize = f.readUInt32BE(4);
     const crcAt = 8 + cmdSize + 2;
     expect(f.readUInt16BE(8 + cmdSize)).toBe(0x0e01);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UsageError } from '../../../src/errors.js';
-import { brokerError, BrokerAuthenticationError, ProducerBusyError, ServiceNotReadyError, TopicNotFoundError, ServerErrorCode } from '../../../src/pulsar/errors.js';
+import {
+  brokerError,
+  BrokerAuthenticationError,
+  ProducerBusyError,
+  ServiceNotReadyError,
+  TopicNotFoundError,
+  ServerErrorCode,
+} from '../../../src/pulsar/errors.js';
 import { javaStringHash } from '../../../src/pulsar/partitioned-producer.js';
 import { fromProtoSchema, toProtoSchema } from '../../../src/pulsar/schema.js';
 import { Backoff, StatusStream, type ConnectionStatus } from '../../../src/pulsar/status.js';

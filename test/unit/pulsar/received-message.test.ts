@@ -10,10 +10,21 @@ function fromBatch(entries: Parameters<typeof encodeBatchPayload>[0], baseSequen
   const c = new BatchEntryCursor(batch, entries.length);
   const out: ReceivedMessage[] = [];
   while (c.next()) {
-    out.push(new ReceivedMessage(
-      new MessageId(5n, 9n, -1, c.index, entries.length), 't', c.payload, 1_700_000_000_000, 0, 'p',
-      c.hasProperties ? batch : undefined, c.metaStart, c.metaEnd, c.sequenceId ?? baseSequence, c.sequenceId === undefined ? c.index : 0,
-    ));
+    out.push(
+      new ReceivedMessage(
+        new MessageId(5n, 9n, -1, c.index, entries.length),
+        't',
+        c.payload,
+        1_700_000_000_000,
+        0,
+        'p',
+        c.hasProperties ? batch : undefined,
+        c.metaStart,
+        c.metaEnd,
+        c.sequenceId ?? baseSequence,
+        c.sequenceId === undefined ? c.index : 0,
+      ),
+    );
   }
   return out;
 }
@@ -21,13 +32,13 @@ function fromBatch(entries: Parameters<typeof encodeBatchPayload>[0], baseSequen
 describe('received messages', () => {
   it('decode their properties on first read, the same as written', () => {
     const [a, b] = fromBatch([
-      { payload: Buffer.from('a'), properties: { type: 'campaign.created.v1', correlation_id: 'c-1', 'ключ': 'значение' } },
+      { payload: Buffer.from('a'), properties: { type: 'campaign.created.v1', correlation_id: 'c-1', ключ: 'значение' } },
       { payload: Buffer.from('b') },
     ]);
-    expect(a!.properties).toEqual({ type: 'campaign.created.v1', correlation_id: 'c-1', 'ключ': 'значение' });
+    expect(a!.properties).toEqual({ type: 'campaign.created.v1', correlation_id: 'c-1', ключ: 'значение' });
     expect(a!.properties).toBe(a!.properties);
     expect(b!.properties).toEqual({});
-    expect({ ...a!.properties, extra: 'x' }).toEqual({ type: 'campaign.created.v1', correlation_id: 'c-1', 'ключ': 'значение', extra: 'x' });
+    expect({ ...a!.properties, extra: 'x' }).toEqual({ type: 'campaign.created.v1', correlation_id: 'c-1', ключ: 'значение', extra: 'x' });
   });
 
   it('find one property without the others, before or after a full decode', () => {
@@ -53,6 +64,11 @@ describe('received messages', () => {
     const [a, b] = fromBatch([{ payload: Buffer.from('first') }, { payload: Buffer.from('second') }]);
     expect(a!.payload.toString()).toBe('first');
     expect(b!.payload.toString()).toBe('second');
-    expect([a!.messageId.toString(), b!.messageId.toString(), new MessageId(5n, 10n).toString(), a!.messageId.toString()]).toEqual(['5:9:-1:0', '5:9:-1:1', '5:10:-1:-1', '5:9:-1:0']);
+    expect([a!.messageId.toString(), b!.messageId.toString(), new MessageId(5n, 10n).toString(), a!.messageId.toString()]).toEqual([
+      '5:9:-1:0',
+      '5:9:-1:1',
+      '5:10:-1:-1',
+      '5:9:-1:0',
+    ]);
   });
 });

@@ -30,7 +30,12 @@ describe('campaign service handlers', () => {
     expect(dup.outcome.kind).toBe('rejected');
     const rejections = (await h.outbox()).filter((m) => m.type === 'command.rejected.v1');
     expect(rejections.map((r) => r.payload)).toEqual([
-      expect.objectContaining({ command_id: bad.env.id, command_type: 'campaign.create.command.v1', reason_code: 'validation_failed', field_errors: [{ path: 'name', message: 'must not be empty' }] }),
+      expect.objectContaining({
+        command_id: bad.env.id,
+        command_type: 'campaign.create.command.v1',
+        reason_code: 'validation_failed',
+        field_errors: [{ path: 'name', message: 'must not be empty' }],
+      }),
       expect.objectContaining({ command_id: dup.env.id, reason_code: 'duplicate', aggregate_id: 'c1' }),
     ]);
     expect(rejections[0]!.causation_id).toBe(bad.env.id);
@@ -57,7 +62,11 @@ describe('campaign service handlers', () => {
       if (outcome.kind === 'rejected') expect(outcome.reason.reasonCode).toBe(c.reason);
     }
     const out = await h.outbox();
-    expect(out[0]).toMatchObject({ type: 'video.added.v1', payload: { campaign_id: 'c1', video_id: 'v1', user_id: 'u1', title: 'One' }, causation_id: ok.env.id });
+    expect(out[0]).toMatchObject({
+      type: 'video.added.v1',
+      payload: { campaign_id: 'c1', video_id: 'v1', user_id: 'u1', title: 'One' },
+      causation_id: ok.env.id,
+    });
     expect(out.slice(1).every((m) => m.type === 'command.rejected.v1')).toBe(true);
     expect(await h.repo((r) => r.videos('c1'))).toHaveLength(1);
   });

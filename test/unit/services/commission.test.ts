@@ -3,7 +3,13 @@ import { commissionService } from '../../../src/services/commission/service.js';
 import { harness } from './helpers.js';
 
 const calc = (over: Record<string, unknown> = {}) => ({
-  commission_id: 'k1', tracking_event_id: 't1', campaign_id: 'c1', video_id: 'v1', user_id: 'owner', event_type: 'click', ...over,
+  commission_id: 'k1',
+  tracking_event_id: 't1',
+  campaign_id: 'c1',
+  video_id: 'v1',
+  user_id: 'owner',
+  event_type: 'click',
+  ...over,
 });
 
 describe('commission service handlers', () => {
@@ -12,7 +18,11 @@ describe('commission service handlers', () => {
     const { env, outcome } = await h.send('commission.calculate.command.v1', calc());
     expect(outcome.kind).toBe('accepted');
     const [calculated, pay] = await h.outbox();
-    expect(calculated).toMatchObject({ type: 'commission.calculated.v1', causation_id: env.id, payload: { amount_minor: 25, rule: 'default.click', rate_bps: null, commission_id: 'k1' } });
+    expect(calculated).toMatchObject({
+      type: 'commission.calculated.v1',
+      causation_id: env.id,
+      payload: { amount_minor: 25, rule: 'default.click', rate_bps: null, commission_id: 'k1' },
+    });
     expect(pay).toMatchObject({
       type: 'payment.process.command.v1',
       causation_id: calculated!.id,

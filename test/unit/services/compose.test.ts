@@ -16,7 +16,18 @@ import { optionalPeer } from '../../support/peers.js';
 const root = new URL('../../../', import.meta.url);
 const text = readFileSync(new URL('compose.yaml', root), 'utf8');
 const compose = parse(text, { merge: true }) as {
-  services: Record<string, { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; ports?: string[]; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: string[] } }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: unknown;
+      command?: string[];
+      environment?: Record<string, string>;
+      ports?: string[];
+      depends_on?: Record<string, { condition: string }>;
+      healthcheck?: { test: string[] };
+    }
+  >;
   volumes: Record<string, unknown>;
 };
 const SERVICES = ['campaign', 'tracking', 'commission', 'payment'];
@@ -104,7 +115,9 @@ describe('compose.yaml', () => {
   });
 
   const dockerCompose = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
-  it.skipIf(!optionalPeer('Docker Compose', dockerCompose.status === 0, 'the compose file is checked by `docker compose config` only where Docker is installed'))('`docker compose config` accepts it (only where Docker Compose is installed)', () => {
+  it.skipIf(
+    !optionalPeer('Docker Compose', dockerCompose.status === 0, 'the compose file is checked by `docker compose config` only where Docker is installed'),
+  )('`docker compose config` accepts it (only where Docker Compose is installed)', () => {
     const out = execFileSync('docker', ['compose', '-f', new URL('compose.yaml', root).pathname, 'config', '--quiet'], { encoding: 'utf8' });
     expect(out).toBe('');
   });

@@ -26,7 +26,13 @@ export function harness<R>(def: ServiceDefinition<R>, opts: { file?: string; clo
   /** What is waiting in the outbox, decoded: the messages the relay would publish. */
   async function outbox(): Promise<(AnyEnvelope & { topic: string; key: string | undefined; properties: Record<string, string>; seq: bigint })[]> {
     const rows = await store.pendingOutbox(10_000);
-    return rows.map((r) => ({ ...decode(shortTopicName(r.topic) as TopicShortName, r.payload), topic: r.topic, key: r.key, properties: r.properties, seq: r.id }));
+    return rows.map((r) => ({
+      ...decode(shortTopicName(r.topic) as TopicShortName, r.payload),
+      topic: r.topic,
+      key: r.key,
+      properties: r.properties,
+      seq: r.id,
+    }));
   }
 
   async function clearOutbox(): Promise<void> {

@@ -3,7 +3,14 @@ import { paymentService } from '../../../src/services/payment/service.js';
 import { SimulatedPayoutProvider } from '../../../src/services/payment/provider.js';
 import { harness } from './helpers.js';
 
-const pay = (over: Record<string, unknown> = {}) => ({ payment_id: 'p1', commission_id: 'k1', user_id: 'owner', amount_minor: 500, idempotency_key: 'k1', ...over });
+const pay = (over: Record<string, unknown> = {}) => ({
+  payment_id: 'p1',
+  commission_id: 'k1',
+  user_id: 'owner',
+  amount_minor: 500,
+  idempotency_key: 'k1',
+  ...over,
+});
 
 describe('payment service handlers', () => {
   it('pays through the provider → payment.processed.v1 with its reference', async () => {
@@ -13,7 +20,12 @@ describe('payment service handlers', () => {
     expect(outcome.kind).toBe('accepted');
     const [ev] = await h.outbox();
     const ref = provider.lookup('k1')!.reference;
-    expect(ev).toMatchObject({ type: 'payment.processed.v1', causation_id: env.id, key: 'k1', payload: { status: 'paid', provider_reference: ref, amount_minor: 500, commission_id: 'k1' } });
+    expect(ev).toMatchObject({
+      type: 'payment.processed.v1',
+      causation_id: env.id,
+      key: 'k1',
+      payload: { status: 'paid', provider_reference: ref, amount_minor: 500, commission_id: 'k1' },
+    });
   });
 
   it('a transient provider failure changes nothing and asks for a retry; the retry pays once', async () => {

@@ -14,10 +14,16 @@ describe('database URL setting', () => {
   const saved: Record<string, string | undefined> = {};
   beforeEach(() => {
     store = new ProfileStore(mkdtempSync(join(tmpdir(), 'miso-dbcfg-')));
-    for (const k of KEYS) { saved[k] = process.env[k]; delete process.env[k]; }
+    for (const k of KEYS) {
+      saved[k] = process.env[k];
+      delete process.env[k];
+    }
   });
   afterEach(() => {
-    for (const k of KEYS) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; }
+    for (const k of KEYS) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
   });
 
   it('is unset by default: the services keep their SQLite files', () => {

@@ -19,7 +19,9 @@ async function open(opts: { slices?: number; schema?: string } = {}) {
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -38,7 +40,11 @@ describe('postgres store with several writers', () => {
     });
     await claimedA.promise;
     let bDone = false;
-    const txB = b.transaction((tx) => tx.claim(rec)).finally(() => { bDone = true; });
+    const txB = b
+      .transaction((tx) => tx.claim(rec))
+      .finally(() => {
+        bDone = true;
+      });
     await new Promise((r) => setTimeout(r, 200));
     expect(bDone).toBe(false); // waiting on A's uncommitted row, not guessing
     release.resolve();
@@ -92,13 +98,21 @@ describe('postgres store with several writers', () => {
     await new Promise((r) => setTimeout(r, 400)); // a stalls past its lease (SIGSTOP, GC pause)
     const b = (await s.leaseOutbox(0, 'b', 5000))!;
     expect(b.epoch).toBeGreaterThan(a.epoch);
-    await expect(s.markPublished(rows.map((r) => r.id), a)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(
+      s.markPublished(
+        rows.map((r) => r.id),
+        a,
+      ),
+    ).rejects.toBeInstanceOf(LeaseLostError);
     await expect(s.pendingOutbox(10, 0n, a)).rejects.toBeInstanceOf(LeaseLostError);
     expect(await s.leaseOutbox(0, 'a', 300)).toBeUndefined();
     // The successor sees the row with the sequence id it was first given: a resend is a duplicate to the broker.
     const again = await s.pendingOutbox(10, 0n, b);
     expect(again.map((r) => [r.id, r.seq])).toEqual(rows.map((r) => [r.id, r.seq]));
-    await s.markPublished(again.map((r) => r.id), b);
+    await s.markPublished(
+      again.map((r) => r.id),
+      b,
+    );
     expect(await s.outboxDepth()).toBe(0);
     await s.close();
   });
@@ -114,7 +128,10 @@ describe("the payout provider's books on PostgreSQL", () => {
   it('pays one idempotency key once when two payment instances ask at the same moment', async () => {
     const schema = randomSchema('payouts');
     schemas.push(schema);
-    const [p1, p2] = await Promise.all([PostgresPayoutProvider.open({ url: TEST_DATABASE_URL, schema }), PostgresPayoutProvider.open({ url: TEST_DATABASE_URL, schema })]);
+    const [p1, p2] = await Promise.all([
+      PostgresPayoutProvider.open({ url: TEST_DATABASE_URL, schema }),
+      PostgresPayoutProvider.open({ url: TEST_DATABASE_URL, schema }),
+    ]);
     try {
       const req = (key: string) => ({ idempotencyKey: key, amountCents: 250, currency: 'USD', payee: 'u' });
       for (let i = 0; i < 10; i++) {
@@ -133,7 +150,13 @@ describe("the payout provider's books on PostgreSQL", () => {
 
 describe('postgres store, bad input', () => {
   it('says in one line that nothing answers at the URL, and what to do', async () => {
-    const err = await PostgresStore.open({ url: 'postgres://miso:secret@127.0.0.1:1/miso', schema: 'x', migrations: [], repo: () => ({}), connectTimeoutMs: 2000 }).catch((e: unknown) => e);
+    const err = await PostgresStore.open({
+      url: 'postgres://miso:secret@127.0.0.1:1/miso',
+      schema: 'x',
+      migrations: [],
+      repo: () => ({}),
+      connectTimeoutMs: 2000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreachableError);
     expect((err as Error).message).toBe('PostgreSQL at postgres://miso:***@127.0.0.1:1/miso is not reachable (ECONNREFUSED)');
     expect((err as UnreachableError).hint).toContain('miso db up');

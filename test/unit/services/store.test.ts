@@ -22,7 +22,14 @@ const thingsRepo = (sql: Sql) => ({
   versions: async () => (await sql.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => Number(r.version)),
 });
 type Things = ReturnType<typeof thingsRepo>;
-const entry = (n: number) => ({ topic: 'persistent://t/ns/x', type: 'x', key: `k${n}`, properties: { n: String(n) }, payload: Buffer.from([n]), eventTime: 1000 + n });
+const entry = (n: number) => ({
+  topic: 'persistent://t/ns/x',
+  type: 'x',
+  key: `k${n}`,
+  properties: { n: String(n) },
+  payload: Buffer.from([n]),
+  eventTime: 1000 + n,
+});
 
 /** A database for one test; `open` may be called again to reopen the same one. */
 interface Db {
@@ -73,19 +80,27 @@ describe.each(kinds)('service store contract: $kind', ({ db }) => {
   it('refuses a database written by a newer schema', async () => {
     const d = db();
     await (await d.open()).close();
-    const err = await d.open(migrations.slice(0, 1)).then(async (s) => { await s.close(); return undefined; }, (e: unknown) => e);
+    const err = await d.open(migrations.slice(0, 1)).then(
+      async (s) => {
+        await s.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(/schema version 3, newer than this miso knows \(2\)/);
   });
 
   it('commits state, processed mark and outbox together, or none of them', async () => {
     const s = await db().open();
-    await expect(s.transaction(async (tx) => {
-      await tx.repo.add('x');
-      await tx.enqueue(entry(1));
-      await tx.markProcessed({ messageId: 'm1', type: 't', outcome: 'accepted', processedAt: 1 });
-      throw new Error('handler failed');
-    })).rejects.toThrow('handler failed');
+    await expect(
+      s.transaction(async (tx) => {
+        await tx.repo.add('x');
+        await tx.enqueue(entry(1));
+        await tx.markProcessed({ messageId: 'm1', type: 't', outcome: 'accepted', processedAt: 1 });
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
     expect(await s.read((r) => r.count())).toBe(0);
     expect(await s.outboxDepth()).toBe(0);
     expect(await s.transaction((tx) => tx.processed('m1'))).toBeUndefined();
@@ -104,7 +119,12 @@ describe.each(kinds)('service store contract: $kind', ({ db }) => {
   it('claims a message once; a rolled-back claim can be made again; the outcome can be corrected', async () => {
     const s = await db().open();
     const rec = { messageId: 'm', type: 't', outcome: 'accepted' as const, processedAt: 7 };
-    await expect(s.transaction(async (tx) => { await tx.claim(rec); throw new Error('no'); })).rejects.toThrow('no');
+    await expect(
+      s.transaction(async (tx) => {
+        await tx.claim(rec);
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
     expect(await s.transaction((tx) => tx.claim(rec))).toBe(true);
     expect(await s.transaction((tx) => tx.claim(rec))).toBe(false);
     await s.transaction((tx) => tx.markProcessed({ ...rec, outcome: 'rejected' }));
@@ -141,7 +161,10 @@ describe.each(kinds)('service store contract: $kind', ({ db }) => {
       const seqs = rows.map((r) => r.seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => (a < b ? -1 : 1)));
       expect(new Set(seqs).size).toBe(seqs.length);
-      await s.markPublished(rows.map((r) => r.id), lease);
+      await s.markPublished(
+        rows.map((r) => r.id),
+        lease,
+      );
       seen.push(...rows.map((r) => r.id));
     }
     expect(seen.length).toBe(6);

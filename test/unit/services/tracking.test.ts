@@ -5,7 +5,11 @@ import { harness } from './helpers.js';
 async function withCampaign() {
   const h = harness(trackingService());
   await h.send('campaign.created.v1', { campaign_id: 'c1', user_id: 'owner-1', name: 'C', currency: 'EUR' }, { topic: 'campaign-events' });
-  await h.send('video.added.v1', { campaign_id: 'c1', video_id: 'v1', url: 'https://x.example/v1', title: 'V', user_id: 'owner-1' }, { topic: 'campaign-events' });
+  await h.send(
+    'video.added.v1',
+    { campaign_id: 'c1', video_id: 'v1', url: 'https://x.example/v1', title: 'V', user_id: 'owner-1' },
+    { topic: 'campaign-events' },
+  );
   return h;
 }
 
@@ -18,17 +22,39 @@ describe('tracking service handlers', () => {
 
   it('records a conversion → tracking_event.created.v1, then commission.calculate.command.v1 caused by that event', async () => {
     const h = await withCampaign();
-    const { env, outcome } = await h.send('tracking.create_event.command.v1', { tracking_event_id: 't1', event_type: 'conversion', campaign_id: 'c1', video_id: 'v1', visitor_id: 'visitor-9', sale_amount_minor: 4999, currency: 'EUR' });
+    const { env, outcome } = await h.send('tracking.create_event.command.v1', {
+      tracking_event_id: 't1',
+      event_type: 'conversion',
+      campaign_id: 'c1',
+      video_id: 'v1',
+      visitor_id: 'visitor-9',
+      sale_amount_minor: 4999,
+      currency: 'EUR',
+    });
     expect(outcome.kind).toBe('accepted');
     const [created, calc] = await h.outbox();
-    expect(created).toMatchObject({ type: 'tracking_event.created.v1', causation_id: env.id, correlation_id: env.correlation_id, key: 't1', topic: 'persistent://unit/test/tracking-events' });
+    expect(created).toMatchObject({
+      type: 'tracking_event.created.v1',
+      causation_id: env.id,
+      correlation_id: env.correlation_id,
+      key: 't1',
+      topic: 'persistent://unit/test/tracking-events',
+    });
     expect(calc).toMatchObject({
       type: 'commission.calculate.command.v1',
       causation_id: created!.id,
       correlation_id: env.correlation_id,
       topic: 'persistent://unit/test/commission-commands',
       key: 't1',
-      payload: { tracking_event_id: 't1', campaign_id: 'c1', video_id: 'v1', user_id: 'owner-1', event_type: 'conversion', sale_amount_minor: 4999, currency: 'EUR' },
+      payload: {
+        tracking_event_id: 't1',
+        campaign_id: 'c1',
+        video_id: 'v1',
+        user_id: 'owner-1',
+        event_type: 'conversion',
+        sale_amount_minor: 4999,
+        currency: 'EUR',
+      },
     });
     expect(calc!.seq > created!.seq).toBe(true);
   });
@@ -59,13 +85,23 @@ describe('tracking service handlers', () => {
   it('rejects a video of another campaign as a conflict', async () => {
     const h = await withCampaign();
     await h.send('campaign.created.v1', { campaign_id: 'c2', user_id: 'o2', name: 'C2' }, { topic: 'campaign-events' });
-    const { outcome } = await h.send('tracking.create_event.command.v1', { tracking_event_id: 't1', event_type: 'click', campaign_id: 'c2', video_id: 'v1', visitor_id: 'x' });
+    const { outcome } = await h.send('tracking.create_event.command.v1', {
+      tracking_event_id: 't1',
+      event_type: 'click',
+      campaign_id: 'c2',
+      video_id: 'v1',
+      visitor_id: 'x',
+    });
     expect(outcome.kind === 'rejected' && outcome.reason.reasonCode).toBe('conflict');
   });
 
   it('ignores event types it does not follow (rejections on campaign-events)', async () => {
     const h = await withCampaign();
-    const { outcome } = await h.send('command.rejected.v1', { command_id: 'x', command_type: 'campaign.create.command.v1', reason_code: 'duplicate', message: 'm' }, { topic: 'campaign-events' });
+    const { outcome } = await h.send(
+      'command.rejected.v1',
+      { command_id: 'x', command_type: 'campaign.create.command.v1', reason_code: 'duplicate', message: 'm' },
+      { topic: 'campaign-events' },
+    );
     expect(outcome.kind).toBe('ignored');
   });
 });

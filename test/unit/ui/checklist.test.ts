@@ -15,7 +15,9 @@ describe('checklist renderer (init and doctor)', () => {
     expect(list.lines({ name: 'tenant t', status: 'created', detail: 'allowed on standalone' })).toEqual(['✔ tenant t      created (allowed on standalone)']);
     expect(list.lines({ name: 'topic a', status: 'exists' })).toEqual(['· topic a       exists']);
     expect(list.lines({ name: 'retention', status: 'updated', detail: '90 min (was 7 d)' })).toEqual(['↻ retention     updated (90 min (was 7 d))']);
-    expect(list.lines({ name: 'topics', status: 'skipped', detail: 'namespace t/ns does not exist' })).toEqual(['- topics        skipped: namespace t/ns does not exist']);
+    expect(list.lines({ name: 'topics', status: 'skipped', detail: 'namespace t/ns does not exist' })).toEqual([
+      '- topics        skipped: namespace t/ns does not exist',
+    ]);
   });
 
   it('puts the next step under a failure or a warning, aligned with the text column', () => {
@@ -61,14 +63,28 @@ describe('checklist renderer (init and doctor)', () => {
   });
 
   it('maps doctor checks and init steps onto the same statuses', () => {
-    expect(doctorItem({ name: 'tenant', status: 'fail', detail: 'missing', hint: 'h' })).toEqual({ name: 'tenant', status: 'failed', detail: 'missing', hint: 'h' });
+    expect(doctorItem({ name: 'tenant', status: 'fail', detail: 'missing', hint: 'h' })).toEqual({
+      name: 'tenant',
+      status: 'failed',
+      detail: 'missing',
+      hint: 'h',
+    });
     expect(doctorItem({ name: 'tls', status: 'skip', detail: 'plain TCP' }).status).toBe('skipped');
     expect(doctorItem({ name: 'config', status: 'warn', detail: 'x' }).status).toBe('warn');
     expect(initItem({ name: 'topic a', status: 'exists', httpStatus: 200 })).toEqual({ name: 'topic a', status: 'exists', detail: undefined, hint: undefined });
   });
 
   it('closes init and doctor with a summary line', () => {
-    const report = { ok: true, adminUrl: 'http://127.0.0.1:8080', tenant: 't', namespace: 'ns', clusters: [], topics: [], steps: [], counts: { created: 2, exists: 17, updated: 0, skipped: 0, failed: 0 } } satisfies InitReport;
+    const report = {
+      ok: true,
+      adminUrl: 'http://127.0.0.1:8080',
+      tenant: 't',
+      namespace: 'ns',
+      clusters: [],
+      topics: [],
+      steps: [],
+      counts: { created: 2, exists: 17, updated: 0, skipped: 0, failed: 0 },
+    } satisfies InitReport;
     expect(initSummary(report, plain)).toBe('Ready: t/ns on http://127.0.0.1:8080 — 2 created, 0 updated, 17 already in place.');
     expect(initCounts({ ...report, counts: { ...report.counts, failed: 1 } }, plain)).toBe('2 created, 17 already there, 0 updated, 1 failed');
     expect(doctorSummary({ ok: true, checks: [], counts: { ok: 12, warn: 3, fail: 0, skip: 1 } }, plain)).toBe('All good: 12 ok, 3 warning(s).');

@@ -12,7 +12,11 @@ const plain = new Chalk({ level: 0 });
 
 describe('broker text', () => {
   const up = {
-    alreadyRunning: false, seconds: 12.34, profile: 'local', serviceUrl: 'pulsar://127.0.0.1:6650', adminUrl: 'http://127.0.0.1:8080',
+    alreadyRunning: false,
+    seconds: 12.34,
+    profile: 'local',
+    serviceUrl: 'pulsar://127.0.0.1:6650',
+    adminUrl: 'http://127.0.0.1:8080',
     state: { kind: 'local', pid: 4242, version: '4.0.8' },
     init: { ok: true, tenant: 't', namespace: 'ns', counts: { created: 19, exists: 0, updated: 0, skipped: 0, failed: 0 } },
   } as unknown as UpResult;
@@ -34,8 +38,20 @@ describe('broker text', () => {
       'Broker: not running (start it with `miso broker up`)',
       '  data      /d (2.5 MB)',
     ]);
-    expect(brokerStatusLines({ running: true, ready: false, pid: 7, version: '4.0.8', startedAt: 'then', serviceUrl: 's', adminUrl: 'a', dataBytes: 0, dataDir: '/d', logFile: '/l' })[0])
-      .toBe('Broker: running (not ready yet) — Pulsar 4.0.8, pid 7, since then');
+    expect(
+      brokerStatusLines({
+        running: true,
+        ready: false,
+        pid: 7,
+        version: '4.0.8',
+        startedAt: 'then',
+        serviceUrl: 's',
+        adminUrl: 'a',
+        dataBytes: 0,
+        dataDir: '/d',
+        logFile: '/l',
+      })[0],
+    ).toBe('Broker: running (not ready yet) — Pulsar 4.0.8, pid 7, since then');
     expect(brokerDownLine({ stopped: true, pid: 7 }, plain)).toBe('✔ stopped the broker (pid 7); its ports are free');
     expect(brokerDownLine({ stopped: false }, plain)).toBe('No broker started by miso is running.');
   });
@@ -43,8 +59,17 @@ describe('broker text', () => {
 
 describe('dlq text', () => {
   const letter = {
-    id: '12:3:-1:-1', service: 'payment', deadLetteredAt: Date.UTC(2026, 0, 2, 3, 4, 5), originTopic: 'persistent://t/ns/payment-commands', originMessageId: '9:1:-1:-1',
-    redeliveryCount: undefined, lastError: 'provider down', key: 'k', properties: { type: 'payment.process.command.v1', correlation_id: 'abcdef123456' }, envelope: undefined, decodeError: 'bad bytes',
+    id: '12:3:-1:-1',
+    service: 'payment',
+    deadLetteredAt: Date.UTC(2026, 0, 2, 3, 4, 5),
+    originTopic: 'persistent://t/ns/payment-commands',
+    originMessageId: '9:1:-1:-1',
+    redeliveryCount: undefined,
+    lastError: 'provider down',
+    key: 'k',
+    properties: { type: 'payment.process.command.v1', correlation_id: 'abcdef123456' },
+    envelope: undefined,
+    decodeError: 'bad bytes',
   } as unknown as DeadLetter;
 
   it('lists three lines per letter and a closing line; says so when there is none', () => {
@@ -58,19 +83,39 @@ describe('dlq text', () => {
   });
 
   it('replay: one line per letter, dry run says "would"', () => {
-    const r = { id: '1:2:-1:-1', service: 'payment' as const, to: 'payment-commands', type: 'payment.process.command.v1', correlationId: 'wf1', messageId: '5:6:-1:-1', commandId: 'c1' };
+    const r = {
+      id: '1:2:-1:-1',
+      service: 'payment' as const,
+      to: 'payment-commands',
+      type: 'payment.process.command.v1',
+      correlationId: 'wf1',
+      messageId: '5:6:-1:-1',
+      commandId: 'c1',
+    };
     expect(replayLines([r], false, plain)[0]).toBe('✔ replayed 1:2:-1:-1 payment.process.command.v1 → payment-commands as 5:6:-1:-1  (trace: miso trace wf1)');
-    expect(replayLines([{ ...r, messageId: undefined }], true, plain)).toEqual(['would replay 1:2:-1:-1 payment.process.command.v1 → payment-commands  (trace: miso trace wf1)']);
+    expect(replayLines([{ ...r, messageId: undefined }], true, plain)).toEqual([
+      'would replay 1:2:-1:-1 payment.process.command.v1 → payment-commands  (trace: miso trace wf1)',
+    ]);
     expect(replayLines([], false, plain)).toEqual(['Nothing to replay.']);
   });
 });
 
 describe('run text', () => {
   it('a started service and what the stop left', () => {
-    expect(serviceStartedLines({ name: 'payment', mode: 'event', url: 'http://127.0.0.1:8104', db: '/x/payment.db', topics: ['payment-commands'], subscription: 'payment-service', keyShared: false }, plain)).toEqual([
-      '● payment service  event mode  http://127.0.0.1:8104/health  db /x/payment.db',
-      '  consuming payment-commands as payment-service (Shared)',
-    ]);
+    expect(
+      serviceStartedLines(
+        {
+          name: 'payment',
+          mode: 'event',
+          url: 'http://127.0.0.1:8104',
+          db: '/x/payment.db',
+          topics: ['payment-commands'],
+          subscription: 'payment-service',
+          keyShared: false,
+        },
+        plain,
+      ),
+    ).toEqual(['● payment service  event mode  http://127.0.0.1:8104/health  db /x/payment.db', '  consuming payment-commands as payment-service (Shared)']);
     expect(servicesStoppedLine({ payment: 0 })).toBe('Stopped; every outbox is empty.');
     expect(servicesStoppedLine({ payment: 2, campaign: 0 })).toBe('Stopped; unpublished messages are kept and go out on the next start: payment 2.');
   });
@@ -78,7 +123,12 @@ describe('run text', () => {
 
 describe('config text', () => {
   it('profiles with the default starred; a first step when there is none', () => {
-    expect(profileListLines([{ name: 'local', current: true, settings: { serviceUrl: 'pulsar://x' } }, { name: 'prod', current: false, settings: {} }])).toEqual(['* local', '    serviceUrl = pulsar://x', '  prod']);
+    expect(
+      profileListLines([
+        { name: 'local', current: true, settings: { serviceUrl: 'pulsar://x' } },
+        { name: 'prod', current: false, settings: {} },
+      ]),
+    ).toEqual(['* local', '    serviceUrl = pulsar://x', '  prod']);
     expect(profileListLines([])[0]).toMatch(/^No profiles yet\./);
   });
 
@@ -92,11 +142,17 @@ describe('config text', () => {
 
 describe('progress lines', () => {
   it('words what broker up is busy with', () => {
-    expect(brokerProgressText({ stage: 'fetch', version: '4.0.8', bytes: 0, percent: 0, seconds: 0 })).toBe('Fetching Pulsar 4.0.8 from Maven Central (about 240 MB, once)…');
-    expect(brokerProgressText({ stage: 'fetch', version: '4.0.8', bytes: 120_400_000, percent: 49, seconds: 12.2 })).toBe('Fetching Pulsar 4.0.8 from Maven Central: 120 MB (49%), 12 s');
+    expect(brokerProgressText({ stage: 'fetch', version: '4.0.8', bytes: 0, percent: 0, seconds: 0 })).toBe(
+      'Fetching Pulsar 4.0.8 from Maven Central (about 240 MB, once)…',
+    );
+    expect(brokerProgressText({ stage: 'fetch', version: '4.0.8', bytes: 120_400_000, percent: 49, seconds: 12.2 })).toBe(
+      'Fetching Pulsar 4.0.8 from Maven Central: 120 MB (49%), 12 s',
+    );
     expect(brokerProgressText({ stage: 'unpack', version: '4.0.8' })).toBe('Unpacking Pulsar 4.0.8…');
     expect(brokerProgressText({ stage: 'cached', version: '4.0.8', dir: '/c', seconds: 30.04 })).toBe('Pulsar 4.0.8 cached in /c (30.0 s)');
-    expect(brokerProgressText({ stage: 'start', version: '4.0.8', serviceUrl: 'pulsar://127.0.0.1:6650', seconds: 7.6 })).toBe('Starting Pulsar 4.0.8 on pulsar://127.0.0.1:6650 (8 s)…');
+    expect(brokerProgressText({ stage: 'start', version: '4.0.8', serviceUrl: 'pulsar://127.0.0.1:6650', seconds: 7.6 })).toBe(
+      'Starting Pulsar 4.0.8 on pulsar://127.0.0.1:6650 (8 s)…',
+    );
   });
 
   it('words each step of the demo', () => {

@@ -24,8 +24,11 @@ describe('process supervision', () => {
     expect(isAlive(-5)).toBe(false);
   });
 
-  it('isAlive: EPERM (another user\'s process) counts as alive, ESRCH does not', () => {
-    const fail = (code: string) => vi.spyOn(process, 'kill').mockImplementation(() => { throw Object.assign(new Error(code), { code }); });
+  it("isAlive: EPERM (another user's process) counts as alive, ESRCH does not", () => {
+    const fail = (code: string) =>
+      vi.spyOn(process, 'kill').mockImplementation(() => {
+        throw Object.assign(new Error(code), { code });
+      });
     fail('EPERM');
     expect(isAlive(4242)).toBe(true);
     vi.restoreAllMocks();
@@ -36,7 +39,11 @@ describe('process supervision', () => {
   it('waitForLine returns what the matching line says, reading only lines written after the start', async () => {
     const log = join(dir, 'started.log');
     writeFileSync(log, '{"event":"started","port":1}\n'); // an earlier run's line: not ours
-    const p = spawnDetached(process.execPath, ['-e', 'console.log("booting"); setTimeout(() => console.log(JSON.stringify({ event: "started", port: 4567 })), 100); setTimeout(() => {}, 10000)'], { logFile: log });
+    const p = spawnDetached(
+      process.execPath,
+      ['-e', 'console.log("booting"); setTimeout(() => console.log(JSON.stringify({ event: "started", port: 4567 })), 100); setTimeout(() => {}, 10000)'],
+      { logFile: log },
+    );
     started.push(p.pid);
     const port = await waitForLine(p, {
       match: (l) => (l.startsWith('{') ? (JSON.parse(l) as { port: number }).port : undefined),

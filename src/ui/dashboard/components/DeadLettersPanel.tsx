@@ -21,7 +21,11 @@ export function DeadLettersPanel({ groups, total, width, height }: DeadLettersPa
       <PanelTitle title="Dead letters" right={right} width={width} focused={false} />
       {groups.slice(0, room).map((g) => {
         const line = `${String(g.count).padStart(4)}× ${g.service.padEnd(10)} ${fit(g.type, 32, true)} last ${clockTime(g.lastSeen).slice(0, 8)} wf ${shortId(g.exampleCorrelationId || '-').padEnd(8)} ${g.error}`;
-        return <Text key={`${g.service}/${g.type}/${g.error}`} color={t.kind('dead-letter')} wrap="truncate">{fit(line, width)}</Text>;
+        return (
+          <Text key={`${g.service}/${g.type}/${g.error}`} color={t.kind('dead-letter')} wrap="truncate">
+            {fit(line, width)}
+          </Text>
+        );
       })}
     </Box>
   );

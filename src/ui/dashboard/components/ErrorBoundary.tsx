@@ -38,7 +38,11 @@ export class ErrorBoundary extends Component<Props, State> {
 
   override render(): ReactNode {
     if (this.state.error) {
-      return <Text color="red">✗ {this.props.name} could not be drawn: {this.state.error.message} (retrying on the next update; the rest keeps running)</Text>;
+      return (
+        <Text color="red">
+          ✗ {this.props.name} could not be drawn: {this.state.error.message} (retrying on the next update; the rest keeps running)
+        </Text>
+      );
     }
     return this.props.children;
   }

@@ -30,27 +30,41 @@ export function Header({ info, connection, services, width, paused, filter, cloc
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate">
-        <Text bold color={t.accent}>miso</Text>
+        <Text bold color={t.accent}>
+          miso
+        </Text>
         {'  broker '}
-        <Text color={brokerUp ? t.ok : t.bad}>{brokerUp ? '●' : '○'} {BROKER_LABEL[connection.broker]}</Text>
+        <Text color={brokerUp ? t.ok : t.bad}>
+          {brokerUp ? '●' : '○'} {BROKER_LABEL[connection.broker]}
+        </Text>
         {'  admin '}
-        <Text color={adminUp ? t.ok : connection.admin === 'unknown' ? t.warn : t.bad}>{adminUp ? '●' : '○'} {connection.admin}</Text>
+        <Text color={adminUp ? t.ok : connection.admin === 'unknown' ? t.warn : t.bad}>
+          {adminUp ? '●' : '○'} {connection.admin}
+        </Text>
         {`  ${info.tenant}/${info.namespace}  ${info.serviceUrl}${info.profile ? `  profile ${info.profile}` : ''}`}
       </Text>
       <Text wrap="truncate">
         {'services '}
         {services.map((s) => (
           <Text key={s.service} color={s.consumers === undefined ? undefined : s.consumers > 0 ? t.ok : t.bad}>
-            {s.service} {s.consumers === undefined ? '?' : s.consumers > 0 ? `● up(${s.consumers})` : '○ down'}{'  '}
+            {s.service} {s.consumers === undefined ? '?' : s.consumers > 0 ? `● up(${s.consumers})` : '○ down'}
+            {'  '}
           </Text>
         ))}
-        {paused ? <Text color={t.warn} bold>PAUSED  </Text> : null}
-        {filter ? <Text color={t.accent}>filter: {fit(filter, 30)}  </Text> : null}
+        {paused ? (
+          <Text color={t.warn} bold>
+            PAUSED{' '}
+          </Text>
+        ) : null}
+        {filter ? <Text color={t.accent}>filter: {fit(filter, 30)} </Text> : null}
         <Text dimColor={t.dim}>{clock}</Text>
       </Text>
       {down ? (
         <Text color={t.bad} bold wrap="truncate">
-          {fit(`⚠ ${connection.broker !== 'connected' ? `broker ${BROKER_LABEL[connection.broker].toLowerCase()}` : 'admin API unreachable'} for ${duration(connection.sinceMs)} — retrying by itself, figures may be stale${connection.detail ? ` · ${connection.detail}` : ''}`, width)}
+          {fit(
+            `⚠ ${connection.broker !== 'connected' ? `broker ${BROKER_LABEL[connection.broker].toLowerCase()}` : 'admin API unreachable'} for ${duration(connection.sinceMs)} — retrying by itself, figures may be stale${connection.detail ? ` · ${connection.detail}` : ''}`,
+            width,
+          )}
         </Text>
       ) : null}
     </Box>

@@ -5,7 +5,7 @@ import { PanelTitle } from './PanelTitle.js';
 export const KEY_HELP: readonly [string, string][] = [
   ['↑ ↓  j k', 'move the selection'],
   ['Tab ← →', 'switch panel (workflows, live feed, topics)'],
-  ['Enter', 'open the selected workflow\'s causal trace'],
+  ['Enter', "open the selected workflow's causal trace"],
   ['Esc', 'back / clear the filter'],
   ['/', 'filter: words match type, correlation id or text; type:… cid:… topic:… kind:…'],
   ['p', 'pause / resume the live feed'],
@@ -20,7 +20,9 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
       <PanelTitle title="Keys" right="any key to close" width={width} focused />
       {KEY_HELP.map(([k, what]) => (
         <Box key={k}>
-          <Text color={t.accent} bold>{k.padEnd(12)}</Text>
+          <Text color={t.accent} bold>
+            {k.padEnd(12)}
+          </Text>
           <Text>{what}</Text>
         </Box>
       ))}

@@ -10,7 +10,9 @@ export function PanelTitle({ title, right, width, focused }: { title: string; ri
   const fill = Math.max(0, width - left.length - r.length);
   return (
     <Box width={width}>
-      <Text inverse={focused} bold color={focused ? undefined : t.accent}>{fit(left, width)}</Text>
+      <Text inverse={focused} bold color={focused ? undefined : t.accent}>
+        {fit(left, width)}
+      </Text>
       <Text dimColor={t.dim}>{'─'.repeat(fill)}</Text>
       <Text>{fit(r, Math.max(0, width - left.length))}</Text>
     </Box>

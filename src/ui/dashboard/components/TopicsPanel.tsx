@@ -68,9 +68,7 @@ export function TopicsPanel({ rows, width, height, focused }: TopicsPanelProps) 
         const dlqAlert = row.role === 'dead-letter' && row.seen > 0;
         return (
           <Box key={key}>
-            <Text color={dlqAlert ? t.bad : missing ? t.warn : undefined}>
-              {fit(first ? label(row) : '', nameW, true)}{' '}
-            </Text>
+            <Text color={dlqAlert ? t.bad : missing ? t.warn : undefined}>{fit(first ? label(row) : '', nameW, true)} </Text>
             <Text>{(first ? rate(row.rate) : '').padStart(rateW)} </Text>
             {sparkW > 0 ? <Text color={t.accent}>{first ? sparkline(row.spark, sparkW) : ' '.repeat(sparkW)} </Text> : null}
             <Text>{(first ? count(row.seen) : '').padStart(seenW)} </Text>
@@ -78,17 +76,13 @@ export function TopicsPanel({ rows, width, height, focused }: TopicsPanelProps) 
               <>
                 <Text>{fit(s.name, subW, true)} </Text>
                 <Text color={s.backlog > 0 ? t.warn : undefined}>{count(s.backlog).padStart(backlogW)} </Text>
-                <Text color={s.trend === 'growing' ? t.bad : s.trend === 'draining' ? t.ok : undefined}>
-                  {fit(trendText(s), trendW, true)}{' '}
-                </Text>
+                <Text color={s.trend === 'growing' ? t.bad : s.trend === 'draining' ? t.ok : undefined}>{fit(trendText(s), trendW, true)} </Text>
                 <Text color={s.consumers > 0 ? t.ok : t.bad}>{String(s.consumers).padStart(consW)}</Text>
               </>
+            ) : missing && first ? (
+              <Text color={t.warn}>topic missing — run `miso init`</Text>
             ) : (
-              missing && first ? (
-                <Text color={t.warn}>topic missing — run `miso init`</Text>
-              ) : (
-                <Text dimColor={t.dim}>{fit(first ? '(no subscription)' : '', subW, true)}</Text>
-              )
+              <Text dimColor={t.dim}>{fit(first ? '(no subscription)' : '', subW, true)}</Text>
             )}
           </Box>
         );

@@ -25,9 +25,14 @@ export function TraceView({ workflow, correlationId, lines, width, height, scrol
       <PanelTitle title={`Workflow ${correlationId}`} right="Esc back · j/k scroll" width={width} focused />
       {workflow ? (
         <Text wrap="truncate">
-          <Text color={t.workflow(workflow.status)} bold>{workflow.status.toUpperCase()} </Text>
+          <Text color={t.workflow(workflow.status)} bold>
+            {workflow.status.toUpperCase()}{' '}
+          </Text>
           {workflow.stages.map((s, j) => (
-            <Text key={s.service} color={t.stage(s.status)}>{j > 0 ? ' → ' : ''}{STAGE_MARK[s.status]} {s.service}</Text>
+            <Text key={s.service} color={t.stage(s.status)}>
+              {j > 0 ? ' → ' : ''}
+              {STAGE_MARK[s.status]} {s.service}
+            </Text>
           ))}
           {`  ${duration(workflow.durationMs)} · ${workflow.messages} messages`}
           {workflow.failure ? <Text color={t.bad}>{`  ${workflow.failure}`}</Text> : null}
@@ -36,7 +41,9 @@ export function TraceView({ workflow, correlationId, lines, width, height, scrol
         <Text color={t.warn}>{fit(`this workflow is no longer in the dashboard's memory — run \`miso trace ${correlationId}\``, width)}</Text>
       )}
       {visible.map((l, i) => (
-        <Text key={first + i} wrap="truncate">{l}</Text>
+        <Text key={first + i} wrap="truncate">
+          {l}
+        </Text>
       ))}
       {lines.length > room ? <Text dimColor={t.dim}>{`lines ${first + 1}-${first + visible.length} of ${lines.length}`}</Text> : null}
     </Box>

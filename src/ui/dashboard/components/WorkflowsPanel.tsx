@@ -37,7 +37,9 @@ export function WorkflowsPanel({ rows, width, height, focused, selected, total }
   return (
     <Box flexDirection="column" width={width} height={height}>
       <PanelTitle title="Workflows" right={`${inFlight} in flight · ${failed} failed · ${total} tracked`} width={width} focused={focused} />
-      <Text bold wrap="truncate">{fit(head, width)}</Text>
+      <Text bold wrap="truncate">
+        {fit(head, width)}
+      </Text>
       {visible.length === 0 ? (
         <Text dimColor={t.dim}>{fit('no workflow yet — send one with `miso send …` or run `miso demo`', width)}</Text>
       ) : (
@@ -45,7 +47,9 @@ export function WorkflowsPanel({ rows, width, height, focused, selected, total }
           const sel = focused && first + i === selected;
           return (
             <Box key={w.correlationId} width={width}>
-              <Text inverse={sel} color={w.status === 'failed' ? t.bad : undefined}>{(sel ? '›' : ' ') + shortId(w.correlationId).padEnd(9)}</Text>
+              <Text inverse={sel} color={w.status === 'failed' ? t.bad : undefined}>
+                {(sel ? '›' : ' ') + shortId(w.correlationId).padEnd(9)}
+              </Text>
               <Text color={t.workflow(w.status)}>{STATUS_LABEL[w.status].padEnd(10)}</Text>
               {w.stages.map((s, j) => (
                 <Text key={s.service} color={t.stage(s.status)}>
@@ -58,7 +62,10 @@ export function WorkflowsPanel({ rows, width, height, focused, selected, total }
                 {duration(w.durationMs).padStart(9)} {String(w.messages).padStart(4)}
               </Text>
               {w.failure && width > fixedW + 10 ? (
-                <Text color={t.bad} wrap="truncate">  {fit(w.failure, width - fixedW - 3)}</Text>
+                <Text color={t.bad} wrap="truncate">
+                  {' '}
+                  {fit(w.failure, width - fixedW - 3)}
+                </Text>
               ) : null}
             </Box>
           );

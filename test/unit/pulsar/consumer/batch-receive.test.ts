@@ -22,11 +22,16 @@ function ok(r: ReturnType<typeof receiveEntry>) {
 
 describe('receiving an entry', () => {
   it('wraps a single message with its id, key, event time, properties and schema version', () => {
-    const r = ok(receiveEntry(
-      cmd({ redelivery_count: 2 }),
-      section(meta({ partition_key: 'k', event_time: 5, properties: [{ key: 'type', value: 'a.v1' }], schema_version: Buffer.from([0, 1]) }), Buffer.from('hello')),
-      src,
-    ));
+    const r = ok(
+      receiveEntry(
+        cmd({ redelivery_count: 2 }),
+        section(
+          meta({ partition_key: 'k', event_time: 5, properties: [{ key: 'type', value: 'a.v1' }], schema_version: Buffer.from([0, 1]) }),
+          Buffer.from('hello'),
+        ),
+        src,
+      ),
+    );
     expect(r.skipped).toBe(0);
     const [m] = r.messages;
     expect(m!.messageId.toString()).toBe('9:4:2:-1');
@@ -38,11 +43,13 @@ describe('receiving an entry', () => {
   });
 
   it('splits a batch into messages that share one ack state and number their sequence ids', () => {
-    const r = ok(receiveEntry(cmd(), batchSection([
-      { payload: Buffer.from('a'), key: 'k1' },
-      { payload: Buffer.from('b'), properties: { x: '1' } },
-      { payload: Buffer.from('c') },
-    ]), src));
+    const r = ok(
+      receiveEntry(
+        cmd(),
+        batchSection([{ payload: Buffer.from('a'), key: 'k1' }, { payload: Buffer.from('b'), properties: { x: '1' } }, { payload: Buffer.from('c') }]),
+        src,
+      ),
+    );
     expect(r.messages.map((m) => m.payload.toString())).toEqual(['a', 'b', 'c']);
     expect(r.messages.map((m) => m.messageId.toString())).toEqual(['9:4:2:0', '9:4:2:1', '9:4:2:2']);
     expect(r.messages.map((m) => m.sequenceId)).toEqual([10n, 11n, 12n]);
@@ -55,7 +62,13 @@ describe('receiving an entry', () => {
 
   it('leaves out messages the broker has as acknowledged (ack_set) and counts them done', () => {
     // Bits set = still to deliver: indexes 0 and 2 of 3.
-    const r = ok(receiveEntry(cmd({ ack_set: [0b101n] }), batchSection([{ payload: Buffer.from('a') }, { payload: Buffer.from('b') }, { payload: Buffer.from('c') }]), src));
+    const r = ok(
+      receiveEntry(
+        cmd({ ack_set: [0b101n] }),
+        batchSection([{ payload: Buffer.from('a') }, { payload: Buffer.from('b') }, { payload: Buffer.from('c') }]),
+        src,
+      ),
+    );
     expect(r.messages.map((m) => m.payload.toString())).toEqual(['a', 'c']);
     expect(r.skipped).toBe(1);
     const state = r.messages[0]!.messageId.batchAck!;
@@ -65,10 +78,12 @@ describe('receiving an entry', () => {
 
   it('leaves out messages before a start position', () => {
     const start = new MessageId(9n, 4n, 2, 1);
-    const r = ok(receiveEntry(cmd(), batchSection([{ payload: Buffer.from('a') }, { payload: Buffer.from('b') }, { payload: Buffer.from('c') }]), {
-      ...src,
-      skip: (id) => id.batchIndex <= start.batchIndex,
-    }));
+    const r = ok(
+      receiveEntry(cmd(), batchSection([{ payload: Buffer.from('a') }, { payload: Buffer.from('b') }, { payload: Buffer.from('c') }]), {
+        ...src,
+        skip: (id) => id.batchIndex <= start.batchIndex,
+      }),
+    );
     expect(r.messages.map((m) => m.payload.toString())).toEqual(['c']);
     expect(r.skipped).toBe(2);
     const single = ok(receiveEntry(cmd(), section(meta(), Buffer.from('x')), { ...src, skip: () => true }));
@@ -77,12 +92,22 @@ describe('receiving an entry', () => {
 
   it('decompresses before splitting', () => {
     const plain = encodeBatchPayload([{ payload: Buffer.from('one') }, { payload: Buffer.from('two') }]);
-    const r = ok(receiveEntry(cmd(), section(meta({ num_messages_in_batch: 2, compression: CompressionType.ZLIB, uncompressed_size: plain.length }), zlib.deflateSync(plain)), src));
+    const r = ok(
+      receiveEntry(
+        cmd(),
+        section(meta({ num_messages_in_batch: 2, compression: CompressionType.ZLIB, uncompressed_size: plain.length }), zlib.deflateSync(plain)),
+        src,
+      ),
+    );
     expect(r.messages.map((m) => m.payload.toString())).toEqual(['one', 'two']);
   });
 
   it('refuses an entry it cannot decompress, with the permits it used', () => {
-    const r = receiveEntry(cmd(), section(meta({ num_messages_in_batch: 4, compression: CompressionType.ZLIB, uncompressed_size: 50 }), Buffer.from('not zlib at all')), src);
+    const r = receiveEntry(
+      cmd(),
+      section(meta({ num_messages_in_batch: 4, compression: CompressionType.ZLIB, uncompressed_size: 50 }), Buffer.from('not zlib at all')),
+      src,
+    );
     expect(r).toMatchObject({ ok: false, validationError: AckValidationError.DecompressionError, permits: 4 });
   });
 

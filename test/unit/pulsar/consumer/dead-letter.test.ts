@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEAD_LETTER_PROPERTIES,
-  DeadLetterPublisher,
-  deadLetterMessage,
-  defaultDeadLetterTopic,
-} from '../../../../src/pulsar/consumer/dead-letter.js';
+import { DEAD_LETTER_PROPERTIES, DeadLetterPublisher, deadLetterMessage, defaultDeadLetterTopic } from '../../../../src/pulsar/consumer/dead-letter.js';
 import { MessageId } from '../../../../src/pulsar/message-id.js';
 import type { Message, OutgoingMessage, Producer } from '../../../../src/pulsar/types.js';
 

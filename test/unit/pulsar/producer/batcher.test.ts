@@ -13,10 +13,13 @@ const msg = (key?: string, size = 10): PendingMessage => ({
 
 function batcher(limits: Partial<BatchLimits> = {}, pipe = { behind: false }) {
   const emitted: { seqs: number[]; key: string | undefined }[] = [];
-  const b = new Batcher({ maxMessages: 1000, maxBytes: 128 * 1024, maxDelayMs: 10, ...limits }, {
-    emit: (items, key) => emitted.push({ seqs: items.map((m) => m.sequenceId), key }),
-    behind: () => pipe.behind,
-  });
+  const b = new Batcher(
+    { maxMessages: 1000, maxBytes: 128 * 1024, maxDelayMs: 10, ...limits },
+    {
+      emit: (items, key) => emitted.push({ seqs: items.map((m) => m.sequenceId), key }),
+      behind: () => pipe.behind,
+    },
+  );
   return { b, emitted, pipe };
 }
 
@@ -47,7 +50,10 @@ describe('producer batches', () => {
   it('leave at once when full by count or by bytes', () => {
     const byCount = batcher({ maxMessages: 2 });
     for (let i = 0; i < 5; i++) byCount.b.add(msg());
-    expect(byCount.emitted.map((e) => e.seqs)).toEqual([[0, 1], [2, 3]]);
+    expect(byCount.emitted.map((e) => e.seqs)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     const byBytes = batcher({ maxBytes: 25 });
     for (let i = 0; i < 4; i++) byBytes.b.add(msg(undefined, 10));
     expect(byBytes.emitted.map((e) => e.seqs.length)).toEqual([3]);
