@@ -23,7 +23,6 @@
  * rows carry `peer: null`.
  */
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +34,7 @@ const dist = new URL('../../dist/', import.meta.url);
 const { DashboardStore } = await import(new URL('ui/dashboard/store.js', dist));
 const { DashboardApp } = await import(new URL('ui/dashboard/App.js', dist));
 const { observe, watchedTopics } = await import(new URL('core/monitor.js', dist));
-const { newEnvelope, encode } = await import(new URL('core/catalog/index.js', dist));
+const { trackingChain, encode } = await import(new URL('core/catalog/index.js', dist));
 const { DASHBOARD_NODE_FLAGS } = await import(new URL('ui/dashboard/run.js', dist));
 
 /** A terminal that throws the output away but looks like a 160×50 TTY to Ink. */
@@ -78,74 +77,7 @@ function messagePool(workflows) {
   const pool = [];
   let entry = 0;
   for (let i = 0; i < workflows; i++) {
-    const te = randomUUID();
-    const commission = randomUUID();
-    const c1 = newEnvelope('tracking.create_event.command.v1', {
-      tracking_event_id: te,
-      event_type: 'conversion',
-      campaign_id: 'camp-1',
-      video_id: 'vid-1',
-      visitor_id: 'v',
-      sale_amount_minor: 12500,
-      currency: 'USD',
-    });
-    const e1 = newEnvelope('tracking_event.created.v1', { ...c1.payload }, { causedBy: c1 });
-    const c2 = newEnvelope(
-      'commission.calculate.command.v1',
-      {
-        commission_id: commission,
-        tracking_event_id: te,
-        campaign_id: 'camp-1',
-        video_id: 'vid-1',
-        user_id: 'u',
-        event_type: 'conversion',
-        sale_amount_minor: 12500,
-        currency: 'USD',
-      },
-      { causedBy: e1 },
-    );
-    const e2 = newEnvelope(
-      'commission.calculated.v1',
-      {
-        commission_id: commission,
-        tracking_event_id: te,
-        campaign_id: 'camp-1',
-        user_id: 'u',
-        event_type: 'conversion',
-        amount_minor: 1250,
-        currency: 'USD',
-        rule: 'conversion-10pct',
-        rate_bps: 1000,
-      },
-      { causedBy: c2 },
-    );
-    const c3 = newEnvelope(
-      'payment.process.command.v1',
-      { payment_id: randomUUID(), commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', idempotency_key: commission },
-      { causedBy: e2 },
-    );
-    const e3 = newEnvelope(
-      'payment.processed.v1',
-      {
-        payment_id: c3.payload.payment_id,
-        commission_id: commission,
-        user_id: 'u',
-        amount_minor: 1250,
-        currency: 'USD',
-        status: 'paid',
-        provider_reference: 'sim',
-        idempotency_key: commission,
-      },
-      { causedBy: c3 },
-    );
-    for (const [short, env] of [
-      ['tracking-commands', c1],
-      ['tracking-events', e1],
-      ['commission-commands', c2],
-      ['commission-events', e2],
-      ['payment-commands', c3],
-      ['payment-events', e3],
-    ]) {
+    for (const { topic: short, env } of trackingChain()) {
       const id = ++entry;
       pool.push([topics.get(short), { messageId: { toString: () => `9:${id}:-1:-1` }, payload: encode(short, env), properties: {}, publishTime: Date.now() }]);
     }

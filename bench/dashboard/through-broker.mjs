@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -141,77 +141,10 @@ async function child(settings) {
 
 /** Encoded workflows: `{ topic, message }` in the order services write them (six per workflow). */
 function pool(workflows, catalog) {
-  const { newEnvelope, encode, messageProperties, messageKey } = catalog;
+  const { trackingChain, encode, messageProperties, messageKey } = catalog;
   const out = [];
   for (let i = 0; i < workflows; i++) {
-    const te = randomUUID();
-    const commission = randomUUID();
-    const c1 = newEnvelope('tracking.create_event.command.v1', {
-      tracking_event_id: te,
-      event_type: 'conversion',
-      campaign_id: 'camp-1',
-      video_id: 'vid-1',
-      visitor_id: 'v',
-      sale_amount_minor: 12500,
-      currency: 'USD',
-    });
-    const e1 = newEnvelope('tracking_event.created.v1', { ...c1.payload }, { causedBy: c1 });
-    const c2 = newEnvelope(
-      'commission.calculate.command.v1',
-      {
-        commission_id: commission,
-        tracking_event_id: te,
-        campaign_id: 'camp-1',
-        video_id: 'vid-1',
-        user_id: 'u',
-        event_type: 'conversion',
-        sale_amount_minor: 12500,
-        currency: 'USD',
-      },
-      { causedBy: e1 },
-    );
-    const e2 = newEnvelope(
-      'commission.calculated.v1',
-      {
-        commission_id: commission,
-        tracking_event_id: te,
-        campaign_id: 'camp-1',
-        user_id: 'u',
-        event_type: 'conversion',
-        amount_minor: 1250,
-        currency: 'USD',
-        rule: 'conversion-10pct',
-        rate_bps: 1000,
-      },
-      { causedBy: c2 },
-    );
-    const c3 = newEnvelope(
-      'payment.process.command.v1',
-      { payment_id: randomUUID(), commission_id: commission, user_id: 'u', amount_minor: 1250, currency: 'USD', idempotency_key: commission },
-      { causedBy: e2 },
-    );
-    const e3 = newEnvelope(
-      'payment.processed.v1',
-      {
-        payment_id: c3.payload.payment_id,
-        commission_id: commission,
-        user_id: 'u',
-        amount_minor: 1250,
-        currency: 'USD',
-        status: 'paid',
-        provider_reference: 'sim',
-        idempotency_key: commission,
-      },
-      { causedBy: c3 },
-    );
-    for (const [topic, env] of [
-      ['tracking-commands', c1],
-      ['tracking-events', e1],
-      ['commission-commands', c2],
-      ['commission-events', e2],
-      ['payment-commands', c3],
-      ['payment-events', e3],
-    ]) {
+    for (const { topic, env } of trackingChain()) {
       const key = messageKey(env);
       out.push({
         topic,

@@ -48,5 +48,6 @@ export {
   type AvroField,
   type SchemaSources,
 } from './schemas.js';
+export { trackingChain, type WorkflowStep } from './sample-workflow.js';
 export { compatibility, explainIncompatibility, type Incompatibility } from './compat.js';
 export { describeType, nearest } from './validate.js';
