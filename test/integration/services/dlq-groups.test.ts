@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher, type Published } from '../../../src/core/publisher.js';
 import { topicName } from '../../../src/core/topics.js';
-import { startServices, type RunningServices } from '../../../src/services/runner.js';
+import type { RunningServices } from '../../../src/services/runner.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
 import { miso } from '../../support/cli.js';
 import { waitUntil } from '../../support/env.js';
-import { countMessages, freshScope, postJson, readUntil, testClient } from './support.js';
+import { countMessages, freshScope, postJson, readUntil, testClient, startFourServices } from './support.js';
 
 /**
  * Retry groups end to end: the four services run, a burst of payments fails at the payout
@@ -31,16 +31,7 @@ describe('dlq groups and replay --group --wait (four services, real broker)', ()
     scope = await freshScope('dlq-groups');
     client = testClient();
     pub = new Publisher(client, scope.cfg);
-    running = await startServices({
-      cfg: scope.cfg,
-      client,
-      services: ['campaign', 'tracking', 'commission', 'payment'],
-      mode: 'hybrid',
-      dataDir: scope.dataDir,
-      ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
-      nackDelayMs: 50,
-      payoutFailureRate: 1,
-    });
+    running = await startFourServices(scope, client, { nackDelayMs: 50, payoutFailureRate: 1 });
     // The poison burst: four payouts the provider refuses, and one message that is not Avro at all.
     for (let i = 0; i < 4; i++) {
       burst.push(

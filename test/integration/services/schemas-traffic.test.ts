@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher, type Published } from '../../../src/core/publisher.js';
 import { schemasDir } from '../../../src/core/catalog/index.js';
-import { startServices, type RunningServices } from '../../../src/services/runner.js';
+import type { RunningServices } from '../../../src/services/runner.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
 import { miso } from '../../support/cli.js';
-import { freshScope, readUntil, testClient } from './support.js';
+import { freshScope, readUntil, testClient, startFourServices, campaignWithVideo } from './support.js';
 
 /**
  * The case plain `schemas check` cannot catch: a candidate that drops the `click` symbol of
@@ -41,20 +41,8 @@ describe('schemas check --against-traffic (services running, real broker)', () =
     scope = await freshScope('schemas-traffic');
     client = testClient();
     pub = new Publisher(client, scope.cfg);
-    running = await startServices({
-      cfg: scope.cfg,
-      client,
-      services: ['campaign', 'tracking', 'commission', 'payment'],
-      mode: 'hybrid',
-      dataDir: scope.dataDir,
-      ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
-    });
-    const campaign = await pub.sendCommand('campaign.create', { user_id: 'u-st', name: 'Traffic' });
-    const campaignId = (campaign.envelope.payload as { campaign_id: string }).campaign_id;
-    await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === campaign.id));
-    const video = await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: 'https://v.example/t', title: 'T' });
-    const videoId = (video.envelope.payload as { video_id: string }).video_id;
-    await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === video.id));
+    running = await startFourServices(scope, client);
+    const { campaignId, videoId } = await campaignWithVideo(pub, client, scope.cfg, 'Traffic');
     await pub.sendCommand('tracking.create_event', { event_type: 'view', campaign_id: campaignId, video_id: videoId, visitor_id: 'v1', currency: 'EUR' });
     click = await pub.sendCommand('tracking.create_event', {
       event_type: 'click',

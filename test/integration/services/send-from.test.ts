@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher } from '../../../src/core/publisher.js';
 import { topicName } from '../../../src/core/topics.js';
-import { startServices, type RunningServices } from '../../../src/services/runner.js';
+import type { RunningServices } from '../../../src/services/runner.js';
 import type { PulsarClient } from '../../../src/pulsar/index.js';
 import { miso } from '../../support/cli.js';
-import { countMessages, freshScope, readUntil, testClient } from './support.js';
+import { countMessages, freshScope, readUntil, testClient, startFourServices, campaignWithVideo } from './support.js';
 
 /**
  * `miso send --from`: a conversion taken off the tracking topic by the reference `miso tail`
@@ -28,20 +28,8 @@ describe('send --from … --set (four services, real broker)', () => {
     scope = await freshScope('send-from');
     client = testClient();
     pub = new Publisher(client, scope.cfg);
-    running = await startServices({
-      cfg: scope.cfg,
-      client,
-      services: ['campaign', 'tracking', 'commission', 'payment'],
-      mode: 'hybrid',
-      dataDir: scope.dataDir,
-      ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
-    });
-    const campaign = await pub.sendCommand('campaign.create', { user_id: 'u-from', name: 'From' });
-    const campaignId = (campaign.envelope.payload as { campaign_id: string }).campaign_id;
-    await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === campaign.id));
-    const video = await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: 'https://v.example/from', title: 'From' });
-    const videoId = (video.envelope.payload as { video_id: string }).video_id;
-    await readUntil(client, scope.cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === video.id));
+    running = await startFourServices(scope, client);
+    const { campaignId, videoId } = await campaignWithVideo(pub, client, scope.cfg, 'From');
     const conversion = await pub.sendCommand('tracking.create_event', {
       event_type: 'conversion',
       campaign_id: campaignId,

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { resolveConfig, type ResolvedConfig } from '../../../src/config/index.js';
 import { decode, type AnyEnvelope, type TopicShortName } from '../../../src/core/catalog/index.js';
 import { initCluster } from '../../../src/core/init.js';
+import type { Publisher } from '../../../src/core/publisher.js';
+import { startServices, type RunningServices, type RunOptions } from '../../../src/services/runner.js';
 import { topicName } from '../../../src/core/topics.js';
 import { AdminClient } from '../../../src/pulsar/admin.js';
 import { MessageId, PulsarClient, type Message } from '../../../src/pulsar/index.js';
@@ -182,4 +184,37 @@ export async function outboxesDrained(urls: readonly string[], timeoutMs = 30_00
     },
     { timeoutMs, what: 'the outboxes to drain' },
   );
+}
+
+/** The four services in one process, hybrid mode, REST on free ports: the shape most service tests start. */
+export function startFourServices(
+  scope: { cfg: ResolvedConfig; dataDir: string },
+  client: PulsarClient,
+  extra: Partial<RunOptions> = {},
+): Promise<RunningServices> {
+  return startServices({
+    cfg: scope.cfg,
+    client,
+    services: ['campaign', 'tracking', 'commission', 'payment'],
+    mode: 'hybrid',
+    dataDir: scope.dataDir,
+    ports: { campaign: 0, tracking: 0, commission: 0, payment: 0 },
+    ...extra,
+  });
+}
+
+/** A campaign with one video, both confirmed by their events: what every tracking test needs first. */
+export async function campaignWithVideo(
+  pub: Publisher,
+  client: PulsarClient,
+  cfg: ResolvedConfig,
+  name: string,
+): Promise<{ campaignId: string; videoId: string }> {
+  const campaign = await pub.sendCommand('campaign.create', { user_id: `u-${name}`, name });
+  const campaignId = (campaign.envelope.payload as { campaign_id: string }).campaign_id;
+  await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === campaign.id));
+  const video = await pub.sendCommand('campaign.add_video', { campaign_id: campaignId, url: `https://v.example/${encodeURIComponent(name)}`, title: name });
+  const videoId = (video.envelope.payload as { video_id: string }).video_id;
+  await readUntil(client, cfg, 'campaign-events', (s) => s.some((m) => m.env.causation_id === video.id));
+  return { campaignId, videoId };
 }
