@@ -76,17 +76,7 @@ export async function brokerUp(req: UpRequest, broker = new LocalBroker(), store
         tlsTrustCertsFile: material.caFile,
       }
     : { serviceUrl: r.state.serviceUrl, adminUrl: r.state.adminUrl };
-  const kept = { ...(store.get(LOCAL_PROFILE) ?? {}) };
-  for (const k of CONNECTION_KEYS) delete kept[k];
-  store.put(LOCAL_PROFILE, { ...kept, ...connection });
-  if (!store.current()) store.use(LOCAL_PROFILE);
-
-  let init: InitReport | undefined;
-  if (req.init !== false) {
-    // Flags outrank the environment, so PULSAR_* variables aimed elsewhere cannot redirect init.
-    const cfg = resolveConfig({ profile: LOCAL_PROFILE, ...connection }, store);
-    init = await initCluster(cfg, { ...(req.onInitStep ? { onStep: req.onInitStep } : {}) });
-  }
+  const init = await recordLocalProfile(store, connection, req);
   return {
     alreadyRunning: r.alreadyRunning,
     seconds: r.seconds,
@@ -143,15 +133,7 @@ export async function clusterUp(req: ClusterUpRequest, cluster = new LocalCluste
     req.onProgress,
   );
   const connection: ProfileSettings = { serviceUrl: r.state.serviceUrl, adminUrl: r.state.adminUrl };
-  const kept = { ...(store.get(LOCAL_PROFILE) ?? {}) };
-  for (const k of CONNECTION_KEYS) delete kept[k];
-  store.put(LOCAL_PROFILE, { ...kept, ...connection });
-  if (!store.current()) store.use(LOCAL_PROFILE);
-  let init: InitReport | undefined;
-  if (req.init !== false) {
-    const cfg = resolveConfig({ profile: LOCAL_PROFILE, ...connection }, store);
-    init = await initCluster(cfg, { ...(req.onInitStep ? { onStep: req.onInitStep } : {}) });
-  }
+  const init = await recordLocalProfile(store, connection, req);
   return {
     alreadyRunning: r.alreadyRunning,
     seconds: r.seconds,
@@ -161,4 +143,23 @@ export async function clusterUp(req: ClusterUpRequest, cluster = new LocalCluste
     adminUrl: r.state.adminUrl,
     ...(init ? { init } : {}),
   };
+}
+
+/**
+ * The `local` profile points at what `up` started (other keys of the profile are kept), becomes
+ * the current profile when none is chosen, and `miso init` runs against it unless told not to.
+ */
+async function recordLocalProfile(
+  store: ProfileStore,
+  connection: ProfileSettings,
+  req: { init?: boolean; onInitStep?: (step: InitStep) => void },
+): Promise<InitReport | undefined> {
+  const kept = { ...(store.get(LOCAL_PROFILE) ?? {}) };
+  for (const k of CONNECTION_KEYS) delete kept[k];
+  store.put(LOCAL_PROFILE, { ...kept, ...connection });
+  if (!store.current()) store.use(LOCAL_PROFILE);
+  if (req.init === false) return undefined;
+  // Flags outrank the environment, so PULSAR_* variables aimed elsewhere cannot redirect init.
+  const cfg = resolveConfig({ profile: LOCAL_PROFILE, ...connection }, store);
+  return initCluster(cfg, { ...(req.onInitStep ? { onStep: req.onInitStep } : {}) });
 }
