@@ -2,10 +2,9 @@ import { Args, Flags } from '@oclif/core';
 import { ConnectedCommand } from '../cli/base.js';
 import { MisoError } from '../errors.js';
 import { openPulsar } from '../core/connect.js';
-import { collectWorkflow, followWorkflow, closeReaders } from '../core/read/workflow.js';
-import type { TailedMessage } from '../core/tail.js';
+import { collectWorkflow, followWorkflow, closeReaders, traceMessageOfTailed } from '../core/read/workflow.js';
 import { parseDuration } from '../core/read/duration.js';
-import { buildTrace, traceMessageOf, type TraceMessage } from '../core/trace.js';
+import { buildTrace, type TraceMessage } from '../core/trace.js';
 import { renderTrace, traceJson } from '../ui/render/trace.js';
 
 export default class Trace extends ConnectedCommand {
@@ -42,7 +41,7 @@ export default class Trace extends ConnectedCommand {
         onSkip: (s, why) => this.out.debug(`skipped ${s.topic}: ${why}`),
       });
       this.out.debug(`scanned ${scan.scanned} messages in ${scan.elapsedMs} ms`);
-      const found: TraceMessage[] = scan.messages.map(toTraceMessage);
+      const found: TraceMessage[] = scan.messages.map(traceMessageOfTailed);
       if (!found.length && !flags.follow) {
         await closeReaders(scan.readers);
         throw new MisoError(`no message of workflow ${id} in the last ${flags.since} (${scan.scanned} messages scanned)`, {
@@ -65,7 +64,7 @@ export default class Trace extends ConnectedCommand {
       if (!found.length) this.out.info(`waiting for workflow ${id}… (Ctrl-C to stop)`);
       for await (const m of followWorkflow(client, scan.readers, id, abort.signal)) {
         if (!m.envelope) continue;
-        found.push(toTraceMessage(m));
+        found.push(traceMessageOfTailed(m));
         show();
       }
     } finally {
@@ -74,14 +73,4 @@ export default class Trace extends ConnectedCommand {
       await pulsar.close();
     }
   }
-}
-
-function toTraceMessage(m: TailedMessage): TraceMessage {
-  return traceMessageOf(m.envelope!, {
-    topic: m.topic,
-    publishTime: m.publishTime,
-    messageId: m.messageId,
-    ...(m.deadLetter ? { deadLetter: true } : {}),
-    ...(m.key !== undefined ? { key: m.key } : {}),
-  });
 }

@@ -9,24 +9,14 @@ import type { PulsarClient } from '../../pulsar/index.js';
 import { sleep, waitFor } from '../../util/wait.js';
 import { isTopicShortName } from '../catalog/index.js';
 import { Publisher } from '../publisher.js';
-import { openReaders, scanReaders, workflowSources, type TailedMessage } from '../tail.js';
-import { closeReaders, collectWorkflow } from '../read/workflow.js';
-import { buildTrace, traceMessageOf, type TraceMessage } from '../trace.js';
+import { openReaders, scanReaders, workflowSources } from '../tail.js';
+import { closeReaders, collectWorkflow, traceMessageOfTailed } from '../read/workflow.js';
+import { buildTrace, type TraceMessage } from '../trace.js';
 import { compareFlow, type FlowFailure } from './compare.js';
 import { fillPlaceholders, placeholdersOf, type Flow } from './format.js';
 import { flowFromTrace, type BudgetRule } from './record.js';
 
 type Scope = { tenant: string; namespace: string };
-
-function toTraceMessage(m: TailedMessage): TraceMessage {
-  return traceMessageOf(m.envelope!, {
-    topic: m.topic,
-    publishTime: m.publishTime,
-    messageId: m.messageId,
-    ...(m.deadLetter ? { deadLetter: true } : {}),
-    ...(m.key !== undefined ? { key: m.key } : {}),
-  });
-}
 
 /** Read workflow `correlationId` from the last `sinceMs` and turn it into a flow. */
 export async function recordFlow(
@@ -37,7 +27,7 @@ export async function recordFlow(
 ): Promise<Flow> {
   const scan = await collectWorkflow(client, scope, correlationId, { fromTime: Date.now() - opts.sinceMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   await closeReaders(scan.readers);
-  const found = scan.messages.filter((m) => m.envelope).map(toTraceMessage);
+  const found = scan.messages.filter((m) => m.envelope).map(traceMessageOfTailed);
   if (!found.length) {
     throw new MisoError(`no message of workflow ${correlationId} in the last ${opts.since} (${scan.scanned} messages scanned); nothing recorded`, {
       hint: 'Check the id (`miso send` prints it; `miso tail --json` shows correlation_id), or widen the window with --since 24h.',
@@ -94,7 +84,7 @@ export async function verifyFlow(client: PulsarClient, scope: Scope, flow: Flow,
       signal: stop.signal,
       filter: { correlationIds: new Set([correlationId]) },
     })) {
-      if (m.envelope && !m.error) seen.push(toTraceMessage(m));
+      if (m.envelope && !m.error) seen.push(traceMessageOfTailed(m));
     }
   })().catch((err: unknown) => {
     readFailure = err;

@@ -154,3 +154,14 @@ export class WorkflowWatch {
     await Promise.all(this.readers.map((o) => o.reader.close().catch(() => {})));
   }
 }
+
+/** A scanned, decoded message as the trace builder takes it (topic, broker times, dead-letter flag, key). */
+export function traceMessageOfTailed(m: TailedMessage): TraceMessage {
+  return traceMessageOf(m.envelope!, {
+    topic: m.topic,
+    publishTime: m.publishTime,
+    messageId: m.messageId,
+    ...(m.deadLetter ? { deadLetter: true } : {}),
+    ...(m.key !== undefined ? { key: m.key } : {}),
+  });
+}
