@@ -50,6 +50,7 @@ export default class Run extends ConnectedCommand {
     plans: Flags.string({ description: 'commission: JSON file of campaign commission plans' }),
     init: Flags.boolean({ description: 'create tenant, namespace and topics first (as `miso init`)' }),
     'nack-delay-ms': Flags.integer({ description: 'delay before a failed message is redelivered', min: 0, default: 500, hidden: true }),
+    'ack-group-ms': Flags.integer({ description: 'how long acknowledgements wait to go out together (ms)', min: 0, max: 10_000, hidden: true }),
   };
 
   async run(): Promise<void> {
@@ -105,6 +106,7 @@ export default class Run extends ConnectedCommand {
       ...(flags['provider-db'] ? { providerDb: flags['provider-db'] } : {}),
       ...(flags.plans ? { plansFile: flags.plans } : {}),
       nackDelayMs: flags['nack-delay-ms'],
+      ...(flags['ack-group-ms'] !== undefined ? { ackGroupMs: flags['ack-group-ms'] } : {}),
       log: (l) => this.out.info(l),
       clientLog: (l) => this.out.debug(l),
     });

@@ -83,10 +83,13 @@ export class ConsumerImpl implements Consumer, ConsumerHandler {
         this.grantPermits(1);
       },
     });
-    this.acks = new AckGroupingTracker({
-      individual: (ids) => this.sendAck(AckType.Individual, ids),
-      cumulative: (id) => this.sendAck(AckType.Cumulative, [id]),
-    });
+    this.acks = new AckGroupingTracker(
+      {
+        individual: (ids) => this.sendAck(AckType.Individual, ids),
+        cumulative: (id) => this.sendAck(AckType.Cumulative, [id]),
+      },
+      opts.ackGroupingMs !== undefined ? { maxDelayMs: opts.ackGroupingMs } : {},
+    );
     this.nacks = new NegativeAcksTracker((ids) => this.redeliver(ids), { delayMs: Math.max(0, opts.nackRedeliveryDelayMs ?? 60_000) });
     if (opts.deadLetter) {
       const dlqTopic = opts.deadLetter.topic ?? defaultDeadLetterTopic(opts.parentTopic ?? opts.topic, opts.subscription);

@@ -58,6 +58,7 @@ export interface RunOptions {
   plansFile?: string;
   maxRedeliveries?: number;
   nackDelayMs?: number;
+  ackGroupMs?: number;
   log?: (line: string) => void;
   /** Diagnostic lines of the Pulsar client (connections, dead-lettering by the client). */
   clientLog?: (line: string) => void;
@@ -204,6 +205,7 @@ export async function startServices(opts: RunOptions): Promise<RunningServices> 
         ...(opts.keyShared ? { keyShared: true } : {}),
         ...(opts.maxRedeliveries !== undefined ? { maxRedeliveries: opts.maxRedeliveries } : {}),
         ...(opts.nackDelayMs !== undefined ? { nackDelayMs: opts.nackDelayMs } : {}),
+        ...(opts.ackGroupMs !== undefined ? { ackGroupMs: opts.ackGroupMs } : {}),
         ...(opts.log ? { log: opts.log } : {}),
         ensureTopic: async (topic) => {
           await admin.ensureTopic(topic);

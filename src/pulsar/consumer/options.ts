@@ -20,6 +20,8 @@ export interface ConsumerOptions {
   initialPosition?: 'latest' | 'earliest';
   receiverQueueSize?: number;
   nackRedeliveryDelayMs?: number;
+  /** How long acknowledgements wait to go out together (ms). Default 10 (the Java client's acknowledgmentGroupTime is 100). */
+  ackGroupingMs?: number;
   deadLetter?: DeadLetterOptions;
   consumerName?: string;
   /** Reader mode: a non-durable subscription that disappears with the consumer. */

@@ -41,6 +41,8 @@ export interface ServiceHostOptions {
   maxRedeliveries?: number;
   /** Delay before a negatively acknowledged message comes back. */
   nackDelayMs?: number;
+  /** How long acknowledgements wait to go out together (ms); the client's default when unset. */
+  ackGroupMs?: number;
   /**
    * Create a topic that should exist but does not (admin API). The broker deletes empty topics
    * nobody uses after a while, dead-letter topics included; the service recreates its own.
@@ -222,6 +224,7 @@ export class ServiceHost<R> {
       // Messages are handled one at a time: a short queue is enough and bounds memory under a backlog.
       receiverQueueSize: 200,
       nackRedeliveryDelayMs: this.opts.nackDelayMs ?? 500,
+      ...(this.opts.ackGroupMs !== undefined ? { ackGroupingMs: this.opts.ackGroupMs } : {}),
       ...(isCommands ? { deadLetter: { maxRedeliverCount: this.opts.maxRedeliveries ?? 3, topic: this.deadLetterTopic } } : {}),
       consumerName: `${this.def.name}-${this.instanceId}`,
     });

@@ -45,7 +45,16 @@ describe('hybrid mode: one instance, commands from the topic and over REST', () 
       mode: 'hybrid',
       topics_subscribed: [{ topic: topicName(scope.cfg, 'campaign-commands'), subscription: serviceSubscription('campaign') }],
     });
-    const producer = health.body.producer_name as string;
+    // SQLite: one outbox slice, published by this process under one producer name.
+    const producers = await waitUntil(
+      async () => {
+        const names = (await getJson(`${proc.url}/health`)).body.producer_names as string[] | undefined;
+        return names && names.length > 0 ? names : undefined;
+      },
+      { what: 'the outbox producer' },
+    );
+    expect(producers).toHaveLength(1);
+    const producer = producers[0];
     expect(await handled()).toBe(0);
 
     // The only consumer of the service subscription is this process: a command on the topic can go nowhere else.

@@ -70,6 +70,7 @@ describe('dlq text', () => {
     properties: { type: 'payment.process.command.v1', correlation_id: 'abcdef123456' },
     envelope: undefined,
     decodeError: 'bad bytes',
+    replayed: [],
   } as unknown as DeadLetter;
 
   it('lists three lines per letter and a closing line; says so when there is none', () => {
