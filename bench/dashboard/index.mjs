@@ -22,7 +22,7 @@
  * There is no peer tool to compare with (no Java/Python dashboard over these topics), so
  * rows carry `peer: null`.
  */
-import { EventEmitter } from 'node:events';
+import { NullKeyboard, NullTerminal } from '../lib/null-tty.mjs';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,39 +36,6 @@ const { DashboardApp } = await import(new URL('ui/dashboard/App.js', dist));
 const { observe, watchedTopics } = await import(new URL('core/monitor.js', dist));
 const { trackingChain, encode } = await import(new URL('core/catalog/index.js', dist));
 const { DASHBOARD_NODE_FLAGS } = await import(new URL('ui/dashboard/run.js', dist));
-
-/** A terminal that throws the output away but looks like a 160×50 TTY to Ink. */
-class NullTerminal extends EventEmitter {
-  isTTY = true;
-  columns = 160;
-  rows = 50;
-  bytes = 0;
-  write(chunk, enc, cb) {
-    this.bytes += chunk.length;
-    if (typeof enc === 'function') enc();
-    else if (typeof cb === 'function') cb();
-    return true;
-  }
-}
-
-class NullKeyboard extends EventEmitter {
-  isTTY = true;
-  setRawMode() {
-    return this;
-  }
-  setEncoding() {}
-  resume() {
-    return this;
-  }
-  pause() {
-    return this;
-  }
-  ref() {}
-  unref() {}
-  read() {
-    return null;
-  }
-}
 
 /** A pool of encoded workflows: [watched topic, raw message] in the order services write them. */
 function messagePool(workflows) {

@@ -15,7 +15,7 @@
  * Run:  npm run build && node bench/dashboard/through-broker.mjs [--step-seconds 8]
  */
 import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
+import { NullKeyboard, NullTerminal } from '../lib/null-tty.mjs';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -30,36 +30,6 @@ export const QUICK = { stepSeconds: 4, startRate: 2500, maxRate: 160_000 };
 
 // ---------------------------------------------------------------------------------------
 // The dashboard process
-
-class NullTerminal extends EventEmitter {
-  isTTY = true;
-  columns = 160;
-  rows = 50;
-  write(_chunk, enc, cb) {
-    if (typeof enc === 'function') enc();
-    else if (typeof cb === 'function') cb();
-    return true;
-  }
-}
-
-class NullKeyboard extends EventEmitter {
-  isTTY = true;
-  setRawMode() {
-    return this;
-  }
-  setEncoding() {}
-  resume() {
-    return this;
-  }
-  pause() {
-    return this;
-  }
-  ref() {}
-  unref() {}
-  read() {
-    return null;
-  }
-}
 
 async function child(settings) {
   const { createElement } = await import('react');
