@@ -3,6 +3,10 @@
  * from the same distribution as the standalone, each a detached process with its config,
  * data and log under `<state>/cluster`. `cluster.json` remembers exactly the processes miso
  * started so `down` stops those and nothing else, and the drills (kill, start) act on one.
+ *
+ * Over the ~400 lines we aim for: the pure layout and config rules are in ./cluster-config.ts;
+ * this is the lifecycle of the processes (up in order, readiness, down in reverse, drills),
+ * which shares its state file and must change together.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';

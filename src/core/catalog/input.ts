@@ -3,6 +3,9 @@
  * (with "did you mean"), payload fields as `--kebab-case value` flags coerced by their Avro
  * type, JSON documents and NDJSON lines (payloads or whole envelopes, e.g. lines printed by
  * `miso tail --json`). Pure: no I/O; problems are returned, not printed.
+ *
+ * Over the ~400 lines we aim for: one coercion table (Avro type → what a person may type)
+ * and the three entry points that share it (flags, JSON, NDJSON).
  */
 import { UsageError } from '../../errors.js';
 import { findSpec, allSpecs, MESSAGE_TYPES, SHORT_NAMES, type MessageSpec, type MessageKind, type MessageType } from './registry.js';

@@ -1,3 +1,10 @@
+/**
+ * The host every service runs in: its consumers (commands and the events it follows), the
+ * processor, the outbox relay, the HTTP server (/health, /metrics, REST) and shutdown.
+ * Over the ~400 lines we aim for: the host is the one place that starts, watches and stops
+ * those parts in order; the parts themselves live beside it (processor.ts, outbox-relay.ts,
+ * http.ts, metrics.ts).
+ */
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
