@@ -87,9 +87,7 @@ export async function perfProduce({ home, serviceUrl, topic, size, seconds, warm
     String(seconds),
     topic,
   ];
-  const r = await runTool(binOf(home, 'pulsar-perf'), args, { timeoutMs: (seconds + 120) * 1000, env: JVM });
-  requireSuccess('pulsar-perf produce', r);
-  checkFailures('pulsar-perf produce', r.out);
+  const r = await runPerf(home, 'pulsar-perf produce', args, seconds);
   return ackedRate(r.out, warmupSeconds, minIntervals);
 }
 
@@ -114,9 +112,7 @@ export async function perfLatency({ home, serviceUrl, topic, rate, seconds, warm
     String(seconds),
     topic,
   ];
-  const r = await runTool(binOf(home, 'pulsar-perf'), args, { timeoutMs: (seconds + 120) * 1000, env: JVM });
-  requireSuccess('pulsar-perf produce (latency)', r);
-  checkFailures('pulsar-perf produce (latency)', r.out);
+  const r = await runPerf(home, 'pulsar-perf produce (latency)', args, seconds);
   const m = /Aggregated latency stats --- Latency: mean:\s*([\d.]+) ms - med:\s*([\d.]+) - 95pct:\s*([\d.]+) - 99pct:\s*([\d.]+)/.exec(r.out);
   const sent = /Aggregated throughput stats --- (\d+) records sent/.exec(r.out);
   if (!m || !sent) throw new Error(`pulsar-perf printed no aggregate latency:\n${tail(r.out)}`);
@@ -125,4 +121,12 @@ export async function perfLatency({ home, serviceUrl, topic, rate, seconds, warm
   // report; between half and all, the rate it reached is reported beside its latencies.
   requireSamples(`pulsar-perf latency at ${rate} msg/s (messages acknowledged)`, acked, Math.floor(rate * seconds * 0.5));
   return { p50: Number(m[2]), p99: Number(m[4]), acked, reached: acked / seconds };
+}
+
+/** One pulsar-perf run that must exit 0 and report no send failure; its output. */
+async function runPerf(home, what, args, seconds) {
+  const r = await runTool(binOf(home, 'pulsar-perf'), args, { timeoutMs: (seconds + 120) * 1000, env: JVM });
+  requireSuccess(what, r);
+  checkFailures(what, r.out);
+  return r;
 }

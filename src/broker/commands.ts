@@ -7,16 +7,20 @@ import { DEFAULT_CLUSTER_LAYOUT } from './cluster-config.js';
 import { LocalBroker, DEFAULT_BROKER_OPTIONS, type BrokerState } from './local.js';
 import { prepareSecureBroker } from './secure.js';
 
-export interface UpRequest {
+/** What both `up` requests share: whether to run `miso init`, and where progress goes. */
+interface UpHooks {
+  /** Run `miso init` against the broker once it is ready (default true). */
+  init?: boolean;
+  onProgress?: (p: BrokerProgress) => void;
+  onInitStep?: (step: InitStep) => void;
+}
+
+export interface UpRequest extends UpHooks {
   servicePort: number;
   webPort: number;
   heapMb: number;
   /** TLS on extra ports and JWT authentication, with material generated under the state directory. */
   secure?: { tlsPort: number; webTlsPort: number };
-  /** Run `miso init` against the broker once it is ready (default true). */
-  init?: boolean;
-  onProgress?: (p: BrokerProgress) => void;
-  onInitStep?: (step: InitStep) => void;
 }
 
 export interface UpResult {
@@ -90,7 +94,7 @@ export async function brokerUp(req: UpRequest, broker = new LocalBroker(), store
   };
 }
 
-export interface ClusterUpRequest {
+export interface ClusterUpRequest extends UpHooks {
   brokers: number;
   servicePort?: number;
   webPort?: number;
@@ -98,9 +102,6 @@ export interface ClusterUpRequest {
   bookiePort?: number;
   /** Heap of each broker in MB (ZooKeeper and the bookie have fixed small heaps). */
   heapMb?: number;
-  init?: boolean;
-  onProgress?: (p: BrokerProgress) => void;
-  onInitStep?: (step: InitStep) => void;
 }
 
 export interface ClusterUpResult {
@@ -149,11 +150,7 @@ export async function clusterUp(req: ClusterUpRequest, cluster = new LocalCluste
  * The `local` profile points at what `up` started (other keys of the profile are kept), becomes
  * the current profile when none is chosen, and `miso init` runs against it unless told not to.
  */
-async function recordLocalProfile(
-  store: ProfileStore,
-  connection: ProfileSettings,
-  req: { init?: boolean; onInitStep?: (step: InitStep) => void },
-): Promise<InitReport | undefined> {
+async function recordLocalProfile(store: ProfileStore, connection: ProfileSettings, req: UpHooks): Promise<InitReport | undefined> {
   const kept = { ...(store.get(LOCAL_PROFILE) ?? {}) };
   for (const k of CONNECTION_KEYS) delete kept[k];
   store.put(LOCAL_PROFILE, { ...kept, ...connection });
